@@ -1,0 +1,22 @@
+"""Command-line interface: a thin layer over the Python API.
+
+Each area registers its commands in its own module on the shared ``app``.
+"""
+
+from __future__ import annotations
+
+from minshi_geo.cli import (  # noqa: F401  (imported for their command registrations)
+    allocate,
+    demo,
+    extract,
+    geo,
+    maps,
+    progress,
+    sheets,
+    targets,
+)
+from minshi_geo.cli.app import app
+
+
+def main() -> None:
+    app()

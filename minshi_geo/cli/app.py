@@ -1,0 +1,56 @@
+"""The Typer app and the one error handler every command shares."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from minshi_geo.errors import MinshiError
+
+app = typer.Typer(
+    name="minshi-geo",
+    help="Split a province's 民生实事 plan among its regions: targets, allocation, maps, "
+    "task sheets and progress.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, hint: str | None = None, code: int = 2) -> None:
+    """Print one clear error line (plus a hint) and exit."""
+    err_console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+    if hint:
+        err_console.print(Text("hint: ", style="yellow") + Text(hint), soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for commands: MinshiError → one line + hint, exit 2; OSError likewise."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MinshiError as exc:
+            fail(str(exc), exc.hint)
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            fail(f"{exc.filename}: {exc.strerror}", "check the path")
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            sys.exit(130)
+
+    return wrapper
+
+
+@app.callback()
+def _root() -> None:
+    """Split a province's 民生实事 plan among its regions."""
