@@ -1,0 +1,73 @@
+"""Allocation: the tidy result table, its metadata, and its folder format."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from minshi_geo.allocation import COLUMNS, Allocation, AllocationFileError, compare
+
+
+def _allocation(quantities: dict[str, int], scenario: str = "s") -> Allocation:
+    rows = []
+    total = sum(quantities.values())
+    for code, q in quantities.items():
+        rows.append(
+            dict(target_id="29.2", item=29, sector="交通出行", metric="危桥改造",
+                 region_code=code, region_name={"220100": "长春市", "changbaishan": "长白山管委会",
+                                                "220200": "吉林市"}[code],
+                 quantity=q, unit="座", quota=q + 0.25, capped_quota=q + 0.25, share=q / total,
+                 lower=0.0, upper=np.nan, locked=code == "changbaishan",
+                 basis="population×1"))
+    meta = {"scenario": scenario, "sample": False, "objective": 0.5, "factors": {"29.2": {"population": 1.0}}}
+    factors = pd.DataFrame({"population": [9.0e6, 6.1e4, 3.6e6]},
+                           index=pd.Index(["220100", "changbaishan", "220200"], name="region_code"))
+    return Allocation(table=pd.DataFrame(rows), meta=meta, factor_values=factors)
+
+
+def test_save_then_load_gives_back_the_same_table_metadata_and_factors(tmp_path):
+    a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
+    a.save(tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "allocation.csv", "allocation.json", "factors.csv"]
+    b = Allocation.load(tmp_path / "run")
+    assert list(b.table.columns) == COLUMNS
+    pd.testing.assert_frame_equal(a.table, b.table, check_dtype=False)
+    assert b.table["region_code"].tolist() == ["220100", "changbaishan", "220200"]
+    assert b.table["target_id"].map(type).eq(str).all()
+    assert b.table["quantity"].dtype.kind == "i"
+    assert b.table["locked"].tolist() == [False, True, False]
+    assert b.meta == a.meta
+    assert b.factor_values.loc["changbaishan", "population"] == 6.1e4
+
+
+def test_metadata_is_plain_json(tmp_path):
+    a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
+    a.meta["objective"] = np.float64(1.5)
+    a.save(tmp_path)
+    meta = json.loads((tmp_path / "allocation.json").read_text(encoding="utf-8"))
+    assert meta["objective"] == 1.5
+
+
+def test_target_ids_like_29_10_stay_text(tmp_path):
+    a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
+    a.table["target_id"] = "29.10"
+    a.save(tmp_path)
+    assert Allocation.load(tmp_path).target_ids == ["29.10"]
+
+
+def test_loading_a_folder_without_allocation_files_names_the_file(tmp_path):
+    with pytest.raises(AllocationFileError, match="allocation.csv: file not found"):
+        Allocation.load(tmp_path)
+
+
+def test_compare_lists_largest_changes_first():
+    a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
+    b = _allocation({"220100": 80, "changbaishan": 3, "220200": 67})
+    diff = compare(a, b)
+    assert diff["region_code"].tolist() == ["220100", "220200", "changbaishan"]
+    assert diff["change"].tolist() == [-10, 8, 2]
+    assert diff.loc[2, "change_pct"] == pytest.approx(200.0)
