@@ -1,0 +1,31 @@
+"""Outputs are written atomically: a failure keeps the previous file and leaves no temp files."""
+
+import pytest
+
+from minshi_geo.atomic import atomic_dir, atomic_path, write_text
+
+
+def test_failed_write_keeps_previous_file(tmp_path):
+    target = tmp_path / "a.txt"
+    write_text(target, "old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_atomic_dir_moves_everything_or_nothing(tmp_path):
+    out = tmp_path / "out"
+    with atomic_dir(out) as tmp:
+        (tmp / "x.csv").write_text("1")
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "y.csv").write_text("2")
+    assert (out / "x.csv").read_text() == "1" and (out / "sub" / "y.csv").read_text() == "2"
+    with pytest.raises(ValueError):
+        with atomic_dir(out) as tmp:
+            (tmp / "x.csv").write_text("new")
+            raise ValueError("fail midway")
+    assert (out / "x.csv").read_text() == "1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
