@@ -1,0 +1,13 @@
+"""Offline interactive maps: allocation, comparison and progress (one engine, one layer).
+
+- :func:`allocation_map` — every target of an allocation on one page (``map allocation``)
+- :func:`compare_map` — per target, scenario B minus scenario A (``map compare``)
+- :func:`progress_map` — lights / completion rate over reporting periods (``map progress``)
+- :func:`write_pngs` — static PNGs per target and an overview grid (``--png DIR``)
+"""
+
+from __future__ import annotations
+
+from minshi_geo.maps.allocation import allocation_map, allocation_page
+
+__all__ = ["allocation_map", "allocation_page"]

@@ -1,0 +1,312 @@
+/* minshi-geo map page: one region layer restyled by the selected target, mode and period.
+ *
+ * Reads the data object described in minshi_geo/maps/page.py. Every text from data reaches
+ * the page through textContent or as a DOM node (never innerHTML), so names such as
+ * "<img src=x onerror=alert(1)>" show as text.
+ */
+(function () {
+  "use strict";
+
+  var NO_DATA = "#d9d9d9";
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function control(map, position, id) {
+    var c = L.control({ position: position });
+    var box = el("div", "minshi-box leaflet-control");
+    box.id = id;
+    c.onAdd = function () {
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    c.addTo(map);
+    return box;
+  }
+
+  window.minshiMap = function (map, D, G) {
+    var state = {
+      layer: D.initial.layer,
+      mode: D.initial.mode || (D.modes.length ? D.modes[0].id : ""),
+      period: D.periods ? (D.initial.period !== undefined ? D.initial.period : D.periods.length - 1) : null
+    };
+    var shapes = [];
+    var many = D.regions.length > 20;
+
+    function viewKey() {
+      return state.layer + "|" + state.mode + (D.periods ? "|" + state.period : "");
+    }
+    function view() { return D.views[viewKey()]; }
+
+    /* ---- the one region layer ---- */
+    var base = { weight: 1, color: "#555555", opacity: 1, fillOpacity: 0.85, fillColor: NO_DATA };
+    var regionLayer = L.geoJSON(G, {
+      style: function (f) {
+        var s = L.extend({}, base);
+        s.className = "minshi-region minshi-r" + f.properties.i;
+        return s;
+      },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 10 });
+      },
+      onEachFeature: function (f, lyr) {
+        var i = f.properties.i;
+        shapes[i] = lyr;
+        lyr.bindTooltip(function () { return tooltipFor(i); },
+                        { sticky: true, className: "minshi-tip", direction: "auto" });
+        lyr.on("mouseover", function () { lyr.setStyle({ weight: 3, color: "#222222" }); });
+        lyr.on("mouseout", function () { lyr.setStyle({ weight: 1, color: "#555555" }); });
+      }
+    }).addTo(map);
+    map.fitBounds(D.bounds);
+    L.control.scale({ imperial: false }).addTo(map);
+
+    /* ---- region names as labels ---- */
+    var labelLayer = L.layerGroup().addTo(map);
+    D.regions.forEach(function (r, i) {
+      var span = el("span", "minshi-label-text" + (r.point ? " minshi-label-point" : ""),
+                    r.label || r.name);
+      L.marker(D.labels[i], {
+        icon: L.divIcon({ className: "minshi-label", html: span, iconSize: null }),
+        interactive: false,
+        keyboard: false
+      }).addTo(labelLayer);
+    });
+    function labelsForZoom() {
+      // 60 county names overlap at province zoom: show them from zoom 8 on.
+      var show = !many || map.getZoom() >= 8;
+      map.getContainer().classList.toggle("minshi-labels-hidden", !show);
+    }
+    map.on("zoomend", labelsForZoom);
+    labelsForZoom();
+
+    /* ---- tooltip: a small table built from DOM nodes ---- */
+    function row(table, label, value) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, label));
+      tr.appendChild(el("td", null, value));
+      table.appendChild(tr);
+    }
+    function tooltipFor(i) {
+      var v = view();
+      var layer = D.layers[state.layer];
+      var box = el("div", "minshi-tip-body");
+      box.appendChild(el("div", "minshi-tip-name", D.regions[i].name));
+      var t = el("table");
+      if (v) { row(t, v.heading, v.value[i]); }
+      (layer.tips || []).forEach(function (tip) {
+        var cells = tip[1];
+        var cell = Array.isArray(cells[0]) ? cells[state.period][i] : cells[i];
+        row(t, tip[0], cell);
+      });
+      (layer.facts || []).forEach(function (key) {
+        var fact = D.facts[key];
+        if (fact) { row(t, fact.label, fact.cells[i]); }
+      });
+      box.appendChild(t);
+      return box;
+    }
+
+    /* ---- panel: title, banner, selector, search, modes, period slider ---- */
+    var panel = control(map, "topleft", "minshi-panel");
+    panel.appendChild(el("h1", "minshi-title", D.title));
+    if (D.subtitle) { panel.appendChild(el("div", "minshi-subtitle", D.subtitle)); }
+    if (D.banner) { panel.appendChild(el("div", "minshi-banner", D.banner)); }
+    if (D.note) { panel.appendChild(el("div", "minshi-note", D.note)); }
+
+    var pick = el("div", "minshi-field");
+    pick.appendChild(el("label", null, "指标"));
+    var search = el("input");
+    search.type = "search";
+    search.id = "minshi-search";
+    search.placeholder = "搜索指标…";
+    pick.appendChild(search);
+    var select = el("select");
+    select.id = "minshi-target";
+    D.groups.forEach(function (g) {
+      var og = el("optgroup");
+      og.label = g.label;
+      g.layers.forEach(function (id) {
+        var opt = el("option", null, D.layers[id].label);
+        opt.value = id;
+        og.appendChild(opt);
+      });
+      select.appendChild(og);
+    });
+    select.value = state.layer;
+    pick.appendChild(select);
+    var basis = el("div", "minshi-basis");
+    basis.id = "minshi-basis";
+    pick.appendChild(basis);
+    panel.appendChild(pick);
+
+    function filterOptions() {
+      var q = search.value.trim().toLowerCase();
+      var first = null;
+      Array.prototype.forEach.call(select.getElementsByTagName("optgroup"), function (og) {
+        var any = false;
+        Array.prototype.forEach.call(og.getElementsByTagName("option"), function (opt) {
+          var hit = !q || opt.textContent.toLowerCase().indexOf(q) >= 0 ||
+            og.label.toLowerCase().indexOf(q) >= 0;
+          opt.hidden = !hit;
+          if (hit) { any = true; if (first === null) { first = opt; } }
+        });
+        og.hidden = !any;
+      });
+      return first;
+    }
+    search.addEventListener("input", function () {
+      var first = filterOptions();
+      var current = select.options[select.selectedIndex];
+      if (first && (!current || current.hidden)) { setLayer(first.value); }
+    });
+    search.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        var first = filterOptions();
+        if (first) { setLayer(first.value); }
+      }
+    });
+    select.addEventListener("change", function () { setLayer(select.value); });
+
+    if (D.modes.length > 1) {
+      var modes = el("div", "minshi-field minshi-modes");
+      modes.id = "minshi-modes";
+      D.modes.forEach(function (m) {
+        var lab = el("label", "minshi-mode");
+        var input = el("input");
+        input.type = "radio";
+        input.name = "minshi-mode";
+        input.value = m.id;
+        input.checked = m.id === state.mode;
+        input.addEventListener("change", function () { if (input.checked) { setMode(m.id); } });
+        lab.appendChild(input);
+        lab.appendChild(document.createTextNode(m.label));
+        modes.appendChild(lab);
+      });
+      panel.appendChild(modes);
+    }
+
+    var slider = null, periodLabel = null;
+    if (D.periods) {
+      var time = el("div", "minshi-field minshi-time");
+      time.appendChild(el("label", null, "报告期"));
+      slider = el("input");
+      slider.type = "range";
+      slider.id = "minshi-period";
+      slider.min = "0";
+      slider.max = String(D.periods.length - 1);
+      slider.step = "1";
+      slider.value = String(state.period);
+      periodLabel = el("span", "minshi-period-label");
+      periodLabel.id = "minshi-period-label";
+      slider.addEventListener("input", function () { setPeriod(parseInt(slider.value, 10)); });
+      time.appendChild(slider);
+      time.appendChild(periodLabel);
+      panel.appendChild(time);
+    }
+
+    /* ---- legend, ranking, extra list ---- */
+    var legend = control(map, "bottomright", "minshi-legend");
+    var ranking = control(map, "topright", "minshi-ranking");
+    var listBox = null;
+    if (D.lists && Object.keys(D.lists).length) {
+      listBox = control(map, "bottomleft", "minshi-list");
+    }
+
+    function drawLegend(v) {
+      legend.textContent = "";
+      legend.appendChild(el("div", "minshi-legend-title", v ? v.heading : ""));
+      if (!v) { return; }
+      var entries = v.legend.slice();
+      if (v.cls.indexOf(-1) >= 0) { entries.push([NO_DATA, "无数据 / 不参与"]); }
+      entries.forEach(function (e) {
+        var r = el("div", "minshi-legend-row");
+        var sw = el("span", "minshi-swatch");
+        sw.style.background = e[0];
+        r.appendChild(sw);
+        r.appendChild(el("span", null, e[1]));
+        legend.appendChild(r);
+      });
+    }
+
+    function drawRanking(v) {
+      ranking.textContent = "";
+      ranking.appendChild(el("div", "minshi-legend-title", "排名 · " + D.layers[state.layer].label));
+      if (!v) { return; }
+      var order = D.regions.map(function (r, i) { return i; }).filter(function (i) {
+        return v.rank[i] !== null && v.rank[i] !== undefined;
+      });
+      order.sort(function (a, b) { return v.rank[b] - v.rank[a] || a - b; });
+      var table = el("table", "minshi-rank-table");
+      var head = el("tr");
+      ["#", "地区", v.heading].forEach(function (h) { head.appendChild(el("th", null, h)); });
+      table.appendChild(head);
+      order.forEach(function (i, k) {
+        var tr = el("tr");
+        tr.appendChild(el("td", "minshi-rank-n", k + 1));
+        tr.appendChild(el("td", null, D.regions[i].name));
+        tr.appendChild(el("td", "minshi-rank-v", v.value[i]));
+        tr.addEventListener("mouseover", function () { shapes[i].setStyle({ weight: 3, color: "#222222" }); });
+        tr.addEventListener("mouseout", function () { shapes[i].setStyle({ weight: 1, color: "#555555" }); });
+        table.appendChild(tr);
+      });
+      ranking.appendChild(table);
+    }
+
+    function drawList() {
+      if (!listBox) { return; }
+      listBox.textContent = "";
+      var key = state.layer + (D.periods ? "|" + state.period : "");
+      var list = D.lists[key];
+      if (!list) { return; }
+      listBox.appendChild(el("div", "minshi-legend-title", list.title));
+      if (!list.rows.length) { listBox.appendChild(el("div", "minshi-empty", "无")); }
+      var ul = el("ul");
+      list.rows.forEach(function (r) {
+        var li = el("li");
+        li.appendChild(el("b", null, D.regions[r[0]].name));
+        li.appendChild(document.createTextNode(" " + r[1]));
+        ul.appendChild(li);
+      });
+      listBox.appendChild(ul);
+    }
+
+    function restyle() {
+      var v = view();
+      shapes.forEach(function (lyr, i) {
+        var c = v ? v.cls[i] : -1;
+        lyr.setStyle({ fillColor: c >= 0 ? v.legend[c][0] : NO_DATA });
+      });
+      if (periodLabel) { periodLabel.textContent = D.periods[state.period]; }
+      basis.textContent = D.layers[state.layer].basis || "";
+      drawLegend(v);
+      drawRanking(v);
+      drawList();
+      map.getContainer().setAttribute("data-minshi-view", viewKey());
+    }
+
+    function setLayer(id) {
+      if (!D.layers[id]) { return; }
+      state.layer = id;
+      if (select.value !== id) { select.value = id; }
+      restyle();
+    }
+    function setMode(id) { state.mode = id; restyle(); }
+    function setPeriod(p) {
+      state.period = p;
+      if (slider && slider.value !== String(p)) { slider.value = String(p); }
+      restyle();
+    }
+
+    restyle();
+    window.minshiPage = {
+      map: map, layer: regionLayer, shapes: shapes, state: state,
+      setLayer: setLayer, setMode: setMode, setPeriod: setPeriod
+    };
+  };
+})();

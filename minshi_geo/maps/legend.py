@@ -1,0 +1,178 @@
+"""Colour classes and their legends, computed in Python so the browser only looks them up.
+
+Why in Python: mapclassify's Fisher–Jenks breaks are the standard for choropleths and are
+not worth re-implementing in JavaScript; per target and mode the page gets a class index per
+region plus the legend entries, which also keeps the PNG export and the HTML map identical.
+
+Palettes are ColorBrewer (Cynthia Brewer, Apache-2.0 style licence): YlGnBu for amounts,
+RdBu for differences (red = B below A, blue = B above A).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+
+SEQUENTIAL: dict[int, list[str]] = {
+    1: ["#41b6c4"],
+    2: ["#a1dab4", "#2c7fb8"],
+    3: ["#edf8b1", "#7fcdbb", "#2c7fb8"],
+    4: ["#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"],
+    5: ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+}
+DIVERGING = ["#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac"]
+NO_DATA = "#d9d9d9"
+
+MAX_CLASSES = 5
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class index per value (−1 = no value) and the legend as ``(colour, label)`` pairs."""
+
+    cls: list[int]
+    legend: list[tuple[str, str]]
+
+    def colours(self) -> list[str]:
+        return [self.legend[c][0] if c >= 0 else NO_DATA for c in self.cls]
+
+
+def format_number(value: float | None, digits: int | None = None) -> str:
+    """Chinese-report style number: thousands separators, trailing zeros dropped.
+
+    ``digits`` None picks by size: integers as integers, else 2 significant decimals
+    for small values and 1 decimal otherwise.
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    v = float(value)
+    if digits is None:
+        if abs(v - round(v)) < 1e-9:
+            digits = 0
+        elif abs(v) >= 100:
+            digits = 1
+        elif abs(v) >= 1:
+            digits = 2
+        else:
+            digits = 3
+    text = f"{v:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+def format_percent(fraction: float | None, digits: int = 1) -> str:
+    if fraction is None or not math.isfinite(fraction):
+        return "—"
+    return f"{fraction * 100:.{digits}f}%"
+
+
+def _finite(values: Sequence[float | None]) -> np.ndarray:
+    arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    return arr
+
+
+def sequential_classes(
+    values: Sequence[float | None],
+    *,
+    formatter=format_number,
+    k: int = MAX_CLASSES,
+) -> Classes:
+    """Fisher–Jenks classes (mapclassify) for amounts; few distinct values get one class each."""
+    arr = _finite(values)
+    ok = np.isfinite(arr)
+    cls = [-1] * len(arr)
+    if not ok.any():
+        return Classes(cls, [])
+    data = arr[ok]
+    distinct = np.unique(data)
+    if len(distinct) <= k:
+        legend = [(c, formatter(v)) for c, v in zip(SEQUENTIAL[len(distinct)], distinct)]
+        lookup = {v: i for i, v in enumerate(distinct)}
+        for i in np.flatnonzero(ok):
+            cls[i] = lookup[arr[i]]
+        return Classes(cls, legend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mapclassify warns about ties; the breaks are fine
+        scheme = mapclassify.FisherJenks(data, k=k)
+    bins = list(scheme.bins)
+    colours = SEQUENTIAL[len(bins)]
+    lows = [float(data.min())] + bins[:-1]
+    legend = []
+    for j, (lo, hi) in enumerate(zip(lows, bins)):
+        label = f"{formatter(lo)} – {formatter(hi)}" if j == 0 else f"> {formatter(lo)} – {formatter(hi)}"
+        legend.append((colours[j], label))
+    for i, y in zip(np.flatnonzero(ok), scheme.yb):
+        cls[i] = int(y)
+    return Classes(cls, legend)
+
+
+def _nice(x: float) -> float:
+    """Round up to 1, 2 or 5 × 10^n so legend edges read well."""
+    if x <= 0:
+        return 0.0
+    exp = math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * 10**exp >= x - 1e-12:
+            return m * 10**exp
+    return 10 ** (exp + 1)
+
+
+def diverging_classes(
+    values: Sequence[float | None], *, formatter=format_number
+) -> Classes:
+    """Seven classes symmetric about zero; exactly zero is its own neutral class (无变化)."""
+    arr = _finite(values)
+    ok = np.isfinite(arr)
+    cls = [-1] * len(arr)
+    m = float(np.abs(arr[ok]).max()) if ok.any() else 0.0
+    if m == 0:
+        legend = [(DIVERGING[3], "无变化")]
+        for i in np.flatnonzero(ok):
+            cls[i] = 0
+        return Classes(cls, legend)
+    step = _nice(m / 3)
+    e1, e2 = step, 2 * step
+    legend = [
+        (DIVERGING[0], f"< −{formatter(e2)}"),
+        (DIVERGING[1], f"−{formatter(e2)} – −{formatter(e1)}"),
+        (DIVERGING[2], f"−{formatter(e1)} – 0"),
+        (DIVERGING[3], "无变化"),
+        (DIVERGING[4], f"0 – +{formatter(e1)}"),
+        (DIVERGING[5], f"+{formatter(e1)} – +{formatter(e2)}"),
+        (DIVERGING[6], f"> +{formatter(e2)}"),
+    ]
+    for i in np.flatnonzero(ok):
+        d = arr[i]
+        if d == 0:
+            c = 3
+        elif d < 0:
+            c = 0 if -d > e2 else (1 if -d > e1 else 2)
+        else:
+            c = 6 if d > e2 else (5 if d > e1 else 4)
+        cls[i] = c
+    return Classes(cls, legend)
+
+
+def fixed_classes(
+    values: Sequence[float | None], edges: Sequence[float], legend: Sequence[tuple[str, str]]
+) -> Classes:
+    """Classes by fixed upper edges (value < edges[j] → class j; the last class is open)."""
+    arr = _finite(values)
+    cls = []
+    for v in arr:
+        if not math.isfinite(v):
+            cls.append(-1)
+            continue
+        j = 0
+        while j < len(edges) and v >= edges[j]:
+            j += 1
+        cls.append(j)
+    return Classes(cls, list(legend))
