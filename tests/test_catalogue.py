@@ -208,7 +208,9 @@ def test_splittable_counts_carry_a_usable_basis(plan):
     counts = [t for t in plan.targets if t.kind == "count" and t.linked_to is None]
     assert all(t.splittable for t in counts)
     assert "ideal: rural road length" in plan.target("29.1").basis_note
-    assert "lock" in plan.target("28.1").basis_note  # 13 existing disposal facilities
+    # counts tied to existing facilities or listed sites: the allocator locks them
+    locked = [t.id for t in plan.targets if t.basis_note and "lock" in t.basis_note]
+    assert locked == ["15.2", "19.2", "27.2", "28.1", "44.1"]
 
 
 def test_deadlines_default_to_the_plan_deadline(plan):
