@@ -126,6 +126,11 @@ class Plan:
     source_origin: str | None = None
     _by_id: dict[str, Target] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # A Plan built by hand (tests, notebooks) gets its id index too.
+        if not self._by_id:
+            object.__setattr__(self, "_by_id", {t.id: t for t in self.targets})
+
     def target(self, target_id: str) -> Target:
         try:
             return self._by_id[str(target_id)]

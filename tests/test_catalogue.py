@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter
@@ -327,3 +328,10 @@ def test_any_count_is_found_plainly_and_in_wan_form(n):
         wan = f"{Decimal(n) / 10000:f}"
         wan = wan.rstrip("0").rstrip(".") if "." in wan else wan
         assert phrase_states_quantity(f"完成{wan}万户", n)
+
+
+def test_a_plan_built_by_hand_finds_its_targets(plan):
+    small = dataclasses.replace(plan, targets=plan.targets[:3], _by_id={})
+    assert small.target("2.1").metric == "根治欠薪"
+    with pytest.raises(UnknownTargetError):
+        small.target("29.1")
