@@ -1,0 +1,210 @@
+"""Sheet plumbing shared by the task, summary and progress workbooks.
+
+One look for every workbook the tool writes (fonts, fills, widths that fit Chinese text, print
+setup), cells written through :func:`minshi_geo.escape.excel_cell`, and a record of the value of
+every formula the tool writes itself, so the CSV export (which must not contain formulas)
+shows the same numbers a spreadsheet would compute.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from minshi_geo.escape import excel_cell
+
+FONT_NAME = "宋体"
+FONT = Font(name=FONT_NAME, size=10)
+FONT_BOLD = Font(name=FONT_NAME, size=10, bold=True)
+FONT_TITLE = Font(name=FONT_NAME, size=14, bold=True)
+FONT_SAMPLE = Font(name=FONT_NAME, size=11, bold=True, color="C00000")
+FONT_NOTE = Font(name=FONT_NAME, size=9, color="808080")
+FILL_HEADING = PatternFill("solid", fgColor="D9E1F2")
+FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")
+FILL_TOTAL = PatternFill("solid", fgColor="EDEDED")
+FILL_SAMPLE = PatternFill("solid", fgColor="FCE4D6")
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+RATIO_FORMAT = "0.0%"
+MAX_WIDTH = 40.0
+
+
+def text_width(value: Any) -> float:
+    """Display width in Excel character units: CJK and full-width characters count 2."""
+    if value is None:
+        return 0.0
+    if isinstance(value, date | datetime):
+        return 15.0
+    if isinstance(value, float):
+        value = f"{value:,.2f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    text = str(value)
+    return float(
+        sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    )
+
+
+def number_format(unit: str | None, quantity: float | None = None) -> str:
+    """A number format that shows the unit of measure: ``#,##0"公里"``, ``0.0#"倍"``.
+
+    Decimals appear only when the quantity has them (1.3 倍, step multiples like 0.5).
+    """
+    integral = quantity is None or (
+        isinstance(quantity, int | float) and not math.isnan(quantity) and float(quantity).is_integer()
+    )
+    base = "#,##0" if integral else "#,##0.0#"
+    if not unit:
+        return base
+    # A double quote inside the unit would end the literal; units never have one, but a
+    # catalogue typo must not produce a broken file.
+    return f'{base}"{unit.replace(chr(34), "")}"'
+
+
+class SheetWriter:
+    """Writes cells of one worksheet and remembers what its formulas evaluate to.
+
+    Data values always go through :func:`excel_cell`; :meth:`formula` is the only way a
+    formula gets into a cell, and it is for formulas the tool builds itself.
+    """
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        self.formula_values: dict[tuple[int, int], Any] = {}
+        self.widths: dict[int, float] = {}
+
+    def put(self, row: int, col: int, value: Any, *, font: Font = FONT, fill=None,
+            fmt: str | None = None, align: Alignment | None = None, border: bool = True,
+            measure: bool = True):
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        cell = self.ws.cell(row=row, column=col, value=excel_cell(value))
+        self._style(cell, font, fill, fmt, align, border)
+        if measure:
+            self.widths[col] = max(self.widths.get(col, 0.0), text_width(value))
+        return cell
+
+    def formula(self, row: int, col: int, formula: str, value: Any, *, font: Font = FONT,
+                fill=None, fmt: str | None = None, align: Alignment | None = None):
+        """Write one of the tool's own formulas; ``value`` is what it evaluates to."""
+        if not formula.startswith("="):
+            raise ValueError(f"not a formula: {formula!r}")
+        cell = self.ws.cell(row=row, column=col, value=formula)
+        self._style(cell, font, fill, fmt, align, True)
+        self.formula_values[(row, col)] = value
+        self.widths[col] = max(self.widths.get(col, 0.0), text_width(value))
+        return cell
+
+    @staticmethod
+    def _style(cell, font, fill, fmt, align, border) -> None:
+        cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if fmt:
+            cell.number_format = fmt
+        if align is not None:
+            cell.alignment = align
+        if border:
+            cell.border = BORDER
+
+    def fit_columns(self, minimum: dict[int, float] | None = None,
+                    maximum: float = MAX_WIDTH) -> None:
+        """Column widths that fit Chinese text; long text wraps at ``maximum``."""
+        minimum = minimum or {}
+        for col in set(self.widths) | set(minimum):
+            width = max(self.widths.get(col, 0.0) + 2.0, minimum.get(col, 0.0))
+            self.ws.column_dimensions[get_column_letter(col)].width = min(width, maximum)
+
+    def values(self) -> list[list[Any]]:
+        """The sheet as a grid of values, formulas replaced by what they evaluate to."""
+        ws = self.ws
+        grid: list[list[Any]] = []
+        for r in range(1, ws.max_row + 1):
+            row = []
+            for c in range(1, ws.max_column + 1):
+                if (r, c) in self.formula_values:
+                    row.append(self.formula_values[(r, c)])
+                else:
+                    row.append(ws.cell(row=r, column=c).value)
+            grid.append(row)
+        return grid
+
+
+def print_setup(ws: Worksheet, title: str, title_rows: str, sample: bool) -> None:
+    """A4 landscape, one page wide, the heading rows repeated on every page."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    # Header/footer codes treat & specially; the title comes from our own data only.
+    ws.oddHeader.left.text = title.replace("&", "&&")
+    ws.oddHeader.left.size = 9
+    if sample:
+        ws.oddHeader.right.text = "示例"
+        ws.oddHeader.right.color = "C00000"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+
+
+def csv_text(grid: list[list[Any]]) -> str:
+    """A sheet grid as CSV text; every cell neutralised (OWASP CSV injection)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in grid:
+        while row and row[-1] in (None, ""):
+            row = row[:-1]
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue()
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return repr(round(value, 10)) if not value.is_integer() else str(int(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    # Values are already neutralised when written to cells; neutralising again is a no-op for
+    # them and catches anything that reached the grid another way.
+    return excel_cell(str(value))
+
+
+def write_csv(path: Path, grid: list[list[Any]]) -> None:
+    """UTF-8 with BOM, so Excel opens the Chinese text correctly."""
+    path.write_text(csv_text(grid), encoding="utf-8-sig", newline="")
+
+
+def new_workbook() -> Workbook:
+    wb = Workbook()
+    return wb
+
+
+def excel_date_serial(day: date) -> int:
+    """Excel's 1900 date system serial number (for data validation bounds)."""
+    return (day - date(1899, 12, 30)).days

@@ -1,0 +1,182 @@
+"""The one definition of the region task sheet (任务分解表), shared by writer and reader.
+
+A region workbook has one visible sheet, :data:`TASK_SHEET`, laid out as::
+
+    row 1            title: 2023年吉林省民生实事任务分解表——长春市（示例）
+    rows 2..9        header block: label in column A, value in column D (see HEADER_FIELDS)
+    row 10           column headings (TASK_COLUMNS; 牵头单位 only when the catalogue has leads)
+    rows 11..        one row per target the region reports on, in catalogue order
+
+and a very hidden, protected sheet :data:`IDENTITY_SHEET` (key in A, value in B) that names the
+plan, scenario hash, region and the exact target ids of the rows, so a returned sheet is matched
+without guessing. The reader finds the heading row and the columns by their Chinese headings, so
+an optional column does not shift anything it relies on; the same cells in a CSV export
+(``--csv``) carry the same layout, so a CSV comes back through the same reader.
+
+Which targets a region reports on
+---------------------------------
+- every splittable target allocated to the region (本地区任务 = its allocated quantity);
+- every non-splittable target (rates, standards, milestones, linked outcomes): 本地区任务 reads
+  :data:`PROVINCE_WIDE`, because progress on province-wide items is tracked per region too.
+
+Reporting cells (unlocked, validated; everything else is locked by sheet protection):
+截至日期 (a date; blank rows take 本期截至日期 from the header block), 累计完成 (a number ≥ 0 in
+the row's unit, for ``count`` and ``rate`` targets — a rate is reported as the region's current
+percentage), 进展状态 (未启动/推进中/已完成, for ``milestone`` and ``standard`` targets, which have
+no quantity to count), 备注 (free text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LAYOUT_VERSION = 1
+
+TASK_SHEET = "任务分解表"
+IDENTITY_SHEET = "_identity"
+TITLE_SUFFIX = "任务分解表"
+SUMMARY_SUFFIX = "任务分解汇总表"
+SAMPLE_MARK = "示例"
+SAMPLE_NOTE = "示例：本表使用示例数据（sample data），仅供演示，不作为正式任务下达"
+PROVINCE_WIDE = "全省统一"
+
+STATUS_CHOICES: tuple[str, ...] = ("未启动", "推进中", "已完成")
+STATUS_KINDS = frozenset({"milestone", "standard"})
+QUANTITY_KINDS = frozenset({"count", "rate"})
+
+# Sheet protection guards against accidental edits of the task columns, not against an
+# attacker: Excel/LibreOffice "unprotect sheet" needs no password.
+PROTECTION_PASSWORD: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the task table.
+
+    ``key`` is the name in code and in the reader's lines; ``header`` is the Chinese heading
+    written in the sheet (the contract with the regions); ``width`` in Excel character units
+    (a CJK character counts about 2); ``reporting`` marks the cells a region fills in.
+    """
+
+    key: str
+    header: str
+    width: float
+    reporting: bool = False
+    optional: bool = False
+
+
+TASK_COLUMNS: tuple[Column, ...] = (
+    Column("seq", "序号", 6),
+    Column("target_id", "指标编号", 9),
+    Column("sector", "领域", 13),
+    Column("item", "事项", 24),
+    Column("metric", "指标", 30),
+    Column("unit", "单位", 7),
+    Column("province_quantity", "全省目标", 13),
+    Column("quantity", "本地区任务", 13),
+    Column("share", "占全省比例", 11),
+    Column("deadline", "完成时限", 12),
+    Column("lead", "牵头单位", 18, optional=True),
+    Column("period_end", "截至日期", 13, reporting=True),
+    Column("completed", "累计完成", 13, reporting=True),
+    Column("status", "进展状态", 10, reporting=True),
+    Column("note", "备注", 30, reporting=True),
+)
+
+REPORTING_KEYS: tuple[str, ...] = tuple(c.key for c in TASK_COLUMNS if c.reporting)
+HEADER_TEXTS: dict[str, str] = {c.key: c.header for c in TASK_COLUMNS}
+KEY_OF_HEADER: dict[str, str] = {c.header: c.key for c in TASK_COLUMNS}
+
+
+def task_columns(with_lead: bool) -> list[Column]:
+    """The columns of a task sheet; 牵头单位 only when the catalogue names lead units."""
+    return [c for c in TASK_COLUMNS if not c.optional or with_lead]
+
+
+# Header block: (key, label). Labels sit in column A, values in column D.
+HEADER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("plan", "民生实事方案"),
+    ("region", "分解单位"),
+    ("region_code", "单位代码"),
+    ("scenario", "分解方案"),
+    ("created", "生成日期"),
+    ("data", "数据性质"),
+    ("period_end", "本期截至日期"),
+    ("identity", "表格标识"),
+)
+HEADER_LABELS: dict[str, str] = dict(HEADER_FIELDS)
+TITLE_ROW = 1
+HEADER_FIRST_ROW = 2
+HEADER_LABEL_COL = 1
+HEADER_VALUE_COL = 4
+HEADING_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS) + 1  # one blank row before the headings
+FIRST_DATA_ROW = HEADING_ROW + 1
+
+DATA_OFFICIAL = "正式"
+
+
+def header_row_of(key: str) -> int:
+    """Row number of a header-block field."""
+    for i, (k, _label) in enumerate(HEADER_FIELDS):
+        if k == key:
+            return HEADER_FIRST_ROW + i
+    raise KeyError(key)
+
+
+def identity_text(plan_id: str, region_code: str, scenario_sha256: str) -> str:
+    """The visible identity line (表格标识): ``plan_id|region_code|scenario sha256``.
+
+    The hidden identity sheet is authoritative; this line lets a CSV export, or a copy pasted
+    into a fresh workbook (which loses hidden sheets), still be matched.
+    """
+    return f"{plan_id}|{region_code}|{scenario_sha256}"
+
+
+def parse_identity_text(text: str) -> tuple[str, str, str] | None:
+    parts = str(text).strip().split("|")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def workbook_title(plan_title: str, region_name: str | None = None) -> str:
+    """``2023年吉林省民生实事任务分解表`` (summary) or ``…任务分解表——长春市`` (region)."""
+    if region_name is None:
+        return f"{plan_title}{SUMMARY_SUFFIX}"
+    return f"{plan_title}{TITLE_SUFFIX}——{region_name}"
+
+
+def region_file_stem(plan_title: str, region_name: str, sample: bool) -> str:
+    """``2023年吉林省民生实事任务分解表-长春市`` (``-示例`` appended for sample data)."""
+    stem = f"{plan_title}{TITLE_SUFFIX}-{region_name}"
+    return f"{stem}-{SAMPLE_MARK}" if sample else stem
+
+
+def summary_file_stem(plan_title: str, sample: bool) -> str:
+    stem = f"{plan_title}{SUMMARY_SUFFIX}"
+    return f"{stem}-{SAMPLE_MARK}" if sample else stem
+
+
+# Identity sheet keys (column A) — values in column B; target ids one per row.
+IDENTITY_KEYS: tuple[str, ...] = (
+    "format",
+    "layout_version",
+    "plan_id",
+    "plan_title",
+    "scenario",
+    "scenario_sha256",
+    "catalogue_sha256",
+    "region_set",
+    "region_code",
+    "region_name",
+    "sample",
+    "created_at",
+    "heading_row",
+)
+IDENTITY_FORMAT = "minshi-geo task sheet"
+IDENTITY_TARGET_KEY = "target_id"
+
+# Custom document properties (File → Properties) repeat the key identity fields; they survive
+# some copy operations the hidden sheet does not, and the reader uses them as a second source.
+DOC_PROPERTY_PREFIX = "minshi."
+DOC_PROPERTY_KEYS: tuple[str, ...] = ("plan_id", "scenario_sha256", "region_code", "sample")

@@ -1,0 +1,637 @@
+"""Read a returned task sheet (进度报告): the region's filled-in 任务分解表, as xlsx or CSV.
+
+:func:`read_report` is the one way a returned sheet enters the tool (the progress store imports
+through it). It relies on :mod:`minshi_geo.sheets.layout`, the same definition the writer uses.
+
+Identity — which plan, scenario, region and targets the sheet belongs to — comes from the hidden
+``_identity`` sheet; when that is gone (a CSV export, or the rows pasted into a fresh workbook)
+from the custom document properties and the visible header block (表格标识, 数据性质), with the
+target ids taken from the 指标编号 column. Nothing is guessed: a sheet without an identity is
+rejected.
+
+Period end: each row's 截至日期, or when that is blank the sheet's 本期截至日期 (header block). A
+row counts as reported when 累计完成, 进展状态 or 备注 is filled in; it then needs a date.
+
+Values
+------
+累计完成  a number ≥ 0 in the row's unit: 1234, 1,234, １２３４ (full-width), 1.2万, 0.5亿,
+          with the row's unit or ``%`` after it (``12公里``, ``85%``); an Excel formula counts
+          only if the spreadsheet stored its computed value.
+截至日期  a date cell, an Excel serial number, or text 2023-06-30, 2023/6/30, 2023.6.30,
+          2023年6月30日, 20230630.
+进展状态  未启动 / 推进中 / 已完成.
+
+Every problem in a file is collected; the file is rejected as a whole with a
+:class:`ReportError` whose message names the first problem (file, sheet, row, column and what
+was expected) and counts the others; ``ReportError.problems`` lists them all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
+
+from minshi_geo.errors import MinshiError
+from minshi_geo.sheets import layout
+
+LINE_COLUMNS: list[str] = [
+    "target_id",
+    "region_code",
+    "period_end",
+    "completed",
+    "status",
+    "note",
+    "sheet",
+    "row",
+]
+
+# Excel serials for 1990-01-01 … 2100-12-31: a number outside is not a date someone meant.
+_SERIAL_MIN, _SERIAL_MAX = 32874, 73415
+_MULTIPLIERS = {"万": 1e4, "亿": 1e8}
+
+
+class ReportError(MinshiError):
+    """A returned sheet cannot be imported; ``problems`` lists every problem found in the file."""
+
+    hint = "correct the cells named and send the file again; nothing from this file was imported"
+
+    def __init__(self, message: str, *, problems: list[str] | None = None,
+                 path: Path | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = list(problems or [message])
+        self.path = path
+
+
+@dataclass(frozen=True)
+class ReportIdentity:
+    """Which plan, scenario, region and targets a returned sheet belongs to."""
+
+    plan_id: str
+    scenario_sha256: str
+    region_code: str
+    target_ids: tuple[str, ...]
+    sample: bool
+    region_name: str | None = None
+    scenario: str | None = None
+    catalogue_sha256: str | None = None
+    region_set: str | None = None
+    source: str = "identity sheet"  # or "header block" (CSV / hidden sheet lost)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One returned sheet.
+
+    ``lines``: one row per reported target, columns :data:`LINE_COLUMNS` —
+    target_id (str), region_code (str), period_end (``datetime.date``), completed (float in the
+    target's unit, NaN when only a status or note was given), status (未启动/推进中/已完成 or
+    None), note (str or None), sheet (sheet name, None for CSV), row (1-based row in the file).
+    ``period_end``: the latest period end among the lines (None when nothing was filled in).
+    """
+
+    path: Path
+    identity: ReportIdentity
+    period_end: date | None
+    lines: pd.DataFrame
+
+    @property
+    def plan_id(self) -> str:
+        return self.identity.plan_id
+
+    @property
+    def region_code(self) -> str:
+        return self.identity.region_code
+
+    @property
+    def scenario_sha256(self) -> str:
+        return self.identity.scenario_sha256
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return self.identity.target_ids
+
+    @property
+    def sample(self) -> bool:
+        return self.identity.sample
+
+
+# --------------------------------------------------------------------------- value parsing
+class _Bad(ValueError):
+    """A cell value that does not parse; the message says what was expected."""
+
+
+def _got(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > 40:
+        text = text[:37] + "…"
+    return repr(text)
+
+
+def _normalise(text: str) -> str:
+    # NFKC turns full-width digits, letters, ％, ，and the ideographic space into ASCII.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _strip_unit(text: str, unit: str | None) -> str:
+    def plain(u: str) -> str:
+        return re.sub(r"[()（）\s]", "", unicodedata.normalize("NFKC", u))
+
+    candidates = [u for u in (unit, "%") if u]
+    for u in sorted({plain(u) for u in candidates}, key=len, reverse=True):
+        if u and text.endswith(u):
+            return text[: -len(u)].strip()
+    return text
+
+
+def parse_completed(value: Any, unit: str | None = None) -> float | None:
+    """累计完成 as a float ≥ 0 (None for an empty cell); :class:`ValueError` explains a bad one."""
+    expected = "expected a number ≥ 0" + (f" in {unit}" if unit else "")
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _Bad(f"{expected}, got {_got(value)}")
+    if isinstance(value, int | float):
+        f = float(value)
+        if math.isnan(f):
+            return None
+        if f < 0 or math.isinf(f):
+            raise _Bad(f"{expected}, got {_got(_plain_number(f))}")
+        return f
+    if isinstance(value, datetime | date):
+        raise _Bad(f"{expected}, got a date {value:%Y-%m-%d}")
+    raw = str(value)
+    text = re.sub(r"\s+", "", _normalise(raw))
+    if text == "":
+        return None
+    body = _strip_unit(text, unit)
+    multiplier = 1.0
+    if body and body[-1] in _MULTIPLIERS:
+        multiplier = _MULTIPLIERS[body[-1]]
+        body = body[:-1]
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", body):
+        body = body.replace(",", "")
+    if re.fullmatch(r"\d+(\.\d+)?|\.\d+", body):
+        return float(body) * multiplier
+    raise _Bad(f"{expected}, got {_got(raw.strip())}")
+
+
+def _plain_number(f: float) -> str:
+    return str(int(f)) if float(f).is_integer() else repr(f)
+
+
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]0{1,2}:0{2}(?::0{2}(?:\.0+)?)?)?"
+)
+
+
+def parse_date(value: Any) -> date | None:
+    """截至日期 as a date (None for an empty cell); :class:`ValueError` explains a bad one."""
+    expected = "expected a date such as 2023-06-30 or 2023年6月30日"
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise _Bad(f"{expected}, got {_got(value)}")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return _from_serial(float(value), value, expected)
+    raw = str(value)
+    text = _normalise(raw)
+    if text == "":
+        return None
+    m = _DATE_TEXT.fullmatch(text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise _Bad(f"{expected}, got {_got(raw.strip())} (no such day)") from None
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial that arrived as text (CSV)
+        return _from_serial(float(text), raw.strip(), expected)
+    raise _Bad(f"{expected}, got {_got(raw.strip())}")
+
+
+def _from_serial(serial: float, shown: Any, expected: str) -> date:
+    if not (_SERIAL_MIN <= serial <= _SERIAL_MAX) or not float(serial).is_integer():
+        raise _Bad(f"{expected}, got {_got(shown)}")
+    return from_excel(serial).date()
+
+
+def parse_status(value: Any) -> str | None:
+    """进展状态: one of 未启动 / 推进中 / 已完成 (None for an empty cell)."""
+    if value is None:
+        return None
+    text = re.sub(r"\s+", "", _normalise(str(value)))
+    if text == "":
+        return None
+    if text in layout.STATUS_CHOICES:
+        return text
+    raise _Bad(f"expected one of {' / '.join(layout.STATUS_CHOICES)}, got {_got(str(value).strip())}")
+
+
+def _note(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+# --------------------------------------------------------------------------- grids
+@dataclass
+class _Grid:
+    """A sheet as rows of values (1-based access), whatever file it came from."""
+
+    rows: list[list[Any]]
+    sheet: str | None
+    uncomputed: set[tuple[int, int]]  # formula cells without a stored value
+    formulas: dict[tuple[int, int], str]  # formula cells: the formula as typed
+
+    def get(self, r: int, c: int) -> Any:
+        if r < 1 or r > len(self.rows):
+            return None
+        row = self.rows[r - 1]
+        return row[c - 1] if 0 < c <= len(row) else None
+
+
+def _open_xlsx(path: Path):
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about data validation extensions it does not read; harmless here.
+            warnings.simplefilter("ignore", UserWarning)
+            values = load_workbook(path, data_only=True)
+            formulas = load_workbook(path, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ReportError(
+            f"{path.name}: not an Excel workbook (.xlsx) that can be read ({exc.__class__.__name__})",
+            path=path,
+            hint="send the .xlsx file produced by `minshi-geo sheets`, saved as .xlsx (not .xls)",
+        ) from None
+    return values, formulas
+
+
+def _task_grid(values_wb, formulas_wb, path: Path) -> _Grid:
+    names = [ws.title for ws in values_wb.worksheets if ws.sheet_state == "visible"]
+    if layout.TASK_SHEET in values_wb.sheetnames:
+        name = layout.TASK_SHEET
+    else:
+        name = next((n for n in names if _heading_row(_sheet_rows(values_wb[n])) is not None),
+                    None)
+        if name is None:
+            raise ReportError(
+                f"{path.name}: no sheet {layout.TASK_SHEET!r} and no sheet with the task table "
+                f"headings ({layout.HEADER_TEXTS['target_id']}, {layout.HEADER_TEXTS['completed']})",
+                path=path, hint="send back the task sheet produced by `minshi-geo sheets`",
+            )
+    rows = _sheet_rows(values_wb[name])
+    uncomputed: set[tuple[int, int]] = set()
+    formulas: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(formulas_wb[name].iter_rows(values_only=True), start=1):
+        for c, v in enumerate(row, start=1):
+            if isinstance(v, str) and v.startswith("="):
+                formulas[(r, c)] = v
+                if r > len(rows) or c > len(rows[r - 1]) or rows[r - 1][c - 1] is None:
+                    uncomputed.add((r, c))
+    return _Grid(rows, name, uncomputed, formulas)
+
+
+def _sheet_rows(ws) -> list[list[Any]]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _csv_grid(path: Path) -> _Grid:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        # Excel on Chinese Windows saves "CSV" in GBK unless told UTF-8; accept both.
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise ReportError(f"{path.name}: not a text file", path=path)
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [[(v if v.strip() != "" else None) for v in row]
+            for row in csv.reader(io.StringIO(text), dialect)]
+    return _Grid(rows, None, set(), {})
+
+
+# --------------------------------------------------------------------------- layout
+def _clean_heading(value: Any) -> str:
+    return re.sub(r"\s+", "", _normalise(str(value))) if value is not None else ""
+
+
+def _heading_row(rows: list[list[Any]]) -> int | None:
+    want = {layout.HEADER_TEXTS["target_id"], layout.HEADER_TEXTS["completed"]}
+    for r, row in enumerate(rows[:60], start=1):
+        if want <= {_clean_heading(v) for v in row}:
+            return r
+    return None
+
+
+def _columns(grid: _Grid, heading_row: int, where: str) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for c, v in enumerate(grid.rows[heading_row - 1], start=1):
+        key = layout.KEY_OF_HEADER.get(_clean_heading(v))
+        if key and key not in cols:
+            cols[key] = c
+    needed = ["target_id", *layout.REPORTING_KEYS]
+    missing = [layout.HEADER_TEXTS[k] for k in needed if k not in cols]
+    if missing:
+        raise ReportError(
+            f"{where} row {heading_row}: missing column {', '.join(missing)}",
+            hint="do not rename or delete the columns of the task sheet",
+        )
+    return cols
+
+
+def _header_block(grid: _Grid, heading_row: int) -> dict[str, Any]:
+    by_label = {label: key for key, label in layout.HEADER_FIELDS}
+    found: dict[str, Any] = {}
+    for r in range(1, heading_row):
+        label = _clean_heading(grid.get(r, layout.HEADER_LABEL_COL))
+        key = by_label.get(label)
+        if key and key not in found:
+            found[key] = (r, grid.get(r, layout.HEADER_VALUE_COL))
+    return found
+
+
+def _identity_from_sheet(wb) -> tuple[dict[str, Any], list[str]] | None:
+    if layout.IDENTITY_SHEET not in wb.sheetnames:
+        return None
+    values: dict[str, Any] = {}
+    targets: list[str] = []
+    for row in wb[layout.IDENTITY_SHEET].iter_rows(values_only=True):
+        if not row or row[0] is None:
+            continue
+        key = str(row[0])
+        value = row[1] if len(row) > 1 else None
+        if key == layout.IDENTITY_TARGET_KEY:
+            targets.append(_unguard(value))
+        else:
+            values[key] = value
+    if values.get("format") != layout.IDENTITY_FORMAT:
+        return None
+    return values, targets
+
+
+def _unguard(value: Any) -> str:
+    """Identity values were written through excel_cell; undo its guard for comparison."""
+    text = "" if value is None else str(value)
+    return text[1:] if text.startswith("'") else text
+
+
+def _doc_properties(wb) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        props = wb.custom_doc_props.props
+    except AttributeError:  # pragma: no cover - older openpyxl
+        return out
+    for prop in props:
+        if prop.name and prop.name.startswith(layout.DOC_PROPERTY_PREFIX):
+            out[prop.name[len(layout.DOC_PROPERTY_PREFIX):]] = str(prop.value)
+    return out
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes", "是"}
+
+
+# --------------------------------------------------------------------------- entry point
+def read_report(path: str | Path) -> Report:
+    """Read one returned task sheet (.xlsx or .csv); see the module docstring for the rules.
+
+    Raises :class:`ReportError` naming file, sheet, row and column for anything it cannot
+    read — after looking at the whole file, so one round of corrections fixes everything.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(2, "No such file", str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        values_wb, formulas_wb = _open_xlsx(path)
+        grid = _task_grid(values_wb, formulas_wb, path)
+        hidden = _identity_from_sheet(values_wb)
+        props = _doc_properties(values_wb)
+        where = f"{path.name} sheet {grid.sheet}"
+    elif suffix == ".csv":
+        grid = _csv_grid(path)
+        hidden, props = None, {}
+        where = path.name
+    else:
+        raise ReportError(
+            f"{path.name}: expected an .xlsx workbook or a .csv file, got {path.suffix or 'no extension'}",
+            path=path, hint="an old .xls file must be saved as .xlsx first",
+        )
+
+    heading_row = _heading_row(grid.rows)
+    if heading_row is None:
+        raise ReportError(
+            f"{where}: no heading row with {layout.HEADER_TEXTS['target_id']} and "
+            f"{layout.HEADER_TEXTS['completed']}",
+            path=path, hint="send back the task sheet produced by `minshi-geo sheets`",
+        )
+    cols = _columns(grid, heading_row, where)
+    header = _header_block(grid, heading_row)
+    problems: list[str] = []
+
+    def at(r: int, key: str | None = None, c: int | None = None) -> str:
+        c = c if c is not None else cols[key]  # type: ignore[index]
+        heading = layout.HEADER_TEXTS.get(key or "", None) or _clean_heading(grid.get(heading_row, c))
+        return f"{where} row {r}, column {heading} ({get_column_letter(c)})"
+
+    # ---- rows (target ids in sheet order) before identity, which may need them
+    data_rows: list[tuple[int, str]] = []
+    last = len(grid.rows)
+    for r in range(heading_row + 1, last + 1):
+        tid_raw = grid.get(r, cols["target_id"])
+        tid = _unguard(tid_raw).strip() if tid_raw is not None else ""
+        filled = [grid.get(r, cols[k]) for k in layout.REPORTING_KEYS]
+        if not tid:
+            if any(v is not None and str(v).strip() for v in filled):
+                problems.append(f"{at(r, 'target_id')}: expected the target id of a reported "
+                                "row, got nothing (rows may not be added to the task sheet)")
+            continue
+        if isinstance(tid_raw, float) and tid_raw.is_integer():  # "3" typed as a number
+            tid = str(int(tid_raw))
+        data_rows.append((r, tid))
+
+    identity = _identity(path, where, hidden, props, header, [t for _r, t in data_rows])
+
+    sheet_ids = [t for _r, t in data_rows]
+    known = set(identity.target_ids)
+    seen: dict[str, int] = {}
+    for r, tid in data_rows:
+        if tid not in known:
+            problems.append(f"{at(r, 'target_id')}: expected one of the sheet's target ids, "
+                            f"got {_got(tid)}")
+        if tid in seen:
+            problems.append(f"{at(r, 'target_id')}: target {tid} appears twice (also row {seen[tid]})")
+        seen.setdefault(tid, r)
+    missing = [t for t in identity.target_ids if t not in set(sheet_ids)]
+    if missing:
+        problems.append(f"{where}: rows for targets {', '.join(missing)} are missing "
+                        "(rows may not be deleted from the task sheet)")
+
+    default_end: date | None = None
+    if "period_end" in header:
+        r, value = header["period_end"]
+        try:
+            default_end = parse_date(value)
+        except _Bad as exc:
+            problems.append(f"{where} row {r}, field {layout.HEADER_LABELS['period_end']} "
+                            f"({get_column_letter(layout.HEADER_VALUE_COL)}): {exc}")
+
+    units = _units(grid, cols)
+    lines: list[dict[str, Any]] = []
+    for r, tid in data_rows:
+        raw = {k: grid.get(r, cols[k]) for k in layout.REPORTING_KEYS}
+        # A note that Excel took for a formula (typed starting with = + - @) is kept as the
+        # text that was typed; numbers, dates and statuses need the value the formula gave.
+        if (r, cols["note"]) in grid.formulas:
+            raw["note"] = grid.formulas[(r, cols["note"])]
+        for k in ("period_end", "completed", "status"):
+            if (r, cols[k]) in grid.uncomputed:
+                problems.append(f"{at(r, k)}: expected a value, got a formula whose result was "
+                                "not saved (type the value itself)")
+                raw[k] = None
+        try:
+            completed = parse_completed(raw["completed"], units.get(r))
+        except _Bad as exc:
+            problems.append(f"{at(r, 'completed')}: {exc}")
+            completed = None
+        try:
+            status = parse_status(raw["status"])
+        except _Bad as exc:
+            problems.append(f"{at(r, 'status')}: {exc}")
+            status = None
+        note = _note(raw["note"])
+        try:
+            row_end = parse_date(raw["period_end"])
+        except _Bad as exc:
+            problems.append(f"{at(r, 'period_end')}: {exc}")
+            row_end = None
+            continue
+        reported = any(raw[k] is not None and str(raw[k]).strip() for k in ("completed", "status", "note"))
+        if not reported:
+            continue
+        period_end = row_end or default_end
+        if period_end is None:
+            problems.append(f"{at(r, 'period_end')}: expected a date such as 2023-06-30 (or "
+                            f"{layout.HEADER_LABELS['period_end']} at the top), got nothing")
+            continue
+        lines.append({
+            "target_id": tid,
+            "region_code": identity.region_code,
+            "period_end": period_end,
+            "completed": float("nan") if completed is None else completed,
+            "status": status,
+            "note": note,
+            "sheet": grid.sheet,
+            "row": r,
+        })
+
+    if problems:
+        more = len(problems) - 1
+        message = problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
+                                 if more else "")
+        raise ReportError(message, problems=problems, path=path)
+
+    frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
+    frame["completed"] = frame["completed"].astype(float)
+    for col in ("status", "note", "sheet"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    frame["row"] = frame["row"].astype(int)
+    period_end = max(frame["period_end"]) if len(frame) else None
+    return Report(path=path, identity=identity, period_end=period_end, lines=frame)
+
+
+def _units(grid: _Grid, cols: dict[str, int]) -> dict[int, str | None]:
+    if "unit" not in cols:
+        return {}
+    out: dict[int, str | None] = {}
+    for r in range(1, len(grid.rows) + 1):
+        v = grid.get(r, cols["unit"])
+        out[r] = _unguard(v).strip() if v is not None else None
+    return out
+
+
+def _identity(path: Path, where: str, hidden, props: dict[str, str], header: dict[str, Any],
+              sheet_target_ids: list[str]) -> ReportIdentity:
+    visible = None
+    if "identity" in header and header["identity"][1] is not None:
+        visible = layout.parse_identity_text(_unguard(header["identity"][1]))
+    if hidden is not None:
+        values, target_ids = hidden
+        identity = ReportIdentity(
+            plan_id=_unguard(values.get("plan_id")),
+            scenario_sha256=_unguard(values.get("scenario_sha256")),
+            region_code=_unguard(values.get("region_code")),
+            target_ids=tuple(target_ids),
+            sample=_truthy(values.get("sample")),
+            region_name=_unguard(values.get("region_name")) or None,
+            scenario=_unguard(values.get("scenario")) or None,
+            catalogue_sha256=_unguard(values.get("catalogue_sha256")) or None,
+            region_set=_unguard(values.get("region_set")) or None,
+            source="identity sheet",
+        )
+        shown = (identity.plan_id, identity.region_code, identity.scenario_sha256)
+        if visible is not None and visible != shown:
+            raise ReportError(
+                f"{where}: 表格标识 {'|'.join(visible)} does not match the sheet's hidden identity "
+                f"{'|'.join(shown)}",
+                path=path, hint="the header of another region's sheet was pasted in; send back "
+                "the sheet as received",
+            )
+        return identity
+    # No hidden identity sheet: the visible header (and document properties) must say it all.
+    if visible is None and props.get("plan_id") and props.get("region_code"):
+        visible = (props["plan_id"], props["region_code"], props.get("scenario_sha256", ""))
+    if visible is None:
+        raise ReportError(
+            f"{where}: no identity — neither the hidden {layout.IDENTITY_SHEET} sheet nor the "
+            f"{layout.HEADER_LABELS['identity']} line of the header",
+            path=path, hint="send back the task sheet produced by `minshi-geo sheets` without "
+            "removing its header rows",
+        )
+    data = header.get("data", (None, None))[1]
+    sample = (str(data).strip().startswith(layout.SAMPLE_MARK) if data is not None
+              else _truthy(props.get("sample", "false")))
+    region_name = header.get("region", (None, None))[1]
+    return ReportIdentity(
+        plan_id=visible[0],
+        scenario_sha256=visible[2],
+        region_code=visible[1],
+        target_ids=tuple(dict.fromkeys(sheet_target_ids)),
+        sample=sample,
+        region_name=_unguard(region_name) if region_name is not None else None,
+        source="header block",
+    )

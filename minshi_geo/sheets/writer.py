@@ -1,0 +1,450 @@
+"""Per-region task workbooks (任务分解表) and the whole sheet set.
+
+Entry points
+------------
+- :func:`write_all_sheets` — one workbook per region plus the summary workbook (and CSV for
+  every sheet with ``csv=True``), written as a set: into a temporary folder, then moved into
+  ``out_dir``, so a failure leaves the previous files in place and no half-written workbook.
+- :func:`write_region_sheets`, :func:`minshi_geo.sheets.summary.write_summary` — the two halves.
+- :func:`region_rows` — the rows of one region's sheet as plain data (what the tests compare
+  with the allocation, and what the reader's identity lists).
+
+The layout (cells, headings, identity) is defined in :mod:`minshi_geo.sheets.layout`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from minshi_geo import atomic
+from minshi_geo.errors import MinshiError
+from minshi_geo.escape import excel_cell, path_inside
+from minshi_geo.sheets import book, layout
+
+UNLOCKED = Protection(locked=False)
+
+
+class SheetsError(MinshiError):
+    """The allocation, plan and region set do not fit together (or a name is unusable)."""
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """One row of a region's task sheet."""
+
+    target_id: str
+    sector: str
+    item: str
+    metric: str
+    unit: str | None
+    kind: str
+    province_quantity: float | None
+    quantity: float | int | str | None  # allocated quantity, or layout.PROVINCE_WIDE
+    deadline: date | None
+    lead: str | None
+
+    @property
+    def splittable(self) -> bool:
+        return not isinstance(self.quantity, str)
+
+    @property
+    def reports_quantity(self) -> bool:
+        return self.kind in layout.QUANTITY_KINDS
+
+    @property
+    def reports_status(self) -> bool:
+        return self.kind in layout.STATUS_KINDS
+
+
+@dataclass
+class SheetSet:
+    """What :func:`write_all_sheets` wrote (final paths)."""
+
+    regions: dict[str, Path] = field(default_factory=dict)  # region_code → workbook
+    summary: Path | None = None
+    csv: list[Path] = field(default_factory=list)
+
+    @property
+    def workbooks(self) -> list[Path]:
+        return [*self.regions.values(), *([self.summary] if self.summary else [])]
+
+
+def is_sample(meta: dict[str, Any]) -> bool:
+    return bool(meta.get("sample", False))
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    f = float(value)
+    return int(f) if f.is_integer() else f
+
+
+def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
+    """The rows of one region's task sheet, in catalogue order.
+
+    Splittable targets appear when the allocation gives the region a row (an ineligible region
+    has none); non-splittable targets (rates, standards, milestones, linked outcomes) appear
+    for every region with 本地区任务 = 全省统一.
+    """
+    table = allocation.table
+    mine = table[table["region_code"] == str(region_code)]
+    allocated = dict(zip(mine["target_id"], mine["quantity"], strict=True))
+    rows: list[RegionRow] = []
+    for target in plan.targets:
+        if target.splittable:
+            if target.id not in allocated:
+                continue
+            quantity: Any = _number(allocated[target.id])
+        else:
+            quantity = layout.PROVINCE_WIDE
+        item = plan.item(target.item)
+        rows.append(
+            RegionRow(
+                target_id=target.id,
+                sector=target.sector,
+                item=item.short,
+                metric=target.metric,
+                unit=target.unit,
+                kind=target.kind,
+                province_quantity=_number(target.quantity),
+                quantity=quantity,
+                deadline=target.deadline,
+                lead=target.lead,
+            )
+        )
+    return rows
+
+
+def check_inputs(allocation, plan, regions) -> None:
+    """The allocation must come from this plan and region set; say what differs."""
+    meta = allocation.meta
+    if meta.get("plan_id") and meta["plan_id"] != plan.id:
+        raise SheetsError(
+            f"allocation was made for plan {meta['plan_id']!r}, not {plan.id!r}",
+            hint="load the plan named in allocation.json (plan_path)",
+        )
+    if meta.get("catalogue_sha256") and meta["catalogue_sha256"] != plan.sha256:
+        raise SheetsError(
+            f"{plan.path}: the catalogue changed since the allocation was made "
+            f"(sha256 {plan.sha256[:12]}…, allocation has {str(meta['catalogue_sha256'])[:12]}…)",
+            hint="run `minshi-geo allocate` again so the sheets match the catalogue",
+        )
+    known = set(regions.codes)
+    unknown = sorted(set(allocation.table["region_code"]) - known)
+    if unknown:
+        raise SheetsError(
+            f"allocation names regions {', '.join(unknown)} that region set "
+            f"{getattr(regions, 'name', '?')!r} does not have",
+            hint="load the region set named in allocation.json (region_set)",
+        )
+    targets = {t.id for t in plan.targets}
+    stray = sorted(set(allocation.table["target_id"]) - targets)
+    if stray:
+        raise SheetsError(
+            f"allocation has targets {', '.join(stray)} that plan {plan.id!r} does not have",
+            hint="run `minshi-geo allocate` again with the current catalogue",
+        )
+
+
+def _has_lead(plan) -> bool:
+    return any(getattr(t, "lead", None) for t in plan.targets)
+
+
+def _created_text(created: date | datetime) -> str:
+    return f"{created.year}年{created.month}月{created.day}日"
+
+
+def _scenario_text(meta: dict[str, Any]) -> str:
+    title = meta.get("scenario_title") or meta.get("scenario") or "—"
+    name = meta.get("scenario")
+    return f"{title}（{name}）" if name and name != title else str(title)
+
+
+def build_region_workbook(
+    allocation, plan, regions, region_code: str, *, created: date | None = None
+) -> tuple[Workbook, book.SheetWriter]:
+    """One region's task workbook (not saved): header block, rows, identity, protection."""
+    meta = allocation.meta
+    sample = is_sample(meta)
+    created = created or date.today()
+    region_name = regions.name_of(region_code)
+    rows = region_rows(allocation, plan, region_code)
+    columns = layout.task_columns(_has_lead(plan))
+    col = {c.key: i + 1 for i, c in enumerate(columns)}
+    last_col = len(columns)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = layout.TASK_SHEET
+    w = book.SheetWriter(ws)
+    title = layout.workbook_title(plan.title, region_name)
+    if sample:
+        title += f"（{layout.SAMPLE_MARK}）"
+
+    # -- title and header block (locked, no borders)
+    w.put(layout.TITLE_ROW, 1, title, font=book.FONT_TITLE, border=False, measure=False)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    ws.row_dimensions[1].height = 26
+    scenario_sha = str(meta.get("scenario_sha256") or "")
+    header_values: dict[str, Any] = {
+        "plan": plan.official_title or plan.title,
+        "region": region_name,
+        "region_code": str(region_code),
+        "scenario": _scenario_text(meta),
+        "created": _created_text(created),
+        "data": layout.SAMPLE_NOTE if sample else layout.DATA_OFFICIAL,
+        "period_end": None,
+        "identity": layout.identity_text(plan.id, str(region_code), scenario_sha),
+    }
+    value_end = max(layout.HEADER_VALUE_COL, last_col)
+    for key, label in layout.HEADER_FIELDS:
+        r = layout.header_row_of(key)
+        w.put(r, layout.HEADER_LABEL_COL, label, font=book.FONT_BOLD, border=False, measure=False)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=layout.HEADER_VALUE_COL - 1)
+        value = header_values[key]
+        font = book.FONT
+        fill = None
+        if key == "data" and sample:
+            font, fill = book.FONT_SAMPLE, book.FILL_SAMPLE
+        if key == "identity":
+            font = book.FONT_NOTE
+        if key == "period_end":
+            cell = w.put(r, layout.HEADER_VALUE_COL, None, fill=book.FILL_INPUT,
+                         fmt=book.DATE_FORMAT, measure=False)
+            cell.protection = UNLOCKED
+            w.put(r, layout.HEADER_VALUE_COL + 1, "（填报：本期数据截至日期；各行“截至日期”留空时取此日期）",
+                  font=book.FONT_NOTE, border=False, measure=False)
+            continue
+        w.put(r, layout.HEADER_VALUE_COL, value, font=font, fill=fill, border=False,
+              measure=False, align=book.Alignment(vertical="center"))
+        ws.merge_cells(start_row=r, start_column=layout.HEADER_VALUE_COL, end_row=r,
+                       end_column=value_end)
+
+    # -- column headings
+    hr = layout.HEADING_ROW
+    for c in columns:
+        w.put(hr, col[c.key], c.header, font=book.FONT_BOLD, fill=book.FILL_HEADING,
+              align=book.CENTER)
+    ws.row_dimensions[hr].height = 30
+
+    # -- data rows
+    dv_number = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle="累计完成",
+        error="请填写不小于0的数字（单位见“单位”列）。", showInputMessage=True,
+        promptTitle="累计完成", prompt="填写截至日期的累计完成数（单位见“单位”列）。",
+    )
+    start = book.excel_date_serial(plan.start)
+    end = book.excel_date_serial(date(plan.deadline.year + 1, 12, 31))
+    dv_date = DataValidation(
+        type="date", operator="between", formula1=str(start), formula2=str(end),
+        allow_blank=True, showErrorMessage=True, errorStyle="stop", errorTitle="截至日期",
+        error=f"请填写{plan.start.year}年以后的日期，如 {plan.start.year}-06-30。",
+    )
+    dv_status = DataValidation(
+        type="list", formula1='"' + ",".join(layout.STATUS_CHOICES) + '"', allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle="进展状态",
+        error="请从列表中选择：" + "、".join(layout.STATUS_CHOICES),
+    )
+    for dv in (dv_number, dv_date, dv_status):
+        ws.add_data_validation(dv)
+    dv_date.add(ws.cell(row=layout.header_row_of("period_end"), column=layout.HEADER_VALUE_COL))
+    validations = {"period_end": dv_date, "completed": dv_number, "status": dv_status}
+
+    r = layout.FIRST_DATA_ROW - 1
+    for i, row in enumerate(rows, start=1):
+        r = layout.FIRST_DATA_ROW + i - 1
+        fmt = book.number_format(row.unit, row.province_quantity)
+        w.put(r, col["seq"], i, align=book.CENTER)
+        w.put(r, col["target_id"], row.target_id, align=book.CENTER)
+        w.put(r, col["sector"], row.sector, align=book.WRAP)
+        w.put(r, col["item"], row.item, align=book.WRAP)
+        w.put(r, col["metric"], row.metric, align=book.WRAP)
+        w.put(r, col["unit"], row.unit, align=book.CENTER)
+        w.put(r, col["province_quantity"], row.province_quantity, fmt=fmt, align=book.RIGHT)
+        if row.splittable:
+            q_fmt = book.number_format(row.unit, row.quantity)
+            w.put(r, col["quantity"], row.quantity, fmt=q_fmt, align=book.RIGHT)
+            p = f"{get_column_letter(col['province_quantity'])}{r}"
+            q = f"{get_column_letter(col['quantity'])}{r}"
+            share = (
+                row.quantity / row.province_quantity
+                if row.province_quantity else None
+            )
+            w.formula(r, col["share"], f'=IF(N({p})>0,{q}/{p},"")', share,
+                      fmt=book.RATIO_FORMAT, align=book.RIGHT)
+        else:
+            w.put(r, col["quantity"], row.quantity, align=book.CENTER)
+            w.put(r, col["share"], None)
+        w.put(r, col["deadline"], row.deadline, fmt=book.DATE_FORMAT, align=book.CENTER)
+        if "lead" in col:
+            w.put(r, col["lead"], row.lead, align=book.WRAP)
+        # reporting cells
+        for key in layout.REPORTING_KEYS:
+            open_ = (
+                key in ("period_end", "note")
+                or (key == "completed" and row.reports_quantity)
+                or (key == "status" and row.reports_status)
+            )
+            cell = w.put(r, col[key], None, fill=book.FILL_INPUT if open_ else book.FILL_TOTAL,
+                         measure=False,
+                         fmt=(book.DATE_FORMAT if key == "period_end"
+                              else fmt if key == "completed" else None),
+                         align=book.WRAP if key == "note" else book.RIGHT)
+            if open_:
+                cell.protection = UNLOCKED
+                validation = validations.get(key)
+                if validation is not None:
+                    validation.add(cell)
+    last_row = max(r, layout.HEADING_ROW)
+
+    # -- sheet furniture
+    w.fit_columns(minimum={i + 1: c.width for i, c in enumerate(columns)}, maximum=book.MAX_WIDTH)
+    ws.freeze_panes = ws.cell(row=layout.FIRST_DATA_ROW, column=col["metric"] + 0)
+    ws.auto_filter.ref = f"A{layout.HEADING_ROW}:{get_column_letter(last_col)}{last_row}"
+    book.print_setup(ws, title, f"{layout.HEADING_ROW}:{layout.HEADING_ROW}", sample)
+    ws.protection.sheet = True
+    if layout.PROTECTION_PASSWORD:
+        ws.protection.password = layout.PROTECTION_PASSWORD
+    # allowed on the protected sheet: filtering, resizing rows/columns, selecting cells
+    ws.protection.autoFilter = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+    _write_identity(wb, plan, meta, region_code, region_name, [x.target_id for x in rows],
+                    sample)
+    return wb, w
+
+
+def _write_identity(wb: Workbook, plan, meta, region_code, region_name, target_ids, sample):
+    ws = wb.create_sheet(layout.IDENTITY_SHEET)
+    values = {
+        "format": layout.IDENTITY_FORMAT,
+        "layout_version": layout.LAYOUT_VERSION,
+        "plan_id": plan.id,
+        "plan_title": plan.title,
+        "scenario": meta.get("scenario"),
+        "scenario_sha256": meta.get("scenario_sha256"),
+        "catalogue_sha256": plan.sha256,
+        "region_set": meta.get("region_set"),
+        "region_code": str(region_code),
+        "region_name": region_name,
+        "sample": "true" if sample else "false",
+        "created_at": meta.get("created_at"),
+        "heading_row": layout.HEADING_ROW,
+    }
+    r = 0
+    for r, key in enumerate(layout.IDENTITY_KEYS, start=1):
+        ws.cell(row=r, column=1, value=key)
+        v = values[key]
+        ws.cell(row=r, column=2, value=v if v is None or isinstance(v, int) else excel_cell(str(v)))
+    for i, tid in enumerate(target_ids, start=1):
+        ws.cell(row=r + i, column=1, value=layout.IDENTITY_TARGET_KEY)
+        ws.cell(row=r + i, column=2, value=excel_cell(str(tid)))
+        ws.cell(row=r + i, column=3, value=layout.FIRST_DATA_ROW + i - 1)
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
+    for key in layout.DOC_PROPERTY_KEYS:
+        v = values[key]
+        if v:
+            wb.custom_doc_props.append(
+                StringProperty(name=layout.DOC_PROPERTY_PREFIX + key, value=str(v))
+            )
+
+
+def _region_codes(allocation, regions) -> list[str]:
+    return [str(c) for c in regions.codes]
+
+
+def _save_region_sheets(allocation, plan, regions, folder: Path, csv: bool, created: date | None,
+                        result: SheetSet) -> None:
+    sample = is_sample(allocation.meta)
+    seen: dict[str, str] = {}
+    for code in _region_codes(allocation, regions):
+        name = regions.name_of(code)
+        stem = layout.region_file_stem(plan.title, name, sample)
+        try:
+            path = path_inside(folder, stem + ".xlsx")
+        except ValueError as exc:
+            raise SheetsError(f"region {code}: name {name!r} gives no usable file name") from exc
+        if path.name in seen:
+            raise SheetsError(
+                f"regions {seen[path.name]} and {code} give the same file name {path.name!r}",
+                hint="region names must differ after removing characters Windows forbids",
+            )
+        seen[path.name] = code
+        wb, w = build_region_workbook(allocation, plan, regions, code, created=created)
+        wb.save(path)
+        result.regions[code] = path
+        if csv:
+            csv_path = path_inside(folder / "csv", stem + ".csv")
+            csv_path.parent.mkdir(parents=True, exist_ok=True)
+            book.write_csv(csv_path, w.values())
+            result.csv.append(csv_path)
+
+
+def _move(result: SheetSet, tmp: Path, out_dir: Path) -> SheetSet:
+    """Paths inside the temp folder → their final place."""
+    def final(p: Path) -> Path:
+        return out_dir / p.relative_to(tmp)
+
+    return SheetSet(
+        regions={c: final(p) for c, p in result.regions.items()},
+        summary=final(result.summary) if result.summary else None,
+        csv=[final(p) for p in result.csv],
+    )
+
+
+def write_region_sheets(allocation, plan, regions, out_dir: str | Path, *, csv: bool = False,
+                        created: date | None = None) -> SheetSet:
+    """One task workbook per region into ``out_dir`` (atomically, as a set)."""
+    check_inputs(allocation, plan, regions)
+    out_dir = Path(out_dir)
+    result = SheetSet()
+    with atomic.atomic_dir(out_dir) as tmp:
+        _save_region_sheets(allocation, plan, regions, tmp, csv, created, result)
+        moved = _move(result, tmp, out_dir)
+    return moved
+
+
+def write_all_sheets(allocation, plan, regions, out_dir: str | Path, *, csv: bool = False,
+                     created: date | None = None) -> SheetSet:
+    """Every region's task workbook and the summary workbook (CSV too with ``csv=True``).
+
+    Written as a set into a temporary folder next to ``out_dir``, then moved in: a failure
+    anywhere leaves the previous files untouched and no half-written workbook.
+    """
+    from minshi_geo.sheets.summary import save_summary
+
+    check_inputs(allocation, plan, regions)
+    out_dir = Path(out_dir)
+    result = SheetSet()
+    with atomic.atomic_dir(out_dir) as tmp:
+        _save_region_sheets(allocation, plan, regions, tmp, csv, created, result)
+        save_summary(allocation, plan, regions, tmp, csv=csv, created=created, result=result)
+        moved = _move(result, tmp, out_dir)
+    return moved
+
+
+__all__: Sequence[str] = (
+    "RegionRow",
+    "SheetSet",
+    "SheetsError",
+    "build_region_workbook",
+    "check_inputs",
+    "region_rows",
+    "write_all_sheets",
+    "write_region_sheets",
+)
