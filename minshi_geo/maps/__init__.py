@@ -9,5 +9,14 @@
 from __future__ import annotations
 
 from minshi_geo.maps.allocation import allocation_map, allocation_page
+from minshi_geo.maps.compare import compare_map, compare_page
+from minshi_geo.maps.progress import progress_map, progress_page
 
-__all__ = ["allocation_map", "allocation_page"]
+__all__ = [
+    "allocation_map",
+    "allocation_page",
+    "compare_map",
+    "compare_page",
+    "progress_map",
+    "progress_page",
+]

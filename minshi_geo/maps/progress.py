@@ -1,0 +1,294 @@
+"""The progress map: lights or completion rate per target and region, with a time slider.
+
+Reads the status table (docs/ARCHITECTURE.md, built by ``minshi_geo.progress.status``):
+``period_end, target_id, metric, unit, region_code, region_name, allocated, completed, rate,
+expected, gap, light`` — rate 0–1+, expected (序时进度) in the target's unit, gap in
+percentage points (negative = behind), light ∈ done/green/yellow/red/none.
+
+"全部指标" (all targets) uses the status module's region roll-up: the mean completion rate
+over a region's count targets (each capped at 100 %) against their mean 序时进度, judged with
+the same thresholds; its red panel lists each red region with its red targets.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from minshi_geo.errors import MinshiError
+from minshi_geo.maps.allocation import SAMPLE_BANNER, with_unit
+from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
+from minshi_geo.maps.legend import fixed_classes, format_number, format_percent
+from minshi_geo.maps.page import PageData, write_page
+from minshi_geo.maps.regions_view import check_codes, map_regions
+
+ALL_TARGETS = "all"
+
+LIGHT_ORDER = ["done", "green", "yellow", "red", "none"]
+LIGHT_COLOURS = {
+    "done": "#1a9850",
+    "green": "#a6d96a",
+    "yellow": "#fee08b",
+    "red": "#d73027",
+    "none": "#bdbdbd",
+}
+#: Used when minshi_geo.progress.status is not importable; the same words as there.
+_LIGHT_LABELS = {
+    "done": "已完成",
+    "green": "符合序时进度",
+    "yellow": "滞后",
+    "red": "严重滞后",
+    "none": "未报送",
+}
+RATE_EDGES = [0.3, 0.6, 0.9, 1.0]
+RATE_LEGEND = [
+    ("#d73027", "< 30%"),
+    ("#fc8d59", "30% – 60%"),
+    ("#fee08b", "60% – 90%"),
+    ("#a6d96a", "90% – 100%"),
+    ("#1a9850", "≥ 100%"),
+]
+RED_LIST_SHOWN = 3  # targets named per region in the 全部指标 red panel
+
+MODES = [{"id": "light", "label": "红绿灯"}, {"id": "rate", "label": "完成率"}]
+
+STATUS_COLUMNS = [
+    "period_end", "target_id", "metric", "unit", "region_code", "region_name",
+    "allocated", "completed", "rate", "expected", "gap", "light",
+]  # fmt: skip
+
+
+class ProgressMapError(MinshiError):
+    """The status table cannot be drawn."""
+
+
+def _light_labels() -> dict[str, str]:
+    try:
+        from minshi_geo.progress.status import LIGHT_LABELS
+    except ImportError:
+        return dict(_LIGHT_LABELS)
+    return {**_LIGHT_LABELS, **LIGHT_LABELS}
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _points(gap: float | None) -> str:
+    if gap is None:
+        return "—"
+    sign = "+" if gap > 0 else ("−" if gap < 0 else "")
+    return f"{sign}{format_number(abs(gap), 1)} 个百分点"
+
+
+def _rollup(status: pd.DataFrame) -> pd.DataFrame:
+    """Per period × region over all targets (the status module's definition)."""
+    from minshi_geo.progress.status import region_rollup
+
+    return region_rollup(status)
+
+
+def progress_page(
+    status: pd.DataFrame,
+    regions: Any,
+    *,
+    plan: Any = None,
+    title: str | None = None,
+    sample: bool | None = None,
+) -> tuple[PageData, Any]:
+    """Page data for a status table (no file written)."""
+    missing = [c for c in STATUS_COLUMNS if c not in status.columns]
+    if missing:
+        raise ProgressMapError(
+            f"status table: missing columns {', '.join(missing)}",
+            hint="build it with minshi_geo.progress.status.compute_status",
+        )
+    if status.empty:
+        raise ProgressMapError(
+            "status table: no rows (no report has been imported yet)",
+            hint="import the regions' returned sheets first: minshi-geo progress import …",
+        )
+    view = map_regions(regions)
+    status = status.copy()
+    status["region_code"] = status["region_code"].astype(str)
+    status["target_id"] = status["target_id"].astype(str)
+    check_codes(list(status["region_code"]), view, "status table")
+    labels = _light_labels()
+    index = view.index_of()
+    n = len(view.codes)
+    periods = sorted(set(status["period_end"]))
+    period_labels = [str(p)[:10] for p in periods]
+    target_ids = list(dict.fromkeys(status["target_id"]))
+
+    sector_of: dict[str, str] = {}
+    if plan is not None:
+        for t in plan.targets:
+            sector_of[str(t.id)] = str(t.sector)
+    groups: dict[str, list[str]] = {"综合": [ALL_TARGETS]}
+    layers: dict[str, dict[str, Any]] = {}
+    views: dict[str, dict[str, Any]] = {}
+    lists: dict[str, dict[str, Any]] = {}
+    light_legend = [[LIGHT_COLOURS[k], labels[k]] for k in LIGHT_ORDER]
+
+    def add_views(layer: str, p: int, lights: list[str | None], rates: list[float | None],
+                  light_text: list[str]) -> None:
+        rate_text = [format_percent(r) if r is not None else "—" for r in rates]
+        has_row = [lt is not None for lt in lights]
+        rank = [None if r is None else round(r, 6) for r in rates]
+        views[f"{layer}|light|{p}"] = {
+            "heading": "进度状态",
+            "cls": [LIGHT_ORDER.index(lt) if lt is not None else -1 for lt in lights],
+            "legend": light_legend,
+            "value": light_text,
+            "rank": rank,
+        }
+        rate_classes = fixed_classes(rates, RATE_EDGES, RATE_LEGEND)
+        views[f"{layer}|rate|{p}"] = {
+            "heading": "完成率",
+            "cls": [c if has else -1 for c, has in zip(rate_classes.cls, has_row)],
+            "legend": [list(e) for e in RATE_LEGEND],
+            "value": rate_text,
+            "rank": rank,
+        }
+
+    grouped = {k: g for k, g in status.groupby(["target_id", "period_end"], sort=False)}
+    for target_id in target_ids:
+        rows_any = status[status["target_id"] == target_id].iloc[0]
+        unit = "" if pd.isna(rows_any["unit"]) else str(rows_any["unit"] or "")
+        groups.setdefault(sector_of.get(target_id, "指标"), []).append(target_id)
+        tip_cells: dict[str, list[list[str]]] = {
+            k: [] for k in ("分配任务", "累计完成", "完成率", "序时进度", "差距", "备注")
+        }
+        for p, period in enumerate(periods):
+            cells = {k: ["—"] * n for k in tip_cells}
+            lights: list[str | None] = [None] * n
+            rates: list[float | None] = [None] * n
+            light_text = ["不参与"] * n
+            red_rows = []
+            group = grouped.get((target_id, period))
+            if group is not None:
+                for r in group.itertuples(index=False):
+                    i = index[str(r.region_code)]
+                    light = str(r.light) if isinstance(r.light, str) else "none"
+                    rate = _num(r.rate)
+                    lights[i] = light
+                    rates[i] = rate
+                    light_text[i] = labels.get(light, light)
+                    cells["分配任务"][i] = with_unit(_num(r.allocated), unit)
+                    cells["累计完成"][i] = with_unit(_num(r.completed), unit)
+                    cells["完成率"][i] = format_percent(rate)
+                    pace = _num(getattr(r, "pace", None))
+                    expected = with_unit(_num(r.expected), unit, 1)
+                    if pace is not None and expected != "—":
+                        expected += f"（{format_percent(pace)}）"
+                    cells["序时进度"][i] = expected
+                    cells["差距"][i] = _points(_num(r.gap))
+                    note = getattr(r, "note", None)
+                    cells["备注"][i] = note if isinstance(note, str) and note else "—"
+                    if light == "red":
+                        red_rows.append(
+                            [i, f"完成率 {format_percent(rate)}，差距 {_points(_num(r.gap))}"]
+                        )
+            for k in tip_cells:
+                tip_cells[k].append(cells[k])
+            add_views(target_id, p, lights, rates, light_text)
+            red_rows.sort(key=lambda row: row[0])
+            lists[f"{target_id}|{p}"] = {"title": f"严重滞后（{len(red_rows)}）", "rows": red_rows}
+        metric = str(rows_any["metric"])
+        layers[target_id] = {
+            "label": f"{target_id} {metric}",
+            "basis": None,
+            "tips": [[k, v] for k, v in tip_cells.items()],
+            "facts": [],
+        }
+
+    # 全部指标: the status module's roll-up per region and period.
+    roll = _rollup(status)
+    red_targets = status[status["light"] == "red"]
+    tips_all: dict[str, list[list[str]]] = {
+        k: [] for k in ("平均完成率", "平均序时进度", "差距", "各状态指标数")
+    }
+    for p, period in enumerate(periods):
+        lights: list[str | None] = [None] * n
+        rates: list[float | None] = [None] * n
+        light_text = ["—"] * n
+        cells = {k: ["—"] * n for k in tips_all}
+        for r in roll[roll["period_end"] == period].itertuples(index=False):
+            i = index[str(r.region_code)]
+            lights[i] = str(r.light)
+            rates[i] = _num(r.rate)
+            light_text[i] = labels.get(str(r.light), str(r.light))
+            cells["平均完成率"][i] = format_percent(_num(r.rate))
+            cells["平均序时进度"][i] = format_percent(_num(r.expected))
+            cells["差距"][i] = _points(_num(r.gap))
+            cells["各状态指标数"][i] = " · ".join(
+                f"{labels[k]} {int(getattr(r, k))}" for k in LIGHT_ORDER if int(getattr(r, k))
+            )
+        for k in tips_all:
+            tips_all[k].append(cells[k])
+        add_views(ALL_TARGETS, p, lights, rates, light_text)
+        reds = red_targets[red_targets["period_end"] == period]
+        rows = []
+        for code, g in reds.groupby("region_code", sort=False):
+            named = list(dict.fromkeys(f"{t} {m}" for t, m in zip(g["target_id"], g["metric"])))
+            shown = "、".join(named[:RED_LIST_SHOWN])
+            more = f" 等 {len(named)} 项" if len(named) > RED_LIST_SHOWN else ""
+            rows.append([index[str(code)], f"严重滞后：{shown}{more}"])
+        rows.sort(key=lambda row: row[0])
+        lists[f"{ALL_TARGETS}|{p}"] = {"title": f"有严重滞后指标的地区（{len(rows)}）", "rows": rows}
+    layers[ALL_TARGETS] = {
+        "label": "全部指标（综合）",
+        "basis": "综合：各数量指标完成率（封顶100%）的平均值对比平均序时进度",
+        "tips": [[k, v] for k, v in tips_all.items()],
+        "facts": [],
+    }
+
+    if sample is None:
+        sample = bool(status["sample"].astype(bool).any()) if "sample" in status.columns else False
+    plan_name = title or (getattr(plan, "title", None) if plan is not None else None) or "民生实事"
+    data = PageData(
+        kind="progress",
+        title=f"{plan_name} · 进度图",
+        subtitle=f"报告期 {period_labels[0]} 至 {period_labels[-1]} · 数据："
+        f"{'示例数据' if sample else '正式数据'} · {len(target_ids)} 项指标",
+        banner=SAMPLE_BANNER if sample else None,
+        note="拖动“报告期”滑块查看各期进度",
+        groups=[{"label": g, "layers": ids} for g, ids in groups.items()],
+        layers=layers,
+        facts={},
+        modes=MODES,
+        periods=period_labels,
+        views=views,
+        lists=lists,
+        initial={"layer": ALL_TARGETS, "mode": "light", "period": len(periods) - 1},
+    )
+    return data, view
+
+
+def progress_map(
+    status_table: pd.DataFrame,
+    regions: Any,
+    out_html: str | Path,
+    tiles: str = "none",
+    *,
+    plan: Any = None,
+    title: str | None = None,
+    sample: bool | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> Path:
+    """Write the progress map for a status table (all its reporting periods on one slider).
+
+    ``plan`` (optional) groups targets by sector and names the plan in the title.
+    """
+    data, view = progress_page(status_table, regions, plan=plan, title=title, sample=sample)
+    shapes = region_shapes(view.frame, view.codes, tolerance=tolerance, gcj02=tiles == "gaode")
+    return write_page(out_html, data, shapes, view, tiles=tiles)
