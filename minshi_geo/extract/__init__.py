@@ -1,0 +1,335 @@
+"""Plan text → a draft catalogue a planner reviews and corrects.
+
+    >>> draft = extract_plan(Path("plan.txt").read_text())
+    >>> draft.targets[0].quantity, draft.targets[0].unit
+    (230000.0, '人')
+
+The pieces: :mod:`.text` (folding full-width forms, keeping the original for sources),
+:mod:`.numbers` (Arabic, Chinese, 万/亿), :mod:`.units` (units and qualifiers),
+:mod:`.filters` (not-a-target rules with reasons), :mod:`.structure` (sectors and items),
+:mod:`.targets` (clause → targets), :mod:`.draft` (the YAML a planner edits).
+The draft uses the format of ``data/targets/*.yaml`` and loads with
+:func:`minshi_geo.catalogue.load_plan`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from minshi_geo.errors import MinshiError
+from minshi_geo.extract.numbers import find_numbers
+from minshi_geo.extract.plan_facts import find_province, find_year
+from minshi_geo.extract.structure import read_outline
+from minshi_geo.extract.targets import REVIEW_BELOW, FoundTarget, same_target, scan_item
+from minshi_geo.extract.text import PlanText
+
+__all__ = ["Draft", "DraftTarget", "ExtractError", "NotAPlanError", "extract_plan"]
+
+#: Counts are split among regions by population unless the planner chooses better factors.
+DEFAULT_BASIS = {"population": 1.0}
+DEFAULT_BASIS_NOTE = "draft default: population; choose the indicators that fit this target"
+
+
+class ExtractError(MinshiError):
+    """The text cannot be turned into a draft catalogue."""
+
+    hint = "give the plan text (UTF-8), one item per line or numbered"
+
+
+class NotAPlanError(ExtractError):
+    """No targets or items: the text is empty or not a plan's list."""
+
+    hint = "check that the file is the plan's list of 民生实事 (UTF-8 text)"
+
+
+@dataclass
+class DraftTarget:
+    id: str
+    item: int
+    metric: str
+    quantity: float | None
+    unit: str | None
+    kind: str
+    qualifier: str
+    splittable: bool
+    source: str
+    confidence: float
+    basis: dict[str, float] | None = None
+    basis_note: str | None = None
+    linked_to: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def review(self) -> bool:
+        return self.confidence < REVIEW_BELOW
+
+
+@dataclass
+class DraftItem:
+    number: int
+    sector: str
+    text: str  # exact text of the plan
+    short: str
+    targets: list[DraftTarget]
+
+
+@dataclass
+class DraftSector:
+    number: int
+    name: str
+    item_count: int
+    stated_count: int | None
+
+
+@dataclass
+class RejectedNumber:
+    item: int
+    text: str
+    rule: str
+    reason: str
+
+
+@dataclass
+class Draft:
+    id: str
+    title: str
+    official_title: str | None
+    province_code: str
+    year: int
+    sectors: list[DraftSector]
+    items: list[DraftItem]
+    rejected: list[RejectedNumber]
+    notes: list[str]
+    findings: dict[str, int]  # what the reader saw: headings, numbered items, numbers…
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def deadline(self) -> date:
+        return date(self.year, 12, 31)
+
+    @property
+    def targets(self) -> list[DraftTarget]:
+        return [t for item in self.items for t in item.targets]
+
+    @property
+    def quantified(self) -> list[DraftTarget]:
+        return [t for t in self.targets if t.quantity is not None]
+
+
+def describe_findings(findings: dict[str, int]) -> str:
+    """One line: ``no sector headings, no numbered items, 0 numbers with units``."""
+
+    def part(count: int, singular: str, plural: str) -> str:
+        if count == 0:
+            return f"no {plural}"
+        return f"{count} {singular if count == 1 else plural}"
+
+    return ", ".join(
+        [
+            part(findings.get("sector_headings", 0), "sector heading", "sector headings"),
+            part(findings.get("numbered_items", 0), "numbered item", "numbered items"),
+            f"{findings.get('numbers_with_units', 0)} numbers with units",
+            f"{findings.get('targets', 0)} targets",
+        ]
+    )
+
+
+def extract_plan(
+    text: str,
+    *,
+    plan_id: str | None = None,
+    year: int | None = None,
+    province_code: str | None = None,
+) -> Draft:
+    """Read a plan text into a :class:`Draft` (not yet written anywhere).
+
+    Raises :class:`NotAPlanError` when the text has no target and no numbered item, with
+    a message that says what was found instead.
+    """
+    plan_text = PlanText.of(text)
+    folded = plan_text.folded
+    outline = read_outline(folded)
+    head = folded[: outline.items[0].start] if outline.items else folded[:400]
+
+    items: list[DraftItem] = []
+    rejected: list[RejectedNumber] = []
+    all_found: list[tuple[int, FoundTarget]] = []
+    sector_names = _unique_sector_names(outline)
+    numbers_with_units = 0
+    for raw in outline.items:
+        scan = scan_item(folded[raw.start : raw.end])
+        numbers_with_units += len(scan.targets) + sum(1 for r in scan.rejected if r.had_unit)
+        found = []
+        for target in scan.targets:
+            twin = next(
+                (t for n, t in all_found if n != raw.number and same_target(t, target)), None
+            )
+            if twin is not None and not raw.numbered:
+                rejected.append(
+                    RejectedNumber(
+                        raw.number,
+                        target.metric,
+                        "summary_repeat",
+                        "a summary repeating a target stated elsewhere",
+                    )
+                )
+                continue
+            found.append(target)
+            all_found.append((raw.number, target))
+        rejected.extend(RejectedNumber(raw.number, r.text, r.rule, r.reason) for r in scan.rejected)
+        if not found and not raw.numbered:
+            continue  # an unnumbered clause without a number is prose, not an item
+        item_text = plan_text.source(raw.start, raw.end).strip()
+        item_text = item_text.rstrip("\r\n")
+        targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
+        items.append(
+            DraftItem(
+                raw.number, sector_names[raw.sector], item_text, _short(targets, item_text), targets
+            )
+        )
+
+    if not outline.items or not any(raw.numbered for raw in outline.items):
+        # renumber kept clauses 1..N (dropped prose clauses leave gaps otherwise)
+        for index, item in enumerate(items, 1):
+            _renumber(item, index)
+
+    findings = {
+        "sector_headings": sum(1 for s in outline.sectors if s.heading != (0, 0)),
+        "numbered_items": sum(1 for raw in outline.items if raw.numbered),
+        "numbers": len(find_numbers(folded)),
+        "numbers_with_units": numbers_with_units,
+        "targets": sum(1 for i in items for t in i.targets if t.quantity is not None),
+    }
+    if findings["targets"] == 0 and findings["numbered_items"] == 0:
+        raise NotAPlanError(f"not a plan's list: {describe_findings(findings)}")
+
+    sectors = []
+    for s in outline.sectors:
+        count = sum(1 for item in items if item.sector == sector_names[s.number])
+        if count:
+            sectors.append(
+                DraftSector(len(sectors) + 1, sector_names[s.number], count, s.stated_count)
+            )
+
+    title_text = outline.title or ""
+    found_year = year or find_year(title_text) or find_year(head) or find_year(folded)
+    notes = list(outline.notes)
+    if found_year is None:
+        raise ExtractError(
+            "the text names no year (20xx年) to date the plan",
+            hint="give the year: minshi-geo extract PLAN.txt --year 2023",
+        )
+    province = find_province(title_text) or find_province(head)
+    code = province_code or (province[1] if province else None)
+    if code is None:
+        code = "000000"
+        notes.append("no province named in the title: province_code 000000 is a placeholder")
+    draft_id = plan_id or (f"{province[2]}-{found_year}" if province else f"plan-{found_year}")
+    notes.append(f"start and deadline assumed {found_year}-01-01 and {found_year}-12-31")
+    return Draft(
+        id=draft_id,
+        title=_short_title(title_text, found_year, province),
+        official_title=title_text or None,
+        province_code=code,
+        year=found_year,
+        sectors=sectors,
+        items=items,
+        rejected=rejected,
+        notes=notes,
+        findings=findings,
+    )
+
+
+def _renumber(item: DraftItem, number: int) -> None:
+    old = item.number
+    item.number = number
+    for k, target in enumerate(item.targets, 1):
+        target.item = number
+        target.id = f"{number}.{k}"
+        if target.linked_to and target.linked_to.startswith(f"{old}."):
+            target.linked_to = f"{number}." + target.linked_to.split(".", 1)[1]
+
+
+def _unique_sector_names(outline) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for sector in outline.sectors:
+        name = sector.name
+        if name in names.values():
+            name = f"{name}（{sector.number}）"
+        names[sector.number] = name
+    return names
+
+
+def _draft_targets(
+    plan_text: PlanText, offset: int, item_number: int, found: list[FoundTarget], item_text: str
+) -> list[DraftTarget]:
+    targets: list[DraftTarget] = []
+    last_driver: DraftTarget | None = None
+    for k, f in enumerate(found, 1):
+        target_id = f"{item_number}.{k}"
+        source = plan_text.source(offset + f.source_span[0], offset + f.source_span[1])
+        linked_to = None
+        notes = list(f.notes)
+        if f.outcome and f.kind == "count" and last_driver is not None:
+            linked_to = last_driver.id
+            notes.append(f"an outcome of {last_driver.id}: follows its split")
+        splittable = f.kind == "count" and linked_to is None
+        target = DraftTarget(
+            id=target_id,
+            item=item_number,
+            metric=f.metric,
+            quantity=f.quantity,
+            unit=f.unit,
+            kind=f.kind,
+            qualifier=f.qualifier,
+            splittable=splittable,
+            source=source.strip(),
+            confidence=round(f.confidence, 2),
+            basis=dict(DEFAULT_BASIS) if splittable else None,
+            basis_note=DEFAULT_BASIS_NOTE if splittable else None,
+            linked_to=linked_to,
+            notes=notes,
+        )
+        if f.kind == "count" and linked_to is None:
+            last_driver = target
+        targets.append(target)
+    if not targets:
+        source = re.split(r"[。；]", item_text)[0].strip() or item_text
+        targets.append(
+            DraftTarget(
+                id=f"{item_number}.1",
+                item=item_number,
+                metric=_cut(source, 30),
+                quantity=None,
+                unit=None,
+                kind="milestone",
+                qualifier="exact",
+                splittable=False,
+                source=source,
+                confidence=0.9,
+                notes=["no number in the item: a milestone"],
+            )
+        )
+    return targets
+
+
+def _short(targets: list[DraftTarget], item_text: str) -> str:
+    if targets and targets[0].metric:
+        return _cut(targets[0].metric, 20)
+    return _cut(re.split(r"[，；。]", item_text)[0], 20)
+
+
+def _cut(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _short_title(title: str, year: int, province) -> str:
+    if province:
+        return f"{year}年{province[0]}民生实事"
+    return _cut(title, 40) if title else f"{year}年民生实事"

@@ -1,0 +1,126 @@
+"""Write a :class:`~minshi_geo.extract.Draft` as catalogue YAML a planner edits.
+
+The layout is the one of ``data/targets/jilin-2023.yaml`` (see
+:mod:`minshi_geo.catalogue`), so the draft loads with ``load_plan`` as it stands.
+What the catalogue has no field for travels in comments: every target's confidence, a
+``REVIEW`` mark on the uncertain ones, and at the end the numbers that were *not* taken
+as targets with the rule that rejected them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from minshi_geo.extract import Draft, DraftTarget, describe_findings
+
+# The catalogue format has no confidence/review fields yet; when it does, set this to True
+# and the writer emits them as fields instead of comments.
+REVIEW_FIELDS_IN_CATALOGUE = False
+
+
+def _q(value: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | None = None) -> str:
+    """The draft as YAML text. ``source_text`` names the plan text file relative to where
+    the YAML will be written (the loader then checks every phrase against it)."""
+    out: list[str] = []
+    add = out.append
+    quantified = draft.quantified
+    to_review = [t for t in quantified if t.review]
+    add(f"# DRAFT catalogue written by `minshi-geo extract`{f' from {origin}' if origin else ''}.")
+    add("# A planner reviews it: metrics are free text, every number is checked against the")
+    add("# source phrase, targets marked REVIEW are the uncertain ones.")
+    add(f"# Found: {describe_findings(draft.findings)}; {len(to_review)} marked REVIEW.")
+    for note in draft.notes:
+        add(f"# note: {note}")
+    add(f"id: {draft.id}")
+    add(f"title: {_q(draft.title)}")
+    if draft.official_title:
+        add(f"official_title: {_q(draft.official_title)}")
+    add(f'province_code: "{draft.province_code}"')
+    add(f"year: {draft.year}")
+    add(f"start: {draft.start.isoformat()}")
+    add(f"deadline: {draft.deadline.isoformat()}")
+    add(f"item_total: {len(draft.items)}")
+    if source_text:
+        add(f"source_text: {_q(source_text)}")
+    if origin:
+        add(f"source_origin: {_q('extracted from ' + origin)}")
+    add("sectors:")
+    for s in draft.sectors:
+        add(f"  - {{number: {s.number}, name: {_q(s.name)}, item_count: {s.item_count}}}")
+    add("items:")
+    for item in draft.items:
+        add(f"  - number: {item.number}")
+        add(f"    sector: {_q(item.sector)}")
+        add(f"    short: {_q(item.short)}")
+        add(f"    text: {_q(item.text)}")
+        add("    targets:")
+        for target in item.targets:
+            out.extend(_target_lines(target))
+    if draft.rejected:
+        add("")
+        add("# Numbers not taken as targets (rule: reason — text):")
+        for r in draft.rejected:
+            add(f"#   item {r.item}: {r.rule}: {r.reason} — {' '.join(r.text.split())}")
+    return "\n".join(out) + "\n"
+
+
+def _target_lines(t: DraftTarget) -> list[str]:
+    pad = "        "
+    lines = []
+    mark = "REVIEW " if t.review else ""
+    lines.append(f"      # {mark}confidence {t.confidence:.2f}")
+    lines.append(f'      - id: "{t.id}"')
+    lines.append(f"{pad}metric: {_q(t.metric)}")
+    lines.append(f"{pad}quantity: {'null' if t.quantity is None else _number(t.quantity)}")
+    lines.append(f"{pad}unit: {'null' if t.unit is None else _q(t.unit)}")
+    lines.append(f"{pad}kind: {t.kind}")
+    lines.append(f"{pad}qualifier: {t.qualifier}")
+    lines.append(f"{pad}splittable: {'true' if t.splittable else 'false'}")
+    if t.basis:
+        weights = ", ".join(f"{k}: {_number(v)}" for k, v in t.basis.items())
+        lines.append(f"{pad}basis: {{{weights}}}")
+        lines.append(f"{pad}basis_note: {_q(t.basis_note or '')}")
+    else:
+        lines.append(f"{pad}basis: null")
+    lines.append(f"{pad}source: {_q(t.source)}")
+    if t.linked_to:
+        lines.append(f'{pad}linked_to: "{t.linked_to}"')
+    note = "; ".join(t.notes)
+    if t.review:
+        note = f"REVIEW (confidence {t.confidence:.2f})" + (f": {note}" if note else "")
+    if note:
+        lines.append(f"{pad}note: {_q(note)}")
+    if REVIEW_FIELDS_IN_CATALOGUE:
+        lines.append(f"{pad}confidence: {t.confidence:.2f}")
+        if t.review:
+            lines.append(f"{pad}review: true")
+    else:
+        lines.append(f"{pad}# confidence: {t.confidence:.2f}")
+        if t.review:
+            lines.append(f"{pad}# review: true")
+    return lines
+
+
+def write_draft(draft: Draft, path: str | Path, *, plan_path: str | Path | None = None) -> Path:
+    """Write the draft YAML atomically; name ``plan_path`` relative to it as source_text."""
+    import os
+
+    from minshi_geo import atomic
+
+    path = Path(path)
+    source_text = origin = None
+    if plan_path is not None:
+        plan_path = Path(plan_path)
+        origin = plan_path.name
+        source_text = os.path.relpath(plan_path.resolve(), path.resolve().parent)
+    return atomic.write_text(path, draft_yaml(draft, source_text=source_text, origin=origin))

@@ -1,0 +1,189 @@
+"""Not-a-target rules: numbers in a plan that are not commitments.
+
+Each rule has a name and a reason a planner can read in the draft's review list. A rule
+looks at one :class:`Candidate` (a number, the unit after it if any, and its clause) and
+says whether the number is *not* a target. Rules run in the order of :data:`RULES`; the
+first that fires decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from minshi_geo.extract.numbers import NumberToken
+from minshi_geo.extract.units import UnitMatch
+
+_QUOTES = (("“", "”"), ("‘", "’"), ("《", "》"), ("「", "」"), ("『", "』"), ('"', '"'))
+_ASIDE_STARTS = ("含", "包括", "不含", "其中", "即", "折合", "约合", "不包括")
+_FUNDING_WORDS = ("投资", "资金", "投入", "安排", "筹措", "下达", "预算", "财政", "拨付", "经费")
+_ADMIN_NOUNS = ("市州", "市（州）", "县（市、区）", "县（市）", "县市区", "县区", "区县", "县",
+                "市", "区", "乡镇", "街道", "地市", "设区市", "省份", "盟市", "旗县")  # fmt: skip
+_CONSTRUCTION_VERBS = ("建成", "新建", "建设", "打造", "开工", "新增", "设立", "建立", "组建",
+                       "创建", "开设", "开办")  # fmt: skip
+_NAME_SUFFIXES = ("号线", "号", "届", "代", "版", "路公交", "条措施")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A number in an item's text with what surrounds it."""
+
+    text: str  # the item's folded text
+    token: NumberToken
+    unit: UnitMatch | None
+    after: int  # where the text continues after the number (and unit, if any)
+    clause_start: int  # start of the clause (after the last ，；。：)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    reason: str
+    applies: Callable[[Candidate], bool]
+
+
+def _inside_pair(text: str, pos: int, open_: str, close: str) -> bool:
+    if open_ == close:
+        return text[:pos].count(open_) % 2 == 1
+    depth = 0
+    for char in text[:pos]:
+        if char == open_:
+            depth += 1
+        elif char == close and depth:
+            depth -= 1
+    return depth > 0
+
+
+def in_quotes(c: Candidate) -> bool:
+    return any(_inside_pair(c.text, c.token.start, o, e) for o, e in _QUOTES)
+
+
+def in_aside(c: Candidate) -> bool:
+    """（含2022年60家已开放场馆）: the bracket explains, it does not commit."""
+    open_at = c.text.rfind("（", 0, c.token.start)
+    if open_at < 0 or c.text.find("）", open_at) < c.token.start:
+        return False
+    return c.text.startswith(_ASIDE_STARTS, open_at + 1)
+
+
+def latin_or_code(c: Candidate) -> bool:
+    """5G, G6PD, 4K, 1+N: digits that are part of a name or a code."""
+    before = c.text[c.token.start - 1] if c.token.start else ""
+    after = c.text[c.token.end] if c.token.end < len(c.text) else ""
+    if c.token.chinese:
+        return False
+    return bool(re.match(r"[A-Za-z+]", before) or re.match(r"[A-Za-z+]", after))
+
+
+def ordinal(c: Candidate) -> bool:
+    return c.token.start > 0 and c.text[c.token.start - 1] == "第"
+
+
+def date_or_year(c: Candidate) -> bool:
+    """2023年, 3月底, 6月30日, 2023.01, 2023—2025年."""
+    rest = c.text[c.token.end : c.token.end + 3]
+    value = c.token.value
+    if c.token.has_multiplier:
+        return False
+    if rest.startswith(("月", "月份", "月底", "月末", "季度")):
+        return True
+    if rest.startswith(("日", "号")) and re.search(r"月$", c.text[: c.token.start]):
+        return True
+    if 1900 <= value <= 2100 and value.is_integer():
+        return rest.startswith(("年", ".", "-", "—", "/")) or not rest[:1].strip("，。；、")
+    return False
+
+
+def duration(c: Candidate) -> bool:
+    """离校2年内, 连续3年: a span of years describes who is served or how long."""
+    return c.text.startswith(("年", "个年度", "周年"), c.token.end) and not c.token.has_multiplier
+
+
+def age(c: Candidate) -> bool:
+    """65岁以上, 35—64岁, 80周岁: an age bound describes who is served."""
+    return bool(re.match(r"(?:[~—\-至到]\d+)?(?:周岁|岁)", c.text[c.token.end :]))
+
+
+def name_digits(c: Candidate) -> bool:
+    """22号线, 第19届, 24小时 in a name, 15分钟生活圈: digits inside a name."""
+    rest = c.text[c.token.end :]
+    if rest.startswith(_NAME_SUFFIXES):
+        return True
+    return bool(re.match(r"(?:个)?(?:小时|分钟)(?!内|以内|之内)", rest))
+
+
+def phone_or_platform(c: Candidate) -> bool:
+    """96110, 12345热线: long digit strings without a unit are numbers of a service."""
+    digits = c.token.text.replace(",", "")
+    return c.unit is None and digits.isdigit() and len(digits) >= 5 and not c.token.has_multiplier
+
+
+def category_count(c: Candidate) -> bool:
+    """8类重点居家老年人, 5种遗传代谢病: how many kinds, not how many served."""
+    return c.text.startswith(("类", "种", "大类", "型", "个类别", "个品种"), c.token.end)
+
+
+def plan_item_count(c: Candidate) -> bool:
+    """十件实事, 50项, （10项）, 十个方面: counts of the plan's own items."""
+    rest = c.text[c.token.end :]
+    if rest.startswith(("项", "个方面", "方面", "大方面", "个领域", "大类")):
+        return True
+    return bool(re.match(r"(?:件|个|大)(?:重要|重点)?(?:民生)?(?:实事|大事|好事|工程|领域)", rest))
+
+
+def scope(c: Candidate) -> bool:
+    """在全省13个市州61个县区…: where the work happens, not how much."""
+    if c.unit is None or c.unit.unit != "个":
+        return False
+    if not c.text.startswith(_ADMIN_NOUNS, c.after):
+        return False
+    return "在" in c.text[c.clause_start : c.token.start]
+
+
+def funding(c: Candidate) -> bool:
+    """投资1.2亿元, 安排资金2亿元: money put in is a means, not an outcome."""
+    if c.unit is None or c.unit.family != "money":
+        return False
+    before = c.text[c.clause_start : c.token.start]
+    return any(word in before for word in _FUNDING_WORDS) and "每" not in before
+
+
+def set_phrase(c: Candidate) -> bool:
+    """一站式, 一户一档, 一张网, 二次供水: 一/二 in a set phrase, not a count."""
+    if not c.token.chinese or len(c.token.text) != 1:
+        return False
+    rest = c.text[c.token.end : c.token.end + 4]
+    if c.token.text in "二两" and rest.startswith("次"):
+        return True
+    if c.token.text != "一":
+        return False
+    if re.match(r".{1,2}一", rest):  # 一户一档, 一村一策
+        return True
+    return not c.text[c.clause_start : c.token.start].endswith(_CONSTRUCTION_VERBS)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("in_quotes", "inside quotation marks: part of a name (“千村示范”, 《…》)", in_quotes),
+    Rule("aside", "in a bracketed aside (含…, 其中…): explains, does not commit", in_aside),
+    Rule("code_or_name", "digits in a code or name (5G, G6PD, 1+N)", latin_or_code),
+    Rule("ordinal", "an ordinal (第3批), not a quantity", ordinal),
+    Rule("date_or_year", "a date or a year", date_or_year),
+    Rule("age", "an age bound (65岁以上): describes who is served", age),
+    Rule("duration", "a span of years (离校2年内): describes who is served", duration),
+    Rule("name_digits", "digits inside a name (22号线, 24小时供水, 15分钟生活圈)", name_digits),
+    Rule("phone_or_platform", "a phone or platform number (96110, 12345)", phone_or_platform),
+    Rule("category_count", "a count of kinds (8类, 5种): describes who is served", category_count),
+    Rule("plan_item_count", "a count of the plan's own items (十件, 50项, 十个方面)",
+         plan_item_count),
+    Rule("scope", "where the work happens (在全省13个市州), not how much", scope),
+    Rule("funding", "money put in (投资, 安排资金): a means, not an outcome", funding),
+    Rule("set_phrase", "一/二 in a set phrase (一站式, 一户一档, 二次供水)", set_phrase),
+)  # fmt: skip
+
+
+def first_rule(candidate: Candidate) -> Rule | None:
+    for rule in RULES:
+        if rule.applies(candidate):
+            return rule
+    return None

@@ -1,0 +1,314 @@
+"""Sectors and items: the outline of a plan text.
+
+Plans number their parts in a handful of styles: sector headings ``一、促进就业方面（2项）``,
+items ``1.`` ``1、`` ``（一）`` ``(1)`` ``①`` or zero-padded ``01``. The outline is read from
+the markers themselves, not from one province's layout:
+
+* the first marker style that has other marker styles nested under it gives the sectors
+  (``一、`` over ``1.``; ``一、`` over ``（一）``), the style nested under it the items;
+* with no nesting, every marked line is an item in one default sector;
+* with no markers at all, items are the clauses of the body separated by ``；`` or line
+  breaks (only those that carry a target are kept, see :func:`extract_plan`).
+
+Deeper markers (``（1）`` inside an item) and unmarked continuation lines belong to the item.
+Everything here works on :class:`~minshi_geo.extract.text.PlanText.folded`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from minshi_geo.extract.numbers import NumberFormatError, parse_chinese
+
+_CN = "一二三四五六七八九十"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# (style, pattern); the pattern's group "n" is the number, the match end is where the body
+# starts. Order matters only for lines that could match two styles: none can.
+MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("一、", re.compile(rf"(?P<n>[{_CN}]{{1,3}})[、.，]")),
+    ("（一）", re.compile(rf"（(?P<n>[{_CN}]{{1,3}})）")),
+    ("1.", re.compile(r"(?P<n>\d{1,3})(?:\.(?!\d)|、|）|：)")),
+    ("（1）", re.compile(r"（(?P<n>\d{1,3})）")),
+    ("①", re.compile(rf"(?P<n>[{_CIRCLED}])")),
+    # 01城镇新增就业… — zero-padded numbers run straight into the text once spaces are gone
+    ("01", re.compile(r"(?P<n>0\d|\d{2})(?=[\u4e00-\u9fff“])")),
+)
+# A heading's own count of items: （2项）, (10项), 共3项
+_STATED_COUNT = re.compile(rf"（(?:共)?(?P<n>\d+|[{_CN}]+)项）$")
+_SECTOR_SUFFIXES = ("方面", "领域", "板块")
+_SENTENCE_END = "。；！？"
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int  # folded offset of the line
+    end: int
+    style: str | None  # marker style, None for an unmarked line
+    number: int | None
+    body_start: int  # folded offset where the text after the marker starts
+
+
+@dataclass
+class DraftSector:
+    number: int
+    name: str
+    stated_count: int | None  # （2项） in the heading
+    heading: tuple[int, int]  # folded span of the heading line
+
+
+@dataclass
+class DraftItem:
+    number: int
+    sector: int  # DraftSector.number
+    spans: list[tuple[int, int]]  # folded spans of the item's text (body and continuations)
+    numbered: bool  # False for a clause of an unnumbered list
+    marker: str | None = None
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
+@dataclass
+class Outline:
+    title: str | None
+    sectors: list[DraftSector]
+    items: list[DraftItem]
+    preamble: tuple[int, int] | None  # folded span before the first sector/item
+    notes: list[str] = field(default_factory=list)  # what a reviewer should know
+    marker_styles: list[str] = field(default_factory=list)
+
+
+def _marker_number(style: str, raw: str) -> int | None:
+    try:
+        if style in ("一、", "（一）"):
+            return int(parse_chinese(raw))
+        if style == "①":
+            return _CIRCLED.index(raw) + 1
+        return int(raw)
+    except (NumberFormatError, ValueError):
+        return None
+
+
+def read_lines(folded: str) -> list[Line]:
+    lines: list[Line] = []
+    offset = 0
+    for raw in folded.split("\n"):
+        start, end = offset, offset + len(raw)
+        offset = end + 1
+        if not raw:
+            continue
+        style = number = None
+        body_start = start
+        for candidate, pattern in MARKERS:
+            m = pattern.match(raw)
+            if not m:
+                continue
+            if candidate == "1." and _looks_like_quantity(raw, m.end()):
+                continue  # 3000公里… or 2023年… at the start of a line is not a marker
+            if candidate == "01" and not raw.startswith("0"):
+                continue  # only zero-padded two-digit numbers count as bare markers
+            number = _marker_number(candidate, m.group("n"))
+            if number is None:
+                continue
+            style, body_start = candidate, start + m.end()
+            break
+        lines.append(Line(start, end, style, number, body_start))
+    return lines
+
+
+def _looks_like_quantity(raw: str, body: int) -> bool:
+    # "1、" and "1." are markers; "1：" only when a text follows, not "1：2"
+    return raw[body - 1] == "：" and body < len(raw) and raw[body].isdigit()
+
+
+def read_outline(folded: str) -> Outline:
+    """Find title, sectors and items in folded plan text."""
+    lines = read_lines(folded)
+    title = _title(folded, lines)
+    marked = [ln for ln in lines if ln.style is not None]
+    if not marked:
+        return _unnumbered_outline(folded, lines, title)
+
+    styles: list[str] = []
+    for ln in marked:
+        if ln.style not in styles:
+            styles.append(ln.style)
+    outer = marked[0].style
+    children = _child_styles(marked, outer)
+    sector_style = outer if children and outer in ("一、", "（一）") else None
+    item_style = children[0] if sector_style else outer
+
+    sectors: list[DraftSector] = []
+    items: list[DraftItem] = []
+    notes: list[str] = []
+    current: DraftItem | None = None
+    first_index = lines.index(marked[0])
+    preamble = (lines[0].start, lines[first_index - 1].end) if first_index > 0 else None
+    last_item_line = max(
+        (i for i, ln in enumerate(lines) if ln.style == item_style), default=len(lines)
+    )
+
+    # A sector heading collects its own unmarked lines too: a heading with no items under it
+    # but with numbers (二、新建公办幼儿园150所) is an item in its own right.
+    heading_items: dict[int, DraftItem] = {}
+    for index, ln in enumerate(lines[first_index:], first_index):
+        if sector_style and ln.style == sector_style:
+            sector = _sector(folded, ln, len(sectors) + 1)
+            sectors.append(sector)
+            current = DraftItem(0, sector.number, [(ln.body_start, ln.end)], True, ln.style)
+            heading_items[sector.number] = current
+        elif ln.style == item_style:
+            if not sectors:
+                sectors.append(_default_sector())
+            current = DraftItem(
+                number=ln.number or len(items) + 1,
+                sector=sectors[-1].number,
+                spans=[(ln.body_start, ln.end)],
+                numbered=True,
+                marker=ln.style,
+            )
+            items.append(current)
+        elif current is not None:
+            text = folded[ln.start : ln.end]
+            if index > last_item_line and not re.search(r"\d|全覆盖", text):
+                continue  # a closing paragraph (各地、各部门要…), not part of the last item
+            current.spans.append((ln.start, ln.end))
+
+    items = _adopt_childless_headings(folded, sectors, items, heading_items, notes)
+    _renumber_if_restarting(items, notes)
+    renumber = {sector.number: new for new, sector in enumerate(sectors, 1)}
+    for sector in sectors:
+        sector.number = renumber[sector.number]
+    for item in items:
+        item.sector = renumber[item.sector]
+    for sector in sectors:
+        count = sum(1 for item in items if item.sector == sector.number)
+        if sector.stated_count is not None and sector.stated_count != count:
+            notes.append(
+                f"sector {sector.number} {sector.name}: heading says {sector.stated_count} "
+                f"items, found {count}"
+            )
+    return Outline(title, sectors, items, preamble, notes, styles)
+
+
+def _adopt_childless_headings(
+    folded: str,
+    sectors: list[DraftSector],
+    items: list[DraftItem],
+    heading_items: dict[int, DraftItem],
+    notes: list[str],
+) -> list[DraftItem]:
+    """Sectors without items: a heading with numbers becomes an item, others are dropped."""
+    adopted = False
+    kept: list[DraftSector] = []
+    for sector in sectors:
+        if any(item.sector == sector.number for item in items):
+            kept.append(sector)
+            continue
+        own = heading_items.get(sector.number)
+        text = "".join(folded[s:e] for s, e in own.spans) if own else ""
+        if own and re.search(r"\d|全覆盖", text):
+            items.append(own)
+            kept.append(sector)
+            adopted = True
+        else:
+            notes.append(f"heading {sector.name!r} has no items under it; left out")
+    if not adopted:
+        sectors[:] = kept
+        return items
+    items.sort(key=lambda item: item.start)
+    for index, item in enumerate(items, 1):
+        item.number = index
+    notes.append("some headings carry targets themselves; items renumbered in text order")
+    sectors[:] = kept
+    return items
+
+
+def _child_styles(marked: list[Line], outer: str) -> list[str]:
+    """Marker styles that appear between two lines of the outer style, in order."""
+    seen: list[str] = []
+    inside = False
+    for ln in marked:
+        if ln.style == outer:
+            inside = True
+        elif inside and ln.style not in seen:
+            seen.append(ln.style)
+    return seen
+
+
+def _sector(folded: str, ln: Line, number: int) -> DraftSector:
+    heading = folded[ln.body_start : ln.end].rstrip("。：:")
+    stated = None
+    m = _STATED_COUNT.search(heading)
+    if m:
+        raw = m.group("n")
+        stated = int(raw) if raw.isdigit() else _marker_number("一、", raw)
+        heading = heading[: m.start()]
+    for suffix in _SECTOR_SUFFIXES:
+        if heading.endswith(suffix) and len(heading) > len(suffix):
+            heading = heading[: -len(suffix)]
+            break
+    return DraftSector(number, heading or f"第{number}部分", stated, (ln.body_start, ln.end))
+
+
+def _default_sector() -> DraftSector:
+    return DraftSector(1, "民生实事", None, (0, 0))
+
+
+def _renumber_if_restarting(items: list[DraftItem], notes: list[str]) -> None:
+    numbers = [item.number for item in items]
+    if len(set(numbers)) == len(numbers):
+        return
+    for index, item in enumerate(items, 1):
+        item.number = index
+    notes.append(
+        f"item numbers restart within the text; items renumbered 1–{len(items)} in text order"
+    )
+
+
+def _title(folded: str, lines: list[Line]) -> str | None:
+    if not lines:
+        return None
+    first = lines[0]
+    text = folded[first.start : first.end]
+    if first.style is None and len(text) <= 80 and text[-1] not in _SENTENCE_END + "：，":
+        return text
+    return None
+
+
+def _unnumbered_outline(folded: str, lines: list[Line], title: str | None) -> Outline:
+    """No markers: each clause (split at ；, 。 between lists, or a line break) is an item."""
+    sector = _default_sector()
+    items: list[DraftItem] = []
+    body_lines = lines[1:] if title else lines
+    for ln in body_lines:
+        start = ln.start
+        text = folded[ln.start : ln.end]
+        # a lead-in ending in ：(…包括：) introduces the list; the list starts after it
+        colon = text.find("：")
+        if 0 <= colon < len(text) - 1:
+            start = ln.start + colon + 1
+        for clause_start, clause_end in _clauses(folded, start, ln.end):
+            items.append(
+                DraftItem(len(items) + 1, sector.number, [(clause_start, clause_end)], False)
+            )
+    return Outline(title, [sector], items, None, [], [])
+
+
+def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    clause_start = start
+    for i in range(start, end):
+        if folded[i] == "；":
+            spans.append((clause_start, i + 1))
+            clause_start = i + 1
+    if clause_start < end:
+        spans.append((clause_start, end))
+    return [(s, e) for s, e in spans if folded[s:e].strip("；。，")]

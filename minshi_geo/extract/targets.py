@@ -1,0 +1,400 @@
+"""Clause → targets: every quantitative commitment in one item's text.
+
+For each number in the item (:func:`~minshi_geo.extract.numbers.find_numbers`) the rules
+read, in order: a qualifier before it (不少于, 超, 约), a range (200—300), a qualifier
+between number and unit (1200余名), the unit (:mod:`~minshi_geo.extract.units`), a
+qualifier after the unit (以上, 左右, 内). The not-a-target rules
+(:mod:`~minshi_geo.extract.filters`) then reject ages, dates, names, counts of items…
+What is left becomes a :class:`FoundTarget` with its kind, its source phrase and a
+confidence; 全覆盖 adds a 100% rate. Rejected numbers are kept with the rule that
+rejected them, so the draft can say what was skipped and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from minshi_geo.extract import units as U
+from minshi_geo.extract.filters import Candidate, first_rule
+from minshi_geo.extract.numbers import NumberToken, find_numbers
+
+CLAUSE_BREAKS = "，；。：！？\n"
+_JOINERS = "、和及与并或"
+# Words that end a metric's noun phrase after the unit (配建100套健身路径，…).
+_METRIC_STOP = re.compile(r"[，；。：！？\n]|[、和及与并](?=[\d一二两三四五六七八九十])")
+_LEADING_JUNK = "、和及与并为对向给在共计达到其中累计"
+REVIEW_BELOW = 0.8
+
+# Units that also have other meanings (次 a time, 件 an item, 批 a batch): less certain.
+_AMBIGUOUS_UNITS = {
+    "件",
+    "次",
+    "批",
+    "期",
+    "只",
+    "部",
+    "本",
+    "口",
+    "对",
+    "段",
+    "片",
+    "节",
+    "单",
+    "例",
+    "位",
+    "组",
+    "班",
+    "米",
+    "床",
+    "箱",
+}
+
+
+@dataclass
+class FoundTarget:
+    """One target found in an item, before ids are given."""
+
+    start: int  # folded offset inside the item text (for ordering)
+    metric: str
+    quantity: float
+    unit: str
+    kind: str  # count | rate | standard
+    qualifier: str  # exact | at_least | about
+    source_span: tuple[int, int]  # folded span inside the item text
+    confidence: float
+    notes: list[str] = field(default_factory=list)
+    outcome: bool = False  # 惠及…: linked to the count before it
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A number that is not a target, and why."""
+
+    start: int
+    text: str  # the number with a little context
+    rule: str
+    reason: str
+    had_unit: bool = False  # a unit followed the number (65岁, 8类 count; 零就业 does not)
+
+
+@dataclass
+class ItemScan:
+    targets: list[FoundTarget]
+    rejected: list[Rejected]
+
+
+def scan_item(text: str) -> ItemScan:
+    """All targets in one item's folded text, in text order."""
+    targets: list[FoundTarget] = []
+    rejected: list[Rejected] = []
+    tokens = find_numbers(text)
+    consumed: set[int] = set()
+    previous_end = 0  # where the words of the previous target in this text end
+    for index, token in enumerate(tokens):
+        if token.start in consumed:
+            continue
+        upper = _range_upper(text, token, tokens[index + 1 :])
+        if upper is not None:
+            consumed.add(upper.start)
+        later = [t.start for t in tokens[index + 1 :] if t.start not in consumed]
+        found = _read_number(text, token, upper, previous_end, later[0] if later else None)
+        if isinstance(found, Rejected):
+            if not (found.rule == "no_unit" and token.chinese and len(token.text) == 1):
+                rejected.append(found)  # a lone 二 of 二手房 is not worth a review line
+        elif found is not None:
+            targets.append(found)
+            previous_end = found.source_span[1]
+    targets.extend(_full_coverage(text, targets))
+    targets.sort(key=lambda t: t.start)
+    return ItemScan(_drop_repeats(targets, rejected), rejected)
+
+
+def _range_upper(text: str, token: NumberToken, rest: list[NumberToken]) -> NumberToken | None:
+    """200—300个: the upper bound of a range starting at ``token``."""
+    if not rest:
+        return None
+    nxt = rest[0]
+    between = text[token.end : nxt.start]
+    if between in ("—", "-", "~", "至", "到", "——", "－") and nxt.chinese == token.chinese:
+        return nxt
+    return None
+
+
+def clause_start(text: str, pos: int) -> int:
+    i = pos
+    while i > 0 and text[i - 1] not in CLAUSE_BREAKS:
+        i -= 1
+    return i
+
+
+def _read_number(
+    text: str,
+    token: NumberToken,
+    upper: NumberToken | None,
+    previous_end: int,
+    next_number: int | None,
+) -> FoundTarget | Rejected | None:
+    last = upper or token
+    pos = last.end
+    notes: list[str] = []
+    qualifier = "exact"
+    confidence = 0.95
+
+    between = U.match_prefix(text, pos, U.QUALIFIER_BETWEEN)
+    if between and U.match_unit(text, pos + len(between)):
+        qualifier = U.QUALIFIER_BETWEEN[between]
+        pos += len(between)
+    unit = U.match_unit(text, pos)
+    after = pos + (unit.length if unit else 0)
+    start_of_clause = clause_start(text, token.start)
+    candidate = Candidate(text, token, unit, after, start_of_clause)
+    rule = first_rule(candidate)
+    if rule is not None:
+        return Rejected(
+            token.start,
+            _context(text, token.start, after),
+            rule.name,
+            rule.reason,
+            had_unit=unit is not None or rule.name in ("age", "category_count", "duration"),
+        )
+
+    before = text[start_of_clause : token.start]
+    if unit is None:
+        unit = _unit_from_noun(text, pos)
+        if unit is None:
+            return Rejected(
+                token.start,
+                _context(text, token.start, pos),
+                "no_unit",
+                "no unit of measure after the number",
+            )
+        notes.append(f"unit {unit.unit} read from the noun {unit.written!r}")
+        confidence = min(confidence, 0.7)
+        after = pos  # the noun stays part of the metric
+
+    # qualifiers before the number, after the unit
+    word = U.match_suffix(text, token.start, U.QUALIFIER_BEFORE)
+    if word:
+        qualifier = U.QUALIFIER_BEFORE[word]
+    at_most = U.match_suffix(text, token.start, U.AT_MOST_BEFORE)
+    after_word = U.match_prefix(text, after, U.QUALIFIER_AFTER)
+    if after_word:
+        qualifier = U.QUALIFIER_AFTER[after_word]
+        after += len(after_word)
+    limit = U.match_prefix(text, after, U.AT_MOST_AFTER)
+    if limit and unit.family in ("time", "count", "money", "percent"):
+        at_most = at_most or limit
+        after += len(limit)
+    if at_most:
+        notes.append(f"at most ({at_most}): the catalogue records a limit as exact")
+        qualifier = "exact"
+
+    if upper is not None:
+        qualifier = "at_least"
+        notes.append(f"range {_fmt(token.value)}–{_fmt(upper.value)}: lower bound kept")
+        confidence = min(confidence, 0.7)
+
+    kind, canonical = _kind(text, token, unit, before, after, at_most, notes)
+    if kind is None:
+        return Rejected(
+            token.start,
+            _context(text, token.start, after),
+            "time_not_limit",
+            "a time that is not a limit (24小时, 15分钟): part of a description",
+            had_unit=True,
+        )
+    if unit.written in _AMBIGUOUS_UNITS:
+        confidence = min(confidence, 0.75)
+        notes.append(f"unit {unit.written} has other meanings; check it is a measure here")
+    if token.chinese:
+        confidence = min(confidence, 0.6 if len(token.text) == 1 else 0.85)
+    if kind == "count" and unit.family == "money":
+        confidence = min(confidence, 0.55)
+        notes.append("a sum of money without a per-unit word: a budget or a count?")
+    if kind == "rate" and not any(w in before + text[after : after + 6] for w in U.RATE_WORDS):
+        confidence = min(confidence, 0.75)
+        notes.append("a percentage without 率/占比/覆盖: check it is a rate")
+    if kind == "rate" and token.value > 100:
+        kind = "standard"
+        notes.append("a percentage above 100 cannot be a coverage rate")
+        confidence = min(confidence, 0.6)
+
+    metric_end = _metric_end(text, after, next_number)
+    prefix_start = _prefix_start(text, max(start_of_clause, previous_end), token.start)
+    metric = _metric(text[prefix_start : token.start], text[after:metric_end], before)
+    outcome = any(w in before for w in U.OUTCOME_WORDS)
+    return FoundTarget(
+        start=token.start,
+        metric=metric,
+        quantity=token.value,
+        unit=canonical,
+        kind=kind,
+        qualifier=qualifier,
+        source_span=(prefix_start, max(metric_end, after)),
+        confidence=confidence,
+        notes=notes,
+        outcome=outcome,
+    )
+
+
+def _kind(text, token, unit, before, after, at_most, notes):
+    """(kind, canonical unit) of a number with a unit; (None, None) for a non-limit time."""
+    per = _per_unit_marker(before, text, after)
+    if unit.family == "percent":
+        change = _change_word(before)
+        if unit.unit == "个百分点" or change:
+            notes.append(f"a change ({change or '百分点'}), not a level")
+            return "standard", unit.unit
+        return "rate", "%"
+    if unit.family == "ratio":
+        return "standard", unit.unit
+    if unit.family == "time":
+        if at_most:
+            return "standard", unit.unit
+        return None, None
+    if unit.family == "money":
+        if per or text.startswith(("标准", "/"), after):
+            notes.append(f"money per {per or 'unit'}")
+            return "standard", "元"
+        return "count", "元"
+    if per:
+        notes.append(f"per {per}: a standard, not a total")
+        return "standard", unit.unit
+    return "count", unit.unit
+
+
+def _per_unit_marker(before: str, text: str, after: int) -> str | None:
+    for word, meaning in sorted(U.PER_UNIT_MARKERS.items(), key=lambda kv: -len(kv[0])):
+        if word in before:
+            return meaning
+    if text.startswith("/", after):  # 640元/人·年
+        return text[after + 1 : after + 4]
+    return None
+
+
+def _change_word(before: str) -> str | None:
+    tail = before[-6:]
+    for word in U.CHANGE_WORDS:
+        at = tail.rfind(word)
+        if at >= 0:
+            follows = tail[at + len(word) :]
+            if not follows.startswith(U.CHANGE_TO) and not re.search(r"[率比]", follows):
+                return word
+    return None
+
+
+def _unit_from_noun(text: str, pos: int) -> U.UnitMatch | None:
+    """惠及70万农村居民: a person or household noun right after the number gives the unit."""
+    window = re.match(r"[^，；。：、\d]{0,6}", text[pos:]).group(0)
+    for noun in U.PERSON_NOUNS:
+        at = window.find(noun)
+        if at >= 0:
+            return U.UnitMatch(
+                written=window[: at + len(noun)], unit="人", family="count", length=0
+            )
+    for noun in U.HOUSEHOLD_NOUNS:
+        at = window.find(noun)
+        if at >= 0:
+            return U.UnitMatch(
+                written=window[: at + len(noun)], unit="户", family="count", length=0
+            )
+    return None
+
+
+def _prefix_start(text: str, start: int, number: int) -> int:
+    """Start of the words that belong to this number: the clause, or where the previous
+    target's words end (实施安防工程1800公里、养护工程5000公里 → 养护工程)."""
+    while start < number and text[start] in _JOINERS:
+        start += 1
+    return start
+
+
+def _metric_end(text: str, after: int, next_number: int | None) -> int:
+    """End of the words after the unit: the clause end, or the last joiner before the next
+    number in the clause (建设100个服务中心和100个老年食堂 → 服务中心)."""
+    m = _METRIC_STOP.search(text, after)
+    end = m.start() if m else len(text)
+    if next_number is not None and next_number < end:
+        joiner = max(text.rfind(j, after, next_number) for j in _JOINERS)
+        if joiner >= 0:
+            end = joiner
+    return end
+
+
+def _metric(prefix: str, suffix: str, before: str) -> str:
+    prefix = prefix.lstrip(_LEADING_JUNK)
+    for word in sorted(U.QUALIFIER_BEFORE, key=len, reverse=True):
+        if prefix.endswith(word):
+            prefix = prefix[: -len(word)]
+            break
+    prefix = re.sub(r"(达到|达|为|至|到|提高|共|约)$", "", prefix)
+    suffix = suffix.lstrip("的")
+    metric = (prefix + suffix).strip("，、的 ")
+    if len(metric) > 40:
+        metric = metric[:40] + "…"
+    return metric or before.strip("，、") or "（待定）"
+
+
+def _full_coverage(text: str, found: list[FoundTarget]) -> list[FoundTarget]:
+    out = []
+    for word in U.FULL_COVERAGE:
+        for m in re.finditer(re.escape(word), text):
+            start = clause_start(text, m.start())
+            metric = text[start : m.start()]
+            metric = re.sub(r"^(实现|确保|做到|力争|基本)", "", metric) + "覆盖率"
+            out.append(
+                FoundTarget(
+                    start=m.start(),
+                    metric=metric.lstrip(_LEADING_JUNK),
+                    quantity=100.0,
+                    unit="%",
+                    kind="rate",
+                    qualifier="exact",
+                    source_span=(start, m.end()),
+                    confidence=0.85,
+                    notes=["全覆盖 = 100%"],
+                )
+            )
+    return out
+
+
+def _drop_repeats(targets: list[FoundTarget], rejected: list[Rejected]) -> list[FoundTarget]:
+    """An item that restates a target (…新增床位300张，共300张) keeps the first statement."""
+    kept: list[FoundTarget] = []
+    for target in targets:
+        twin = next((k for k in kept if same_target(k, target)), None)
+        if twin is None:
+            kept.append(target)
+        else:
+            rejected.append(
+                Rejected(
+                    target.start,
+                    target.metric,
+                    "repeat",
+                    f"restates {twin.metric} {_fmt(twin.quantity)}{twin.unit}",
+                )
+            )
+    return kept
+
+
+def same_target(a: FoundTarget, b: FoundTarget) -> bool:
+    """Same number, unit and kind, and metrics that share most of their wording."""
+    if (a.quantity, a.unit, a.kind) != (b.quantity, b.unit, b.kind):
+        return False
+    return metric_similarity(a.metric, b.metric) >= 0.5
+
+
+def metric_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character bigrams (metrics are short Chinese phrases)."""
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)} or {a}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)} or {b}
+    return len(grams_a & grams_b) / len(grams_a | grams_b)
+
+
+def _context(text: str, start: int, end: int) -> str:
+    return text[max(0, start - 4) : min(len(text), max(end, start + 1) + 4)]
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
