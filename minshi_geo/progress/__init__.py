@@ -1,0 +1,1 @@
+"""Progress tracking: returned report files → store → 序时进度 status and lights."""
