@@ -1,0 +1,334 @@
+"""The PuLP allocation model: one or several targets, optionally coupled by plan-level rules.
+
+Formulation (all quantities in each target's step units)
+--------------------------------------------------------
+Sets: targets t, regions i (region-code order, position p_i = 0, 1, …).
+Data: capped quota a_ti = A_ti / QUANTUM (apportion.py), integer bounds lo_ti ≤ hi_ti,
+total N_t, step h_t; optional unit costs c_t, regional budgets B_i or a province budget B,
+burden capacities K_i.
+
+Variables: y_ti integer in [lo_ti, hi_ti]; d_ti ≥ |y_ti − a_ti|; m_t (``fair`` targets);
+z (``balance``).
+
+Constraints: Σ_i y_ti = N_t;  d_ti ≥ y_ti − a_ti, d_ti ≥ a_ti − y_ti;
+budget Σ_t c_t·h_t·y_ti ≤ B_i (or the province-wide sum ≤ B);
+balance Σ_t c_t·h_t·y_ti / K_i ≤ z;  fair d_ti ≤ m_t·a_ti.
+
+Objective, lexicographic (each stage fixes what the previous one reached, computed exactly
+from the integer solution, so solver tolerances cannot blur it):
+
+A. ``balance`` only: min z.
+B. ``fair`` targets: min Σ_t m_t; then y_ti is bounded to the exact box of the reached t.
+C. min Σ_t Σ_i d_ti / N_t (deviation from the capped quota); then each target's own
+   Σ_i |y_ti − a_ti| is held to what it reached (it is a multiple of 1/QUANTUM, so half a
+   quantum separates it from the next value).
+D. tie-break: min Σ_t Σ_i p_i·y_ti — a unit that could go to either of two regions goes to
+   the one with the smaller region code; the same rule as the fast path.
+
+For one uncoupled target this returns exactly what :meth:`TargetProblem.fast` returns
+(checked by property tests over thousands of random instances).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pulp
+
+from minshi_geo.allocate import apportion, solver as solver_mod
+from minshi_geo.allocate.problem import BIG, Balance, Budget, TargetProblem
+from minshi_geo.allocate.diagnose import InfeasibleAllocationError
+from minshi_geo.errors import MinshiError
+
+__all__ = ["AllocationModel", "InfeasibleAllocationError", "SolverFailedError"]
+
+
+class SolverFailedError(MinshiError):
+    """The solver stopped without a proven optimum (time limit, numerical trouble)."""
+
+
+@dataclass
+class _Stage:
+    name: str
+    seconds: float
+    status: str
+
+
+class AllocationModel:
+    """PuLP model for one or several targets (spopt style: build, ``solve()`` → self).
+
+    Parameters
+    ----------
+    problems : the targets to allocate (each a :class:`TargetProblem`).
+    budget : optional :class:`Budget` coupling targets through unit costs.
+    balance : optional :class:`Balance`: minimise the heaviest relative burden first.
+
+    Attributes (after :meth:`solve`)
+    --------------------------------
+    quantities : dict target_id → array of quantities in the target's unit (region order).
+    objective_value : Σ_t Σ_i |x_ti − q*_ti| / T_t (dimensionless; 0 = every region at q*).
+    burden : max_i Σ_t c_t x_ti / K_i when ``balance`` is given, else None.
+    status : "Optimal".
+    solver_name, solver_version, runtime_s, stages.
+    """
+
+    def __init__(
+        self,
+        problems: list[TargetProblem],
+        budget: Budget | None = None,
+        balance: Balance | None = None,
+        name: str = "allocation",
+    ):
+        if not problems:
+            raise ValueError("no targets to allocate")
+        self.problems = problems
+        self.budget = budget
+        self.balance = balance
+        self.name = name
+        self.quantities: dict[str, np.ndarray] = {}
+        self.objective_value: float | None = None
+        self.burden: float | None = None
+        self.status = "NotSolved"
+        self.solver_name = ""
+        self.solver_version = ""
+        self.runtime_s = 0.0
+        self.stages: list[_Stage] = []
+
+    # ---------------------------------------------------------------- constructors
+    @classmethod
+    def from_arrays(
+        cls,
+        weights: np.ndarray | list[float],
+        total: float,
+        lower: np.ndarray | list[float] | None = None,
+        upper: np.ndarray | list[float] | None = None,
+        step: float = 1.0,
+        objective: str = "quota",
+        codes: list[str] | None = None,
+    ) -> AllocationModel:
+        """One target from plain arrays (regions in the given order)."""
+        n = len(weights)
+        codes = codes or [f"r{i:05d}" for i in range(n)]
+        problem = TargetProblem(
+            target_id="t", metric="", unit="", codes=codes, names=codes,
+            weights=np.asarray(weights, float), total=total, step=step,
+            lower=None if lower is None else np.asarray(lower, float),
+            upper=None if upper is None else np.asarray(upper, float),
+            objective=objective,
+        )
+        return cls([problem])
+
+    # ---------------------------------------------------------------- solve
+    def solve(self, solver: str | solver_mod.Solver | None = None) -> AllocationModel:
+        """Build and solve the model; results are set as attributes. Returns ``self``."""
+        chosen = solver if isinstance(solver, solver_mod.Solver) else solver_mod.select_solver(
+            solver
+        )
+        self.solver_name, self.solver_version = chosen.name, chosen.version
+        started = time.perf_counter()
+        prob = solver_mod.new_problem(self.name)
+        y: dict[str, list] = {}
+        d: dict[str, list] = {}
+        a: dict[str, list[float]] = {}
+        for k, p in enumerate(self.problems):
+            if p.method not in ("optimal", "largest_remainder"):
+                raise InfeasibleAllocationError(
+                    f"{p.label}: method {p.method} is a named apportionment; it has no model"
+                )
+            lo, hi = p.step_bounds()
+            A = p.quanta()
+            fair = p.objective == "fair" and p.method == "optimal"
+            ys, ds = [], []
+            for i in range(p.n):
+                up = int(hi[i]) if hi[i] < BIG else None
+                if fair and A[i] == 0:
+                    up = int(lo[i])
+                ys.append(solver_mod.new_variable(prob, f"y_{k}_{i}", int(lo[i]), up, True))
+                ds.append(solver_mod.new_variable(prob, f"d_{k}_{i}", 0, None))
+            y[p.target_id], d[p.target_id] = ys, ds
+            a[p.target_id] = [v / apportion.QUANTUM for v in A]
+            prob += pulp.lpSum(ys) == p.units, f"total_{k}"
+            for i in range(p.n):
+                prob += ds[i] - ys[i] >= -a[p.target_id][i], f"dpos_{k}_{i}"
+                prob += ds[i] + ys[i] >= a[p.target_id][i], f"dneg_{k}_{i}"
+        self._add_budget(prob, y)
+        region_burden = self._burden_expressions(y)
+
+        def go(stage: str) -> None:
+            t0 = time.perf_counter()
+            outcome = solver_mod.run(prob, chosen)
+            self.stages.append(_Stage(stage, time.perf_counter() - t0, outcome.status))
+            if not outcome.has_solution and outcome.status in ("Infeasible", "Unbounded",
+                                                               "InfeasibleOrUnbounded"):
+                raise InfeasibleAllocationError(self._explain_infeasible(chosen))
+            if not outcome.optimal:
+                raise SolverFailedError(
+                    f"{self.name}: solver {chosen.name} stopped at stage {stage} with status "
+                    f"{outcome.status} (no proven optimum)",
+                    hint="try --solver cbc, or report the scenario",
+                )
+
+        def values(tid: str) -> list[int]:
+            return [int(round(v.value() or 0.0)) for v in y[tid]]
+
+        # A. balance
+        if region_burden:
+            z = solver_mod.new_variable(prob, "burden", 0, None)
+            for code, expr in region_burden.items():
+                prob += expr <= z, f"burden_{code}"
+            prob.setObjective(z + 0)
+            go("balance")
+            reached = self._max_burden(values)
+            for code, expr in region_burden.items():
+                prob += expr <= reached * (1 + 1e-9) + 1e-12, f"burden_fix_{code}"
+        # B. fair targets
+        fair = [p for p in self.problems if p.objective == "fair" and p.method == "optimal"]
+        if fair:
+            ms = {}
+            for k, p in enumerate(self.problems):
+                if p not in fair:
+                    continue
+                m = solver_mod.new_variable(prob, f"m_{k}", 0, None)
+                ms[p.target_id] = m
+                A = p.quanta()
+                for i in range(p.n):
+                    if A[i] > 0:
+                        prob += d[p.target_id][i] - a[p.target_id][i] * m <= 0, f"fair_{k}_{i}"
+            prob.setObjective(pulp.lpSum(ms.values()))
+            go("fair")
+            for k, p in enumerate(self.problems):
+                if p not in fair:
+                    continue
+                lo, hi = p.step_bounds()
+                t = _reached_fair(values(p.target_id), p.quanta())
+                blo, bhi = apportion.fair_box(p.quanta(), lo, hi, t)
+                for i, v in enumerate(y[p.target_id]):
+                    prob += v >= blo[i], f"fairlo_{k}_{i}"
+                    prob += v <= bhi[i], f"fairhi_{k}_{i}"
+        # C. deviation from the capped quota
+        prob.setObjective(
+            pulp.lpSum(
+                pulp.lpSum(d[p.target_id]) * (1.0 / max(p.units, 1)) for p in self.problems
+            )
+        )
+        go("deviation")
+        deviation_units = {}
+        for k, p in enumerate(self.problems):
+            Z = _reached_l1(values(p.target_id), p.quanta())
+            deviation_units[p.target_id] = Z
+            prob += pulp.lpSum(d[p.target_id]) <= (Z + 0.5) / apportion.QUANTUM, f"devfix_{k}"
+        # D. deterministic tie-break by region order
+        prob.setObjective(
+            pulp.lpSum(i * v for p in self.problems for i, v in enumerate(y[p.target_id]))
+        )
+        go("tie-break")
+        for p in self.problems:
+            x = np.array(values(p.target_id), dtype=np.int64)
+            self.quantities[p.target_id] = apportion._in_unit(x, p.step)
+        self.objective_value = float(
+            sum(
+                _reached_l1(values(p.target_id), p.quanta()) / apportion.QUANTUM / max(p.units, 1)
+                for p in self.problems
+            )
+        )
+        if region_burden:
+            self.burden = self._max_burden(values)
+        self.status = "Optimal"
+        self.runtime_s = time.perf_counter() - started
+        return self
+
+    # ---------------------------------------------------------------- coupling rules
+    def _unit_cost(self, costs: dict[str, float], p: TargetProblem) -> float:
+        return float(costs.get(p.target_id, 0.0)) * p.step
+
+    def _add_budget(self, prob: pulp.LpProblem, y: dict[str, list]) -> None:
+        b = self.budget
+        if b is None:
+            return
+        if b.per_region:
+            for code, limit in sorted(b.per_region.items()):
+                terms = []
+                for p in self.problems:
+                    c = self._unit_cost(b.costs, p)
+                    if c and code in p.codes:
+                        terms.append(c * y[p.target_id][p.codes.index(code)])
+                if terms:
+                    prob += pulp.lpSum(terms) <= float(limit), f"budget_{code}"
+        if b.province is not None:
+            terms = [
+                self._unit_cost(b.costs, p) * v
+                for p in self.problems
+                for v in y[p.target_id]
+                if self._unit_cost(b.costs, p)
+            ]
+            if terms:
+                prob += pulp.lpSum(terms) <= float(b.province), "budget_province"
+
+    def _burden_expressions(self, y: dict[str, list]) -> dict[str, object]:
+        bal = self.balance
+        if bal is None:
+            return {}
+        out = {}
+        for code, cap in sorted(bal.capacity.items()):
+            terms = []
+            for p in self.problems:
+                c = self._unit_cost(bal.costs, p)
+                if c and code in p.codes:
+                    terms.append((c / float(cap)) * y[p.target_id][p.codes.index(code)])
+            if terms:
+                out[code] = pulp.lpSum(terms)
+        return out
+
+    def _max_burden(self, values) -> float:
+        bal = self.balance
+        assert bal is not None
+        worst = 0.0
+        for code, cap in bal.capacity.items():
+            load = 0.0
+            for p in self.problems:
+                c = self._unit_cost(bal.costs, p)
+                if c and code in p.codes:
+                    load += c * values(p.target_id)[p.codes.index(code)]
+            worst = max(worst, load / float(cap))
+        return worst
+
+    def _explain_infeasible(self, chosen: solver_mod.Solver) -> str:
+        """Name the rule family in conflict: re-solve without budget to see if it is the cause."""
+        labels = ", ".join(p.label for p in self.problems)
+        if self.budget is not None:
+            relaxed = AllocationModel(self.problems, budget=None, balance=None, name=self.name)
+            try:
+                relaxed.solve(chosen)
+            except InfeasibleAllocationError:
+                pass
+            else:
+                where = (
+                    "per-region budgets" if self.budget.per_region else "the province budget"
+                )
+                return (
+                    f"rule budget conflicts with the bounds of {labels}: {where} "
+                    f"({self.budget.currency}) cannot pay for the totals within the "
+                    "min/max/locks/capacity/coverage floors"
+                )
+        return (
+            f"rules for {labels} cannot all hold: bounds (min/max/locks/capacity/coverage "
+            "floors) admit no allocation of the totals"
+        )
+
+
+def _reached_l1(x: list[int], quanta: list[int]) -> int:
+    """Σ|QUANTUM·x_i − A_i| — the L1 deviation in quanta, exact."""
+    return sum(abs(apportion.QUANTUM * int(v) - int(A)) for v, A in zip(x, quanta, strict=True))
+
+
+def _reached_fair(x: list[int], quanta: list[int]) -> Fraction:
+    """max_i |x_i − a_i| / a_i over a_i > 0, exact."""
+    worst = Fraction(0)
+    for v, A in zip(x, quanta, strict=True):
+        A = int(A)
+        if A > 0:
+            worst = max(worst, Fraction(abs(apportion.QUANTUM * int(v) - A), A))
+    return worst
