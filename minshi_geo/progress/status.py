@@ -1,0 +1,438 @@
+"""Progress status (进度状态): completion against 序时进度 and a traffic light per target × region.
+
+Maths (see ``shared/DESIGN.md`` "Progress maths")
+-------------------------------------------------
+pace(d)    share of the year's work that should be done by day ``d`` (0–1). Linear in days
+           from the plan's start to the target's deadline, counting both ends: with start
+           2023-01-01 and deadline 2023-12-31, pace(2023-06-30) = 181/365 = 49.6 %. When the
+           scenario sets milestones (``{"2023-06-30": 0.5}``), pace is piecewise linear through
+           (start − 1 day, 0), the milestones, and (deadline, 1) instead.
+expected   序时进度 in the target's unit: pace(period_end) · allocated.
+rate       completed / allocated (1.0 = 100 %; NaN when not reported or nothing allocated).
+gap        (rate − pace) · 100, in percentage points; negative = behind schedule.
+light      ``done``    rate ≥ 100 % (or nothing was allocated and the region reported);
+           ``green``   on or ahead of 序时进度, or less than ``yellow`` points behind;
+           ``yellow``  ``yellow`` to ``red`` points behind (both ends included);
+           ``red``     more than ``red`` points behind;
+           ``none``    no report yet for this target × region.
+           Defaults: yellow = 10, red = 30 (the issue's "10–30 points behind" / "more than 30").
+           DESIGN.md calls green "completion ≥ expected" and leaves 0–10 points behind open; we
+           count that band as green (基本符合序时进度) because monthly 调度 figures lag by days
+           and a 2-point shortfall is not a warning a planner acts on. ``Thresholds(yellow=0)``
+           gives the strict reading: any shortfall is yellow.
+Status targets (milestone / standard kinds, reported as 未启动/推进中/已完成):
+           已完成 → done; 推进中 → green until the deadline, red after it; 未启动 → treated as
+           rate 0, i.e. the lights above with gap = −pace·100 (green early in the year, red once
+           more than 30 % of the time has passed).
+
+Periods
+-------
+The status table has one block of rows per reporting period (every distinct period end stored
+for the plan, up to ``as_of``): the time slider of the progress map. In the block for period
+``p`` a target × region shows its latest value reported for a period ≤ ``p`` (cumulative values
+carry forward when a region skipped a month); ``value_period_end`` says which period that was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from minshi_geo.errors import MinshiError
+from minshi_geo.progress.store import ProgressStore
+
+LIGHTS: tuple[str, ...] = ("done", "green", "yellow", "red", "none")
+LIGHT_LABELS: dict[str, str] = {
+    "done": "已完成",
+    "green": "符合序时进度",
+    "yellow": "滞后",
+    "red": "严重滞后",
+    "none": "未报送",
+}
+# Worst first: a roll-up of status targets shows its worst region.
+_SEVERITY = {"red": 0, "yellow": 1, "green": 2, "done": 3, "none": 4}
+
+STATUS_COLUMNS: list[str] = [
+    "period_end",
+    "target_id",
+    "metric",
+    "unit",
+    "region_code",
+    "region_name",
+    "allocated",
+    "completed",
+    "rate",
+    "expected",
+    "gap",
+    "light",
+]
+EXTRA_COLUMNS: list[str] = ["kind", "pace", "status", "note", "value_period_end", "sample"]
+
+
+class StatusError(MinshiError):
+    """Bad status settings (thresholds, milestones) or an empty store."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Light thresholds in percentage points behind 序时进度 (see module docstring)."""
+
+    yellow: float = 10.0
+    red: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.yellow <= self.red) or not math.isfinite(self.red):
+            raise StatusError(
+                f"thresholds: expected 0 ≤ yellow ≤ red points, got yellow={self.yellow}, "
+                f"red={self.red}"
+            )
+
+    def light_for_gap(self, gap: float) -> str:
+        """Light for a shortfall of ``-gap`` points (gap < 0 = behind)."""
+        if gap is None or (isinstance(gap, float) and math.isnan(gap)):
+            return "none"
+        behind = round(-gap, 9)  # 10.000000001 points behind is 10 points behind
+        if behind <= 0 or behind < self.yellow:
+            return "green"
+        if behind <= self.red:
+            return "yellow"
+        return "red"
+
+
+# ---------------------------------------------------------------------- pace (序时进度)
+def pace(
+    day: date, start: date, deadline: date, milestones: Mapping[date, float] | None = None
+) -> float:
+    """Share of the work due by ``day`` (0–1), linear from ``start`` to ``deadline`` counting
+    both ends, or piecewise linear through ``milestones`` {date: share}."""
+    origin = start - timedelta(days=1)
+    points = [(origin, 0.0)]
+    for when, share in sorted((milestones or {}).items()):
+        if origin < when < deadline:
+            points.append((when, float(share)))
+    points.append((deadline, 1.0))
+    x = [p[0].toordinal() for p in points]
+    y = [p[1] for p in points]
+    return float(np.clip(np.interp(day.toordinal(), x, y), 0.0, 1.0))
+
+
+def parse_milestones(
+    raw: Mapping[Any, Any] | None, year: int, where: str = "milestones"
+) -> dict[str, dict[date, float]]:
+    """Milestones as ``{target_id or "*": {date: share}}``.
+
+    Accepts ``{"2023-06-30": 0.5}`` or ``{"6-30": "50%"}`` (all targets) or
+    ``{"29.2": {"6-30": 0.5}, "*": {...}}`` (per target, ``*`` for the rest). Shares must rise
+    with the date and stay within 0–1.
+    """
+    if not raw:
+        return {}
+    raw = dict(raw)
+    if all(_looks_like_date(k) for k in raw):
+        raw = {"*": raw}
+    result: dict[str, dict[date, float]] = {}
+    for key, table in raw.items():
+        if not isinstance(table, Mapping):
+            raise StatusError(
+                f"{where}: target {key}: expected a mapping of date → share, got {table!r}"
+            )
+        parsed = {
+            _milestone_date(d, year, f"{where}: target {key}"): _share(
+                v, f"{where}: target {key}, {d}"
+            )
+            for d, v in table.items()
+        }
+        shares = [parsed[d] for d in sorted(parsed)]
+        if any(b < a for a, b in itertools.pairwise(shares)):
+            raise StatusError(
+                f"{where}: target {key}: shares must not fall as dates rise, got {table!r}"
+            )
+        result[str(key)] = parsed
+    return result
+
+
+def _looks_like_date(key: Any) -> bool:
+    if isinstance(key, date):
+        return True
+    text = str(key).strip()
+    return bool(text) and text[0].isdigit() and "-" in text and text.count(".") == 0
+
+
+def _milestone_date(value: Any, year: int, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if text.count("-") == 1:
+            month, day = text.split("-")
+            return date(year, int(month), int(day))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StatusError(
+            f"{where}: expected a date like 2023-06-30 or 6-30, got {text!r}"
+        ) from None
+
+
+def _share(value: Any, where: str) -> float:
+    text = str(value).strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith(("%", "％")) else float(text)
+    except ValueError:
+        raise StatusError(f"{where}: expected a share like 0.5 or 50%, got {text!r}") from None
+    if not 0 <= share <= 1:
+        raise StatusError(f"{where}: expected a share between 0 and 1 (0–100%), got {text!r}")
+    return share
+
+
+# ---------------------------------------------------------------------- the status table
+def compute_status(
+    store_or_url: ProgressStore | str | None,
+    allocation: Any,
+    plan: Any,
+    as_of: date | None = None,
+    thresholds: Thresholds = Thresholds(),
+    milestones: Mapping[Any, Any] | None = None,
+) -> pd.DataFrame:
+    """Status per reporting period × target × region.
+
+    ``allocation``: an :class:`~minshi_geo.allocation.Allocation` (its table gives allocated
+    quantities; ``meta["milestones"]`` is used when ``milestones`` is not given).
+    ``plan``: the :class:`~minshi_geo.catalogue.Plan` (start, deadlines, kinds, metrics).
+
+    Columns :data:`STATUS_COLUMNS` (period_end is a ``datetime.date``; allocated, completed,
+    expected in the target's unit; rate 0–1+; gap in points; light ∈ done/green/yellow/red/none)
+    then :data:`EXTRA_COLUMNS`: kind, pace (0–1), status (未启动/推进中/已完成 for status
+    targets), note, value_period_end (the period the value was reported for), sample (the value
+    comes from a 示例 file). Rows: every allocated target × region, plus every status-kind or
+    non-splittable target × region that has a report; sorted by period, catalogue order, region.
+    An empty store gives an empty table with these columns.
+    """
+    store = store_or_url if isinstance(store_or_url, ProgressStore) else ProgressStore(store_or_url)
+    try:
+        values = store.current_values(plan.id, as_of=as_of)
+    finally:
+        if store is not store_or_url:
+            store.close()
+    return status_from_values(
+        values, allocation, plan, thresholds=thresholds, milestones=milestones
+    )
+
+
+def status_from_values(
+    values: pd.DataFrame,
+    allocation: Any,
+    plan: Any,
+    thresholds: Thresholds = Thresholds(),
+    milestones: Mapping[Any, Any] | None = None,
+) -> pd.DataFrame:
+    """:func:`compute_status` on a table of current values (``ProgressStore.current_values``)."""
+    if milestones is None:
+        milestones = (getattr(allocation, "meta", None) or {}).get("milestones")
+    plan_milestones = parse_milestones(milestones, plan.year)
+    columns = STATUS_COLUMNS + EXTRA_COLUMNS
+    if values.empty:
+        return pd.DataFrame(columns=columns)
+
+    order = {t.id: i for i, t in enumerate(plan.targets)}
+    targets = {t.id: t for t in plan.targets}
+    table = allocation.table
+    region_names = dict(zip(table["region_code"], table["region_name"], strict=False))
+    region_order = {c: i for i, c in enumerate(dict.fromkeys(table["region_code"]))}
+    allocated = {
+        (str(t), str(r)): float(q)
+        for t, r, q in zip(
+            table["target_id"], table["region_code"], table["quantity"], strict=False
+        )
+    }
+    # Targets that are not split (rates, standards, milestones) appear where a region reported.
+    pairs = list(dict.fromkeys([*allocated, *zip(values["target_id"], values["region_code"])]))
+    for code, name in zip(values["region_code"], values["region_name"], strict=False):
+        region_names.setdefault(code, name)
+
+    periods = sorted(set(values["period_end"]))
+    values = values.sort_values("period_end", kind="mergesort")
+    rows = []
+    for period in periods:
+        known = values[values["period_end"] <= period].groupby(["target_id", "region_code"]).last()
+        for target_id, region_code in pairs:
+            target = targets.get(target_id)
+            if target is None:
+                continue  # a target that left the catalogue; the importer never stores these
+            share_table = plan_milestones.get(target_id, plan_milestones.get("*"))
+            p = pace(period, plan.start, target.deadline or plan.deadline, share_table)
+            qty = allocated.get((target_id, region_code), np.nan)
+            rec = (
+                known.loc[(target_id, region_code)]
+                if (target_id, region_code) in known.index
+                else None
+            )
+            completed = float(rec["completed"]) if rec is not None else np.nan
+            status = rec["status"] if rec is not None else None
+            row = {
+                "period_end": period,
+                "target_id": target_id,
+                "metric": target.metric,
+                "unit": target.unit,
+                "region_code": region_code,
+                "region_name": region_names.get(region_code, region_code),
+                "allocated": qty,
+                "completed": completed,
+                "kind": target.kind,
+                "pace": p,
+                "status": status if isinstance(status, str) else None,
+                "note": rec["note"] if rec is not None and isinstance(rec["note"], str) else None,
+                "value_period_end": rec["period_end"] if rec is not None else None,
+                "sample": bool(rec["sample"]) if rec is not None else False,
+            }
+            row.update(_assess(row, p, period, target.deadline or plan.deadline, thresholds))
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["_t"] = frame["target_id"].map(order)
+    frame["_r"] = frame["region_code"].map(region_order).fillna(len(region_order))
+    frame = frame.sort_values(["period_end", "_t", "_r", "region_code"], kind="mergesort")
+    return frame.drop(columns=["_t", "_r"]).reset_index(drop=True)
+
+
+def _assess(row: dict, p: float, period: date, deadline: date, thresholds: Thresholds) -> dict:
+    qty, completed, status = row["allocated"], row["completed"], row["status"]
+    expected = p * qty if not math.isnan(qty) else np.nan
+    if not math.isnan(qty) and not math.isnan(completed):
+        if qty > 0:
+            rate = completed / qty
+            gap = (rate - p) * 100
+            light = "done" if rate >= 1 - 1e-12 else thresholds.light_for_gap(gap)
+        else:
+            rate, gap, light = np.nan, np.nan, "done"
+        return {"expected": expected, "rate": rate, "gap": gap, "light": light}
+    if status == "已完成":
+        return {"expected": expected, "rate": np.nan, "gap": np.nan, "light": "done"}
+    if status == "推进中":
+        light = "green" if period <= deadline else "red"
+        return {"expected": expected, "rate": np.nan, "gap": np.nan, "light": light}
+    if status == "未启动":
+        gap = -p * 100
+        return {
+            "expected": expected,
+            "rate": np.nan,
+            "gap": gap,
+            "light": thresholds.light_for_gap(gap),
+        }
+    # No report, or a number for a target with no allocation (a province-wide rate such as
+    # 通达率): shown, not judged.
+    return {"expected": expected, "rate": np.nan, "gap": np.nan, "light": "none"}
+
+
+# ---------------------------------------------------------------------- views and roll-ups
+def periods(status: pd.DataFrame) -> list[date]:
+    """The reporting periods in a status table, oldest first (the map's time slider)."""
+    return sorted(set(status["period_end"]))
+
+
+def latest(status: pd.DataFrame, period: date | None = None) -> pd.DataFrame:
+    """The rows of one period (default: the latest)."""
+    if status.empty:
+        return status
+    period = period or max(status["period_end"])
+    return status[status["period_end"] == period].reset_index(drop=True)
+
+
+def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+    """Province totals per period × target (全省汇总).
+
+    Columns: period_end, target_id, metric, unit, allocated (sum), completed (sum over regions
+    that reported), rate, expected (pace · allocated), gap, light, regions, reported (regions
+    with a value), done, green, yellow, red, none (region counts per light). Count targets are
+    judged on the totals with the same thresholds; status targets show their worst region.
+    """
+    cols = ["period_end", "target_id", "metric", "unit", "allocated", "completed", "rate",
+            "expected", "gap", "light", "regions", "reported", *LIGHTS]  # fmt: skip
+    if status.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for (period, target_id), group in status.groupby(["period_end", "target_id"], sort=False):
+        first = group.iloc[0]
+        counts = group["light"].value_counts()
+        reported = int((group["light"] != "none").sum())
+        allocated = group["allocated"].sum(min_count=1)
+        completed = group["completed"].sum(min_count=1)
+        p = float(first["pace"])
+        row = {
+            "period_end": period, "target_id": target_id, "metric": first["metric"],
+            "unit": first["unit"], "allocated": allocated, "completed": completed,
+            "regions": len(group), "reported": reported,
+            **{light: int(counts.get(light, 0)) for light in LIGHTS},
+        }  # fmt: skip
+        if not math.isnan(allocated) and allocated > 0 and not math.isnan(completed):
+            rate = completed / allocated
+            gap = (rate - p) * 100
+            light = "done" if rate >= 1 - 1e-12 else thresholds.light_for_gap(gap)
+            row.update(rate=rate, expected=p * allocated, gap=gap, light=light)
+        else:
+            lights = [x for x in group["light"] if x != "none"]
+            worst = min(lights, key=_SEVERITY.__getitem__) if lights else "none"
+            expected = p * allocated if not math.isnan(allocated) else np.nan
+            row.update(rate=np.nan, expected=expected, gap=np.nan, light=worst)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def region_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+    """Per period × region over all its targets (各地区综合进度).
+
+    Targets of different units cannot be summed, so ``rate`` is the mean completion rate over
+    the region's count targets with a value, each capped at 100 % (over-fulfilling one target
+    must not hide another that lags); ``expected`` the mean pace of the same targets; ``gap``
+    their difference in points; ``light`` by the same thresholds (``done`` when every judged
+    target is done). Columns: period_end, region_code, region_name, targets (judged targets),
+    rate, expected, gap, light, done, green, yellow, red, none (target counts per light).
+    """
+    cols = ["period_end", "region_code", "region_name", "targets", "rate", "expected", "gap",
+            "light", *LIGHTS]  # fmt: skip
+    if status.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for (period, region_code), group in status.groupby(["period_end", "region_code"], sort=False):
+        counts = group["light"].value_counts()
+        numeric = group[group["rate"].notna()]
+        judged = group[group["light"] != "none"]
+        row = {
+            "period_end": period, "region_code": region_code,
+            "region_name": group.iloc[0]["region_name"], "targets": len(judged),
+            **{light: int(counts.get(light, 0)) for light in LIGHTS},
+        }  # fmt: skip
+        if len(numeric):
+            rate = float(numeric["rate"].clip(upper=1.0).mean())
+            expected = float(numeric["pace"].mean())
+            gap = (rate - expected) * 100
+            all_done = (judged["light"] == "done").all()
+            light = "done" if all_done else thresholds.light_for_gap(gap)
+            row.update(rate=rate, expected=expected, gap=gap, light=light)
+        else:
+            lights = list(judged["light"])
+            worst = min(lights, key=_SEVERITY.__getitem__) if lights else "none"
+            row.update(rate=np.nan, expected=np.nan, gap=np.nan, light=worst)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def lagging(status: pd.DataFrame, period: date | None = None) -> pd.DataFrame:
+    """推进缓慢: the target × region rows of one period (default the latest) whose light is
+    yellow or red, red first, then furthest behind first. Status columns plus ``behind``
+    (points behind 序时进度) and ``label`` (滞后 / 严重滞后)."""
+    rows = latest(status, period)
+    if rows.empty:
+        return rows.assign(behind=pd.Series(dtype=float), label=pd.Series(dtype=str))
+    rows = rows[rows["light"].isin(["yellow", "red"])].copy()
+    rows["behind"] = -rows["gap"]
+    rows["label"] = rows["light"].map(LIGHT_LABELS)
+    rows["_sev"] = rows["light"].map(_SEVERITY)
+    rows = rows.sort_values(["_sev", "behind", "target_id", "region_code"],
+                            ascending=[True, False, True, True], kind="mergesort")  # fmt: skip
+    return rows.drop(columns="_sev").reset_index(drop=True)
