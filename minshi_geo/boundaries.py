@@ -190,9 +190,12 @@ def build(
         geometry="geometry",
         crs=CRS,
     )
-    for frame in (pref_frame, county_frame):
-        frame["geometry"] = shapely.make_valid(frame.geometry.values)
-        frame.sort_values("adcode", inplace=True)
+    pref_frame, county_frame = (
+        frame.assign(geometry=shapely.make_valid(frame.geometry.values))
+        .sort_values("adcode")
+        .reset_index(drop=True)
+        for frame in (pref_frame, county_frame)
+    )
 
     out = Path(out) if out is not None else default_path(code)
     with atomic_path(out) as tmp:

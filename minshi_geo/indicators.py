@@ -85,7 +85,8 @@ def _read_raw(path: Path) -> pd.DataFrame:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
                                 skip_blank_lines=True)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False,
+                                  na_filter=False)
         else:
             raise IndicatorError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}")
     except pd.errors.EmptyDataError:
