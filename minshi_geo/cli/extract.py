@@ -1,5 +1,96 @@
-"""CLI commands for this area (filled in by its issue)."""
+"""`minshi-geo extract PLAN.txt [-o draft.yaml]`: plan text → draft catalogue."""
 
 from __future__ import annotations
 
-from minshi_geo.cli.app import app  # noqa: F401
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from minshi_geo import atomic
+from minshi_geo.catalogue import CatalogueError, load_plan
+from minshi_geo.cli.app import app, console, friendly
+from minshi_geo.extract import Draft, ExtractError, NotAPlanError, extract_plan
+from minshi_geo.extract.draft import DRAFT_MARK, draft_yaml
+
+
+def read_plan_text(path: Path) -> tuple[str, bool]:
+    """The text of a plan file and whether it is UTF-8 (GB18030 files are read too)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), False
+    except UnicodeDecodeError:
+        raise ExtractError(
+            f"{path}: neither UTF-8 nor GB18030 text", hint="save the plan as UTF-8 text"
+        ) from None
+
+
+def summary(draft: Draft, out: Path) -> str:
+    quantified = draft.quantified
+    milestones = len(draft.targets) - len(quantified)
+    review = sum(1 for t in quantified if t.review)
+    skipped = Counter(r.rule for r in draft.rejected if r.rule != "no_unit")
+    skipped_text = ", ".join(f"{rule} {n}" for rule, n in skipped.most_common())
+    return (
+        f"wrote {out}: {len(draft.sectors)} sectors, {len(draft.items)} items, "
+        f"{len(quantified)} targets with numbers + {milestones} milestones; "
+        f"{review} marked REVIEW" + (f"; numbers not taken: {skipped_text}" if skipped_text else "")
+    )
+
+
+@app.command("extract")
+@friendly
+def extract_command(
+    plan: Annotated[Path, typer.Argument(help="The plan text (UTF-8 or GB18030).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Draft catalogue to write (default: PLAN.draft.yaml)."),
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Plan year, when the text names none.")] = None,
+    plan_id: Annotated[
+        str | None, typer.Option("--id", help="Plan id (default: province-year).")
+    ] = None,
+    province_code: Annotated[
+        str | None, typer.Option(help='Province adcode, e.g. "220000".')
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite a file that is not an earlier draft.")
+    ] = False,
+) -> None:
+    """Turn a plan's 民生实事 text into a draft catalogue (data/targets format) to review."""
+    text, utf8 = read_plan_text(plan)
+    out = output or plan.with_name(plan.stem + ".draft.yaml")
+    if out.exists() and not force and not out.read_text("utf-8", "replace").startswith(DRAFT_MARK):
+        raise ExtractError(
+            f"{out} exists and is not a draft written by extract (a curated catalogue?)",
+            hint="choose another -o path, or pass --force to overwrite it",
+        )
+    if not text.strip():
+        raise NotAPlanError(f"{plan}: the file is empty (no text, nothing to extract)")
+    try:
+        draft = extract_plan(text, plan_id=plan_id, year=year, province_code=province_code)
+    except ExtractError as exc:
+        raise type(exc)(f"{plan}: {exc}", hint=exc.hint) from None
+    source_text = None
+    if utf8:
+        import os
+
+        source_text = os.path.relpath(plan.resolve(), out.resolve().parent)
+    else:
+        draft.notes.append("plan text is GB18030: source_text left out (the loader reads UTF-8)")
+    yaml_text = draft_yaml(draft, source_text=source_text, origin=plan.name)
+    with atomic.atomic_path(out) as tmp:
+        tmp.write_text(yaml_text, encoding="utf-8")
+        try:
+            load_plan(tmp)  # the draft must be valid input for the catalogue loader
+        except CatalogueError as exc:
+            raise ExtractError(
+                f"the draft for {plan} does not load as a catalogue: {exc}",
+                hint="this is an extractor bug; please report it with the plan text",
+            ) from None
+    console.print(summary(draft, out), soft_wrap=True)

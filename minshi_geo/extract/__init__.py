@@ -234,7 +234,9 @@ def extract_plan(
     return Draft(
         id=draft_id,
         title=_short_title(title_text, found_year, province),
-        official_title=title_text or None,
+        official_title=plan_text.source(*outline.title_span).strip()
+        if outline.title_span
+        else None,
         province_code=code,
         year=found_year,
         sectors=sectors,
@@ -331,5 +333,9 @@ def _cut(text: str, n: int) -> str:
 
 def _short_title(title: str, year: int, province) -> str:
     if province:
-        return f"{year}年{province[0]}民生实事"
+        at = title.find(province[0])
+        name = province[0]
+        if at >= 0 and title[at + len(name) : at + len(name) + 1] in ("省", "市"):
+            name = title[at : at + len(name) + 1]
+        return f"{year}年{name}民生实事"
     return _cut(title, 40) if title else f"{year}年民生实事"

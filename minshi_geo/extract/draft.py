@@ -14,6 +14,9 @@ from pathlib import Path
 
 from minshi_geo.extract import Draft, DraftTarget, describe_findings
 
+#: First line of every draft: extract overwrites only files that start with it.
+DRAFT_MARK = "# DRAFT catalogue written by `minshi-geo extract`"
+
 # The catalogue format has no confidence/review fields yet; when it does, set this to True
 # and the writer emits them as fields instead of comments.
 REVIEW_FIELDS_IN_CATALOGUE = False
@@ -35,7 +38,7 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
     add = out.append
     quantified = draft.quantified
     to_review = [t for t in quantified if t.review]
-    add(f"# DRAFT catalogue written by `minshi-geo extract`{f' from {origin}' if origin else ''}.")
+    add(f"{DRAFT_MARK}{f' from {origin}' if origin else ''}.")
     add("# A planner reviews it: metrics are free text, every number is checked against the")
     add("# source phrase, targets marked REVIEW are the uncertain ones.")
     add(f"# Found: {describe_findings(draft.findings)}; {len(to_review)} marked REVIEW.")
@@ -77,8 +80,8 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
 def _target_lines(t: DraftTarget) -> list[str]:
     pad = "        "
     lines = []
-    mark = "REVIEW " if t.review else ""
-    lines.append(f"      # {mark}confidence {t.confidence:.2f}")
+    if t.review:
+        lines.append(f"      # REVIEW: confidence {t.confidence:.2f}")
     lines.append(f'      - id: "{t.id}"')
     lines.append(f"{pad}metric: {_q(t.metric)}")
     lines.append(f"{pad}quantity: {'null' if t.quantity is None else _number(t.quantity)}")

@@ -78,6 +78,7 @@ class DraftItem:
 @dataclass
 class Outline:
     title: str | None
+    title_span: tuple[int, int] | None
     sectors: list[DraftSector]
     items: list[DraftItem]
     preamble: tuple[int, int] | None  # folded span before the first sector/item
@@ -195,7 +196,7 @@ def read_outline(folded: str) -> Outline:
                 f"sector {sector.number} {sector.name}: heading says {sector.stated_count} "
                 f"items, found {count}"
             )
-    return Outline(title, sectors, items, preamble, notes, styles)
+    return Outline(title, _title_span(lines, title), sectors, items, preamble, notes, styles)
 
 
 def _adopt_childless_headings(
@@ -283,6 +284,10 @@ def _title(folded: str, lines: list[Line]) -> str | None:
     return None
 
 
+def _title_span(lines: list[Line], title: str | None) -> tuple[int, int] | None:
+    return (lines[0].start, lines[0].end) if title else None
+
+
 def _unnumbered_outline(folded: str, lines: list[Line], title: str | None) -> Outline:
     """No markers: each clause (split at ；, 。 between lists, or a line break) is an item."""
     sector = _default_sector()
@@ -299,7 +304,7 @@ def _unnumbered_outline(folded: str, lines: list[Line], title: str | None) -> Ou
             items.append(
                 DraftItem(len(items) + 1, sector.number, [(clause_start, clause_end)], False)
             )
-    return Outline(title, [sector], items, None, [], [])
+    return Outline(title, _title_span(lines, title), [sector], items, None, [], [])
 
 
 def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -1,0 +1,87 @@
+"""`minshi-geo extract PLAN.txt [-o draft.yaml]`: a draft that loads, or a clear refusal."""
+
+from __future__ import annotations
+
+import shutil
+
+from typer.testing import CliRunner
+
+from minshi_geo import paths
+from minshi_geo.catalogue import load_plan
+from minshi_geo.cli import app
+
+runner = CliRunner()
+JILIN_TEXT = paths.TARGETS_DIR / "jilin-2023.txt"
+
+
+def run(*args: str):
+    return runner.invoke(app, ["extract", *args])
+
+
+def test_extract_writes_a_draft_the_catalogue_loader_accepts(tmp_path):
+    text = tmp_path / "jilin.txt"
+    shutil.copyfile(JILIN_TEXT, text)
+    result = run(str(text), "-o", str(tmp_path / "out" / "draft.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "50 items, 66 targets with numbers + 8 milestones" in result.output
+    plan = load_plan(tmp_path / "out" / "draft.yaml")
+    assert plan.id == "jilin-2023" and plan.province_code == "220000" and plan.year == 2023
+    assert plan.source_text == JILIN_TEXT.read_text(encoding="utf-8")  # source_text is relative
+
+
+def test_default_output_sits_next_to_the_text(tmp_path):
+    text = tmp_path / "plan.txt"
+    shutil.copyfile(JILIN_TEXT, text)
+    assert run(str(text)).exit_code == 0
+    assert load_plan(tmp_path / "plan.draft.yaml").targets[0].quantity == 230000
+
+
+def test_empty_file_is_refused_with_an_explanation_and_nothing_written(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    result = run(str(empty), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 2
+    assert "the file is empty" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "d.yaml").exists()
+
+
+def test_non_plan_text_is_refused_saying_what_was_found(tmp_path):
+    prose = tmp_path / "notes.txt"
+    prose.write_text("会议纪要\n今天讨论了工作安排，大家发言踊跃。\n下次会议另行通知。\n", "utf-8")
+    result = run(str(prose), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "no sector headings, no numbered items, 0 numbers with units, 0 targets" in out
+    assert not (tmp_path / "d.yaml").exists()
+
+
+def test_a_curated_catalogue_is_not_overwritten_without_force(tmp_path):
+    text = tmp_path / "plan.txt"
+    shutil.copyfile(JILIN_TEXT, text)
+    curated = tmp_path / "jilin-2023.yaml"
+    curated.write_text("# hand-curated\nid: jilin-2023\n", encoding="utf-8")
+    result = run(str(text), "-o", str(curated))
+    assert result.exit_code == 2 and "--force" in result.output
+    assert curated.read_text(encoding="utf-8") == "# hand-curated\nid: jilin-2023\n"
+    assert run(str(text), "-o", str(curated), "--force").exit_code == 0
+    assert run(str(text), "-o", str(curated)).exit_code == 0  # an earlier draft may be replaced
+
+
+def test_gb18030_text_is_read_and_its_source_text_left_out(tmp_path):
+    text = tmp_path / "plan-gbk.txt"
+    text.write_bytes(JILIN_TEXT.read_text(encoding="utf-8").encode("gb18030"))
+    result = run(str(text), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 0, result.output
+    plan = load_plan(tmp_path / "d.yaml")
+    assert plan.source_text is None and len(plan.items) == 50
+
+
+def test_a_text_without_a_year_asks_for_one(tmp_path):
+    text = tmp_path / "plan.txt"
+    text.write_text("1. 新改建农村公路3000公里。\n2. 改造农村危桥150座。\n", encoding="utf-8")
+    result = run(str(text), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 2 and "--year" in result.output
+    assert run(str(text), "-o", str(tmp_path / "d.yaml"), "--year", "2024").exit_code == 0
+    plan = load_plan(tmp_path / "d.yaml")
+    assert plan.year == 2024 and plan.province_code == "000000"
+    assert [(t.quantity, t.unit) for t in plan.targets] == [(3000, "公里"), (150, "座")]
