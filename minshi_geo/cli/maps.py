@@ -1,5 +1,112 @@
-"""CLI commands for this area (filled in by its issue)."""
+"""``minshi-geo map …``: offline HTML maps of an allocation, a comparison, and progress."""
 
 from __future__ import annotations
 
-from minshi_geo.cli.app import app  # noqa: F401
+from pathlib import Path
+
+import typer
+
+from minshi_geo.cli.app import app, console, friendly
+
+map_app = typer.Typer(
+    name="map",
+    help="Offline interactive maps (one self-contained HTML file each).",
+    no_args_is_help=True,
+)
+app.add_typer(map_app, name="map")
+
+_TILES_HELP = (
+    "Background tiles: none (default, works offline) | osm | gaode (overlay shifted to GCJ-02) "
+    "| tianditu (needs MINSHI_TIANDITU_KEY). All but none need a network."
+)
+_REGIONS_HELP = "Region set (name or YAML path); default: the one the allocation was made for."
+
+
+def _region_set(name: str | None, meta: dict):
+    from minshi_geo.regions import load_region_set
+
+    return load_region_set(name or meta.get("region_set") or "jilin")
+
+
+@map_app.command("allocation")
+@friendly
+def allocation_cmd(
+    out_dir: Path = typer.Argument(..., help="Allocation folder (from `minshi-geo allocate`)."),
+    output: Path = typer.Option(Path("maps/allocation.html"), "-o", "--output",
+                                help="HTML file to write."),
+    regions: str | None = typer.Option(None, "--regions", help=_REGIONS_HELP),
+    tiles: str = typer.Option("none", "--tiles", help=_TILES_HELP),
+    png: Path | None = typer.Option(None, "--png", help="Also write a PNG per target and "
+                             "overview.png into this folder."),
+    png_mode: str = typer.Option("quantity", "--png-mode",
+                                 help="What the PNGs show: quantity | per10k | share."),
+) -> None:
+    """Map every target of an allocation: selector, 数量/每万人/占全省比例, legend, ranking."""
+    from minshi_geo.allocation import Allocation
+    from minshi_geo.maps.allocation import allocation_map
+    from minshi_geo.maps.page import tile_options
+
+    tile_options(tiles)  # a bad --tiles fails before any work
+    allocation = Allocation.load(out_dir)
+    region_set = _region_set(regions, allocation.meta)
+    path = allocation_map(allocation, region_set, output, tiles=tiles)
+    console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, "
+                  f"{len(allocation.target_ids)} targets)")
+    if png is not None:
+        from minshi_geo.maps.png import write_pngs
+
+        files = write_pngs(allocation, region_set, png, mode=png_mode)
+        console.print(f"wrote {len(files)} PNG files to {png}")
+
+
+@map_app.command("compare")
+@friendly
+def compare_cmd(
+    a_dir: Path = typer.Argument(..., help="Allocation folder of scenario A (the reference)."),
+    b_dir: Path = typer.Argument(..., help="Allocation folder of scenario B."),
+    output: Path = typer.Option(Path("maps/compare.html"), "-o", "--output",
+                                help="HTML file to write."),
+    regions: str | None = typer.Option(None, "--regions", help=_REGIONS_HELP),
+    tiles: str = typer.Option("none", "--tiles", help=_TILES_HELP),
+) -> None:
+    """Map B − A per target (diverging colours; tooltip with both values)."""
+    from minshi_geo.allocation import Allocation
+    from minshi_geo.maps.compare import compare_map
+    from minshi_geo.maps.page import tile_options
+
+    tile_options(tiles)
+    a = Allocation.load(a_dir)
+    b = Allocation.load(b_dir)
+    path = compare_map(a, b, _region_set(regions, a.meta), output, tiles=tiles)
+    console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+@map_app.command("progress")
+@friendly
+def progress_cmd(
+    db: str | None = typer.Option(None, "--db", envvar="MINSHI_DB",
+                           help="Progress store URL (default sqlite:///./minshi.db)."),
+    allocation_dir: Path = typer.Option(Path("out/allocation"), "--allocation",
+                                        help="Allocation folder the reports answer to."),
+    output: Path = typer.Option(Path("maps/progress.html"), "-o", "--output",
+                                help="HTML file to write."),
+    regions: str | None = typer.Option(None, "--regions", help=_REGIONS_HELP),
+    tiles: str = typer.Option("none", "--tiles", help=_TILES_HELP),
+) -> None:
+    """Map progress: lights or completion rate per target and 全部指标, with a period slider."""
+    from minshi_geo import paths
+    from minshi_geo.allocation import Allocation
+    from minshi_geo.catalogue import load_plan
+    from minshi_geo.maps.page import tile_options
+    from minshi_geo.maps.progress import progress_map
+    from minshi_geo.progress.status import compute_status
+
+    tile_options(tiles)
+    allocation = Allocation.load(allocation_dir)
+    plan_path = allocation.meta.get("plan_path")
+    plan = load_plan(Path(plan_path) if plan_path and Path(plan_path).is_file()
+                     else paths.DEFAULT_PLAN)
+    status = compute_status(db, allocation, plan)
+    path = progress_map(status, _region_set(regions, allocation.meta), output, tiles=tiles,
+                        plan=plan)
+    console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

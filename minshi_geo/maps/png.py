@@ -1,0 +1,152 @@
+"""Static PNGs for reports: one per target and an overview grid, Chinese labels included.
+
+The colours and classes are the HTML map's (:func:`minshi_geo.maps.allocation.allocation_page`),
+so a report and the interactive map agree. Chinese text needs a CJK font: Debian's
+``fonts-noto-cjk`` (installed by ``.ci/run``) or any of :data:`CJK_FONTS`; without one the
+export stops with a clear error rather than drawing tofu boxes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from minshi_geo import atomic
+from minshi_geo.allocation import Allocation
+from minshi_geo.errors import MinshiError
+from minshi_geo.escape import safe_filename
+from minshi_geo.maps.allocation import allocation_page
+from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
+from minshi_geo.maps.legend import NO_DATA
+
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+)
+OVERVIEW_FILE = "overview.png"
+OVERVIEW_COLUMNS = 6
+
+
+class FontMissingError(MinshiError):
+    """No font with Chinese glyphs is installed."""
+
+
+def cjk_font() -> str:
+    """The first installed font of :data:`CJK_FONTS` (matplotlib's font list)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    raise FontMissingError(
+        "no Chinese (CJK) font found for PNG export; looked for " + ", ".join(CJK_FONTS[:3]),
+        hint="install one: apt-get install fonts-noto-cjk (then delete ~/.cache/matplotlib)",
+    )
+
+
+def _draw(ax, shapes, frame_geoms, colours, labels, points, font_size: float) -> None:
+    import geopandas as gpd
+    from shapely.geometry import shape
+
+    geoms = [shape(f["geometry"]) for f in shapes.geojson["features"]]
+    polys = [(g, c) for g, c, pt in zip(geoms, colours, points) if not pt]
+    if polys:
+        gpd.GeoSeries([g for g, _ in polys]).plot(
+            ax=ax, color=[c for _, c in polys], edgecolor="#555555", linewidth=0.5
+        )
+    for g, c, pt in zip(geoms, colours, points):
+        if pt:
+            ax.scatter([g.x], [g.y], s=60, c=[c], edgecolors="#555555", linewidths=0.6, zorder=3)
+    if font_size > 0:
+        for (lat, lon), text, pt in zip(shapes.labels, labels, points):
+            ax.text(lon, lat + (0.12 if pt else 0), text, ha="center", va="center",
+                    fontsize=font_size, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
+    ax.set_axis_off()
+    ax.set_aspect(1 / math.cos(math.radians(sum(b[0] for b in shapes.bounds) / 2)))
+
+
+def write_pngs(
+    allocation: Allocation,
+    regions: Any,
+    out_dir: str | Path,
+    *,
+    mode: str = "quantity",
+    dpi: int = 150,
+    tolerance: float = DEFAULT_TOLERANCE,
+    targets: list[str] | None = None,
+) -> list[Path]:
+    """Write ``<target_id>_<metric>.png`` per target and ``overview.png`` into ``out_dir``.
+
+    ``mode``: quantity | per10k | share (as the HTML map's switch); ``targets`` limits the
+    export to some target ids (default: all, in selector order). All files are written
+    together (temp folder + rename), so a failure leaves the previous PNGs in place.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    font = cjk_font()
+    data, view = allocation_page(allocation, regions)
+    if mode not in {m["id"] for m in data.modes}:
+        raise MinshiError(
+            f"--png mode {mode!r}: expected one of {', '.join(m['id'] for m in data.modes)}"
+        )
+    shapes = region_shapes(view.frame, view.codes, tolerance=tolerance)
+    many = len(view.codes) > 20
+    rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
+          "axes.unicode_minus": False}
+    written: list[Path] = []
+    target_ids = [t for g in data.groups for t in g["layers"]]
+    if targets is not None:
+        unknown = [t for t in targets if t not in data.layers]
+        if unknown:
+            raise MinshiError(f"--png: targets {', '.join(unknown)} are not in the allocation")
+        target_ids = [t for t in target_ids if t in set(targets)]
+    metric_of = dict(zip(allocation.table["target_id"], allocation.table["metric"]))
+    with matplotlib.rc_context(rc), atomic.atomic_dir(out_dir) as tmp:
+        for target_id in target_ids:
+            v = data.views[f"{target_id}|{mode}"]
+            colours = [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
+            fig, ax = plt.subplots(figsize=(8, 7))
+            _draw(ax, shapes, None, colours, view.labels, view.points, 0 if many else 8)
+            ax.set_title(data.layers[target_id]["label"], fontsize=13)
+            handles = [Patch(facecolor=c, edgecolor="#777777", label=lab) for c, lab in v["legend"]]
+            if -1 in v["cls"]:
+                handles.append(Patch(facecolor=NO_DATA, edgecolor="#777777", label="不参与"))
+            ax.legend(handles=handles, title=v["heading"], loc="lower right", fontsize=8,
+                      title_fontsize=9, frameon=True)
+            foot = data.subtitle + ("\n" + data.banner if data.banner else "")
+            fig.text(0.02, 0.02, foot, fontsize=7, color="#a05000" if data.banner else "#555555")
+            name = safe_filename(f"{target_id}_{metric_of[target_id]}.png")
+            fig.savefig(tmp / name, dpi=dpi, bbox_inches="tight")
+            plt.close(fig)
+            written.append(Path(out_dir) / name)
+
+        cols = min(OVERVIEW_COLUMNS, max(1, len(target_ids)))
+        rows = max(1, math.ceil(len(target_ids) / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(cols * 2.6, rows * 2.5), squeeze=False)
+        for ax in axes.flat:
+            ax.set_axis_off()
+        for ax, target_id in zip(axes.flat, target_ids):
+            v = data.views[f"{target_id}|{mode}"]
+            colours = [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
+            _draw(ax, shapes, None, colours, view.labels, view.points, 0)
+            ax.set_title(data.layers[target_id]["label"], fontsize=7)
+        fig.suptitle(data.title + ("（示例数据）" if data.banner else ""), fontsize=14)
+        fig.text(0.01, 0.005, data.subtitle, fontsize=8, color="#555555")
+        fig.tight_layout(rect=(0, 0.01, 1, 0.98))
+        fig.savefig(tmp / OVERVIEW_FILE, dpi=max(72, dpi // 2))
+        plt.close(fig)
+        written.append(Path(out_dir) / OVERVIEW_FILE)
+    return written
