@@ -25,7 +25,14 @@ from minshi_geo.extract.structure import read_outline
 from minshi_geo.extract.targets import REVIEW_BELOW, FoundTarget, same_target, scan_item
 from minshi_geo.extract.text import PlanText
 
-__all__ = ["Draft", "DraftTarget", "ExtractError", "NotAPlanError", "extract_plan"]
+__all__ = [
+    "Draft",
+    "DraftTarget",
+    "ExtractError",
+    "NotAPlanError",
+    "extract_plan",
+    "extract_targets",
+]
 
 #: Counts are split among regions by population unless the planner chooses better factors.
 DEFAULT_BASIS = {"population": 1.0}
@@ -339,3 +346,11 @@ def _short_title(title: str, year: int, province) -> str:
             name = title[at : at + len(name) + 1]
         return f"{year}年{name}民生实事"
     return _cut(title, 40) if title else f"{year}年民生实事"
+
+
+def extract_targets(clause: str) -> list[FoundTarget]:
+    """Targets in one clause or item text, e.g. ``新改建农村公路3000公里，改造农村危桥150座``.
+
+    The phrase-level entry point (notebooks, tests): no outline, no ids.
+    """
+    return scan_item(PlanText.of(clause).folded).targets

@@ -80,6 +80,11 @@ def ordinal(c: Candidate) -> bool:
     return c.token.start > 0 and c.text[c.token.start - 1] == "第"
 
 
+def per_denominator(c: Candidate) -> bool:
+    """每千人口, 每万人, 每百户: the denominator of a ratio, not a quantity."""
+    return c.token.start > 0 and c.text[c.token.start - 1] == "每"
+
+
 def date_or_year(c: Candidate) -> bool:
     """2023年, 3月底, 6月30日, 2023.01, 2023—2025年."""
     rest = c.text[c.token.end : c.token.end + 3]
@@ -168,6 +173,7 @@ RULES: tuple[Rule, ...] = (
     Rule("aside", "in a bracketed aside (含…, 其中…): explains, does not commit", in_aside),
     Rule("code_or_name", "digits in a code or name (5G, G6PD, 1+N)", latin_or_code),
     Rule("ordinal", "an ordinal (第3批), not a quantity", ordinal),
+    Rule("per_denominator", "the denominator of a ratio (每千人口)", per_denominator),
     Rule("date_or_year", "a date or a year", date_or_year),
     Rule("age", "an age bound (65岁以上): describes who is served", age),
     Rule("duration", "a span of years (离校2年内): describes who is served", duration),

@@ -65,6 +65,7 @@ class FoundTarget:
     confidence: float
     notes: list[str] = field(default_factory=list)
     outcome: bool = False  # 惠及…: linked to the count before it
+    words_end: int = 0  # end of number + unit + qualifier
 
 
 @dataclass(frozen=True)
@@ -90,21 +91,19 @@ def scan_item(text: str) -> ItemScan:
     rejected: list[Rejected] = []
     tokens = find_numbers(text)
     consumed: set[int] = set()
-    previous_end = 0  # where the words of the previous target in this text end
     for index, token in enumerate(tokens):
         if token.start in consumed:
             continue
         upper = _range_upper(text, token, tokens[index + 1 :])
         if upper is not None:
             consumed.add(upper.start)
-        later = [t.start for t in tokens[index + 1 :] if t.start not in consumed]
-        found = _read_number(text, token, upper, previous_end, later[0] if later else None)
+        found = _read_number(text, token, upper)
         if isinstance(found, Rejected):
             if not (found.rule == "no_unit" and token.chinese and len(token.text) == 1):
                 rejected.append(found)  # a lone 二 of 二手房 is not worth a review line
         elif found is not None:
             targets.append(found)
-            previous_end = found.source_span[1]
+    _place_words(text, targets)
     targets.extend(_full_coverage(text, targets))
     targets.sort(key=lambda t: t.start)
     return ItemScan(_drop_repeats(targets, rejected), rejected)
@@ -129,11 +128,7 @@ def clause_start(text: str, pos: int) -> int:
 
 
 def _read_number(
-    text: str,
-    token: NumberToken,
-    upper: NumberToken | None,
-    previous_end: int,
-    next_number: int | None,
+    text: str, token: NumberToken, upper: NumberToken | None
 ) -> FoundTarget | Rejected | None:
     last = upper or token
     pos = last.end
@@ -220,22 +215,37 @@ def _read_number(
         notes.append("a percentage above 100 cannot be a coverage rate")
         confidence = min(confidence, 0.6)
 
-    metric_end = _metric_end(text, after, next_number)
-    prefix_start = _prefix_start(text, max(start_of_clause, previous_end), token.start)
-    metric = _metric(text[prefix_start : token.start], text[after:metric_end], before)
     outcome = any(w in before for w in U.OUTCOME_WORDS)
     return FoundTarget(
         start=token.start,
-        metric=metric,
+        metric="",  # set by _place_words once all targets of the text are known
         quantity=token.value,
         unit=canonical,
         kind=kind,
         qualifier=qualifier,
-        source_span=(prefix_start, max(metric_end, after)),
+        source_span=(start_of_clause, after),
         confidence=confidence,
         notes=notes,
         outcome=outcome,
+        words_end=after,
     )
+
+
+def _place_words(text: str, targets: list[FoundTarget]) -> None:
+    """Metric and source phrase of each target: the words between the previous target and
+    the next one in the same clause (新建粪污处理站2座，新建维修站点11个)."""
+    previous_end = 0
+    for index, target in enumerate(targets):
+        nxt = targets[index + 1].start if index + 1 < len(targets) else None
+        clause = clause_start(text, target.start)
+        prefix_start = _prefix_start(text, max(clause, previous_end), target.start)
+        metric_end = _metric_end(text, target.words_end, nxt)
+        before = text[clause : target.start]
+        target.metric = _metric(
+            text[prefix_start : target.start], text[target.words_end : metric_end], before
+        )
+        target.source_span = (prefix_start, max(metric_end, target.words_end))
+        previous_end = target.source_span[1]
 
 
 def _kind(text, token, unit, before, after, at_most, notes):
@@ -317,8 +327,7 @@ def _metric_end(text: str, after: int, next_number: int | None) -> int:
     end = m.start() if m else len(text)
     if next_number is not None and next_number < end:
         joiner = max(text.rfind(j, after, next_number) for j in _JOINERS)
-        if joiner >= 0:
-            end = joiner
+        end = joiner if joiner >= 0 else next_number
     return end
 
 
