@@ -1,0 +1,655 @@
+"""Scenarios (方案): plan + region set + indicator tables + allocation rules, from YAML.
+
+A scenario file looks like this (every key is optional unless marked)::
+
+    scenario: jilin-2023-baseline        # required: a short name (used in outputs)
+    title: 吉林省2023年民生实事 基准分解方案   # required
+    plan: jilin-2023                     # bundled plan name or a path (relative to this file)
+    region_set: jilin                    # bundled set name or a path
+    indicators: [sample-jilin-costs.csv] # extra indicator tables (relative to this file, or
+                                         # bundled under data/indicators/)
+    sample: false                        # true when the scenario uses 示例 data (also inferred
+                                         # from indicator files named sample-*)
+    solver: highs                        # highs | cbc | auto
+    defaults: {RULE}                     # applied to every splittable target
+    targets:                             # per-target rules, overriding the defaults
+      "29.2": {RULE}
+    plan_rules:                          # rules that couple targets (one PuLP model)
+      budget:  {costs: {"29.2": 60}, currency: 万元, per_region: INDICATOR | {region: value},
+                province: NUMBER}
+      balance: {costs: {"29.2": 60, …}, capacity: INDICATOR}
+      coverage:
+        "42.2": {villages: INDICATOR, covered: INDICATOR, rate: 60%, floor: 40%,
+                 factors: {…}, unit: 个行政村}
+
+A RULE may hold::
+
+    factors: {population: 0.6, area: 0.4}   # 因素法 weights, summing to 1 (default: the
+                                            # catalogue's basis for the target)
+    eligible: [长春市, 吉林市]                # regions that take part (default: all)
+    exclude: [长白山管委会]                   # regions that do not
+    min: 1 | "2%" | {长春市: 10, default: 1} # per-region minimum, absolute or share of total
+    max: "35%" | 40 | {…}                   # per-region maximum
+    locks: {长春市: 13}                       # fixed quantities
+    capacity: INDICATOR | {region: value}   # caps a region (e.g. the stock of dangerous bridges)
+    step: 10                                # whole multiples of step (default 1)
+    objective: quota | fair                 # min Σ|x−q*| (default) | min max |x−q*|/q*
+    method: optimal | largest_remainder | webster | dhondt | huntington_hill
+
+Every mistake raises :class:`ScenarioError` with one line naming the file and the key:
+``baseline.yaml: targets.29.2.max: expected a number ≥ 0 or a share like '35%', got '-3'``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from minshi_geo import paths
+from minshi_geo.allocate.apportion import METHOD_ALIASES, OBJECTIVES
+from minshi_geo.allocate.solver import SOLVER_NAMES
+from minshi_geo.errors import MinshiError
+
+RULE_KEYS = (
+    "factors", "eligible", "exclude", "min", "max", "locks", "capacity", "step", "objective",
+    "method", "note",
+)  # fmt: skip
+TOP_KEYS = (
+    "scenario", "title", "description", "plan", "region_set", "indicators", "sample", "solver",
+    "defaults", "targets", "plan_rules",
+)  # fmt: skip
+PLAN_RULE_KEYS = ("budget", "balance", "coverage")
+BUDGET_KEYS = ("costs", "currency", "per_region", "province", "note")
+BALANCE_KEYS = ("costs", "capacity", "note")
+COVERAGE_KEYS = ("villages", "covered", "rate", "floor", "factors", "unit", "eligible",
+                 "exclude", "note")
+WEIGHT_TOLERANCE = 1e-6
+
+
+class ScenarioError(MinshiError):
+    """A scenario file is malformed; the message names the file and the key."""
+
+    hint = "see scenarios/jilin-2023-baseline.yaml for a commented example"
+
+
+@dataclass(frozen=True)
+class BoundSpec:
+    """A min or max: a value per region, absolute (in the target's unit) or a share of T."""
+
+    default: tuple[float, bool] | None = None  # (value, is_share)
+    per_region: dict[str, tuple[float, bool]] = field(default_factory=dict)
+
+    def value_for(self, code: str, total: float) -> float | None:
+        spec = self.per_region.get(code, self.default)
+        if spec is None:
+            return None
+        value, is_share = spec
+        return value * total if is_share else value
+
+    @property
+    def empty(self) -> bool:
+        return self.default is None and not self.per_region
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one target is split (resolved: defaults merged, regions as codes)."""
+
+    factors: dict[str, float]
+    factors_from: str  # "scenario" | "catalogue" | "defaults"
+    eligible: tuple[str, ...]  # codes, region-set order
+    eligible_given: tuple[str, ...] | None
+    exclude: tuple[str, ...]
+    minimum: BoundSpec = BoundSpec()
+    maximum: BoundSpec = BoundSpec()
+    locks: dict[str, float] = field(default_factory=dict)
+    capacity: str | dict[str, float] | None = None
+    step: float = 1.0
+    objective: str = "quota"
+    method: str = "optimal"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetRule:
+    costs: dict[str, float]
+    currency: str = "万元"
+    per_region: str | dict[str, float] | None = None
+    province: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BalanceRule:
+    costs: dict[str, float]
+    capacity: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CoverageRule:
+    """Reach ``rate`` of villages province-wide from each region's baseline, every region at
+    least ``floor``; the allocation is the number of villages newly covered per region."""
+
+    target_id: str
+    villages: str
+    covered: str
+    rate: float
+    floor: float = 0.0
+    factors: dict[str, float] | None = None
+    unit: str = "个行政村"
+    eligible: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class Scenario:
+    """A validated scenario with its plan, regions and indicators loaded."""
+
+    name: str
+    title: str
+    path: Path | None
+    sha256: str
+    plan: Any  # catalogue.Plan
+    regions: Any  # regions.RegionSet
+    indicators: pd.DataFrame
+    indicator_paths: list[Path]
+    sample: bool
+    solver: str | None
+    rules: dict[str, Rule]  # every splittable target, catalogue order
+    budget: BudgetRule | None = None
+    balance: BalanceRule | None = None
+    coverage: dict[str, CoverageRule] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def target_ids(self) -> list[str]:
+        return list(self.rules)
+
+
+# --------------------------------------------------------------------------- reading
+class _Loader(yaml.SafeLoader):
+    """Safe loader that refuses duplicate keys (a silent overwrite would hide a rule)."""
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: object, line: int):
+        self.key, self.line = key, line
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    out: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node)
+        if key in out:
+            raise _Duplicate(key, key_node.start_mark.line + 1)
+        out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+class _Where:
+    """Builds the one-line errors: ``file: key.path: what was expected, got what``."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def fail(self, key: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.name}: {key}: {message}" if key else f"{self.name}: {message}")
+
+    def keys(self, value: Any, allowed: tuple[str, ...], key: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"expected a mapping, got {_show(value)}")
+        for k in value:
+            if str(k) not in allowed:
+                close = difflib.get_close_matches(str(k), allowed, n=1)
+                tail = f" — did you mean {close[0]}?" if close else ""
+                raise self.fail(_join(key, k), f"unknown key{tail} (expected one of "
+                                               f"{', '.join(allowed)})")
+        return value
+
+
+def _join(prefix: str, key: object) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+_SHARE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+
+
+def _number(w: _Where, value: Any, key: str, *, allow_share: bool = False,
+            positive: bool = False) -> tuple[float, bool]:
+    """A number ≥ 0 (> 0 if ``positive``), or a share such as "35%" → (0.35, True)."""
+    expected = "a number ≥ 0" if not positive else "a number > 0"
+    if allow_share:
+        expected += " or a share like '35%'"
+    if isinstance(value, bool):
+        raise w.fail(key, f"expected {expected}, got {_show(value)}")
+    if isinstance(value, str) and allow_share:
+        m = _SHARE.match(value)
+        if m:
+            share = float(m.group(1)) / 100.0
+            if share > 1.0:
+                raise w.fail(key, f"a share cannot exceed 100%, got {_show(value)}")
+            return share, True
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        v = float(value)
+        if v < 0 or (positive and v == 0):
+            raise w.fail(key, f"expected {expected}, got {_show(value)}")
+        return v, False
+    raise w.fail(key, f"expected {expected}, got {_show(value)}")
+
+
+def _rate(w: _Where, value: Any, key: str) -> float:
+    """A rate written 60% or 0.6."""
+    if isinstance(value, str) and _SHARE.match(value):
+        v = float(_SHARE.match(value).group(1)) / 100.0
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = float(value)
+    else:
+        raise w.fail(key, f"expected a rate like '60%' or 0.6, got {_show(value)}")
+    if not 0 <= v <= 1:
+        raise w.fail(key, f"expected a rate between 0% and 100%, got {_show(value)}")
+    return v
+
+
+def _resolve_region(w: _Where, regions: Any, text: Any, key: str) -> str:
+    from minshi_geo.regions import UnknownRegionError
+
+    try:
+        return regions.resolve(text)
+    except UnknownRegionError as exc:
+        raise w.fail(key, str(exc)) from None
+
+
+def _region_list(w: _Where, regions: Any, value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise w.fail(key, f"expected a list of regions, got {_show(value)}")
+    codes = []
+    for i, item in enumerate(value):
+        code = _resolve_region(w, regions, item, f"{key}[{i}]")
+        if code in codes:
+            raise w.fail(f"{key}[{i}]", f"region {_show(item)} listed twice")
+        codes.append(code)
+    return tuple(codes)
+
+
+def _factors(w: _Where, value: Any, key: str, known: set[str]) -> dict[str, float]:
+    if not isinstance(value, Mapping) or not value:
+        raise w.fail(key, f"expected indicator weights such as {{population: 0.6, area: 0.4}}, "
+                          f"got {_show(value)}")
+    out = {}
+    for name, weight in value.items():
+        name = str(name)
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=2)
+            tail = f" — did you mean {', '.join(close)}?" if close else ""
+            raise w.fail(_join(key, name), f"unknown indicator {name!r}{tail}")
+        out[name] = _number(w, weight, _join(key, name), positive=True)[0]
+    total = sum(out.values())
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        raise w.fail(key, f"weights must sum to 1, got {total:g} "
+                          f"({' + '.join(f'{v:g}' for v in out.values())})")
+    return out
+
+
+def _bound(w: _Where, regions: Any, value: Any, key: str) -> BoundSpec:
+    if value is None:
+        return BoundSpec()
+    if isinstance(value, Mapping):
+        default = None
+        per = {}
+        for k, v in value.items():
+            if str(k) in ("default", "others"):
+                default = _number(w, v, _join(key, k), allow_share=True)
+            else:
+                code = _resolve_region(w, regions, k, _join(key, k))
+                per[code] = _number(w, v, _join(key, k), allow_share=True)
+        return BoundSpec(default, per)
+    return BoundSpec(_number(w, value, key, allow_share=True), {})
+
+
+def _per_region_numbers(w: _Where, regions: Any, value: Any, key: str) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise w.fail(key, f"expected a mapping of region → number, got {_show(value)}")
+    out = {}
+    for k, v in value.items():
+        out[_resolve_region(w, regions, k, _join(key, k))] = _number(w, v, _join(key, k))[0]
+    return out
+
+
+def _indicator_name(w: _Where, value: Any, key: str, known: set[str]) -> str:
+    if not isinstance(value, str):
+        raise w.fail(key, f"expected an indicator name, got {_show(value)}")
+    if value not in known:
+        close = difflib.get_close_matches(value, sorted(known), n=2)
+        tail = f" — did you mean {', '.join(close)}?" if close else ""
+        raise w.fail(key, f"unknown indicator {value!r}{tail}")
+    return value
+
+
+def _read_rule(w: _Where, raw: Any, key: str, regions: Any, known: set[str]) -> dict[str, Any]:
+    """Validate one rule mapping; returns only the keys it sets (for merging with defaults)."""
+    raw = w.keys(raw, RULE_KEYS, key)
+    out: dict[str, Any] = {}
+    for k, v in raw.items():
+        at = _join(key, k)
+        if k == "factors":
+            out[k] = _factors(w, v, at, known)
+        elif k in ("eligible", "exclude"):
+            out[k] = _region_list(w, regions, v, at)
+        elif k in ("min", "max"):
+            out[k] = _bound(w, regions, v, at)
+        elif k == "locks":
+            out[k] = _per_region_numbers(w, regions, v, at)
+        elif k == "capacity":
+            out[k] = (_indicator_name(w, v, at, known) if isinstance(v, str)
+                      else _per_region_numbers(w, regions, v, at))
+        elif k == "step":
+            out[k] = _number(w, v, at, positive=True)[0]
+        elif k == "objective":
+            if v not in OBJECTIVES:
+                raise w.fail(at, f"expected one of {', '.join(OBJECTIVES)}, got {_show(v)}")
+            out[k] = v
+        elif k == "method":
+            name = METHOD_ALIASES.get(str(v).strip().lower()) if isinstance(v, str) else None
+            if name is None:
+                close = difflib.get_close_matches(str(v), list(METHOD_ALIASES), n=1)
+                tail = f" — did you mean {close[0]}?" if close else ""
+                raise w.fail(at, f"unknown method {_show(v)}{tail}")
+            out[k] = name
+        elif k == "note":
+            out[k] = str(v)
+    return out
+
+
+def _find(value: Any, base: Path, folder: Path, suffix: str) -> Path:
+    """A bundled name (``jilin-2023``) or a path relative to the scenario file."""
+    text = str(value)
+    candidate = Path(text)
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    if candidate.exists():
+        return candidate
+    bundled = folder / (text if text.endswith(suffix) else text + suffix)
+    return bundled if bundled.exists() else candidate
+
+
+def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
+    """Read, validate and resolve a scenario file (see module docstring for the format)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found",
+                            hint="ls scenarios/ for the bundled scenarios")
+    data = path.read_bytes()
+    w = _Where(path.name)
+    try:
+        raw = yaml.load(data.decode("utf-8"), Loader=_Loader)
+    except UnicodeDecodeError as exc:
+        raise w.fail("", f"not UTF-8 text (byte {exc.start})") from None
+    except _Duplicate as exc:
+        raise w.fail(str(exc.key), f"duplicate key (line {exc.line})") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise w.fail(at, f"YAML syntax error: {problem}") from None
+    if not isinstance(raw, Mapping):
+        raise w.fail("", "expected a mapping with keys scenario, title, targets …")
+    raw = w.keys(raw, TOP_KEYS, "")
+    for required in ("scenario", "title"):
+        if not isinstance(raw.get(required), str) or not raw.get(required).strip():
+            raise w.fail(required, "required text is missing")
+    return _resolve(w, raw, path, hashlib.sha256(data).hexdigest())
+
+
+def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenario:
+    from minshi_geo.catalogue import CatalogueError, load_plan
+    from minshi_geo.indicators import load_indicators
+    from minshi_geo.regions import RegionSetError, load_region_set
+
+    base = path.parent
+    plan_path = _find(raw.get("plan", "jilin-2023"), base, paths.TARGETS_DIR, ".yaml")
+    try:
+        plan = load_plan(plan_path)
+    except FileNotFoundError:
+        raise w.fail("plan", f"plan {_show(raw.get('plan'))} not found") from None
+    except CatalogueError as exc:
+        raise w.fail("plan", str(exc)) from None
+    set_value = raw.get("region_set", "jilin")
+    set_path = Path(str(set_value))
+    set_arg: str | Path = set_value if not (base / set_path).is_file() else base / set_path
+    try:
+        regions = load_region_set(set_arg)
+    except (RegionSetError, FileNotFoundError) as exc:
+        raise w.fail("region_set", str(exc)) from None
+
+    files = raw.get("indicators") or []
+    if isinstance(files, str):
+        files = [files]
+    if not isinstance(files, list):
+        raise w.fail("indicators", f"expected a list of files, got {_show(files)}")
+    indicator_paths = []
+    for i, f in enumerate(files):
+        p = _find(f, base, paths.INDICATORS_DIR, "")
+        if not p.is_file():
+            raise w.fail(f"indicators[{i}]", f"file {_show(f)} not found (looked next to the "
+                                              f"scenario and in data/indicators/)")
+        indicator_paths.append(p)
+    try:
+        indicators = load_indicators(indicator_paths, region_set=regions)
+    except MinshiError as exc:
+        raise w.fail("indicators", str(exc)) from None
+    known = set(indicators["indicator"])
+
+    sample_flag = raw.get("sample")
+    if sample_flag is not None and not isinstance(sample_flag, bool):
+        raise w.fail("sample", f"expected true or false, got {_show(sample_flag)}")
+    uses_sample = any(_is_sample_file(p) for p in indicator_paths)
+    if uses_sample and sample_flag is False:
+        raise w.fail("sample", "the scenario reads 示例/sample indicator files, so it cannot say "
+                               "sample: false")
+    solver = raw.get("solver")
+    if solver is not None and solver not in SOLVER_NAMES:
+        raise w.fail("solver", f"expected one of {', '.join(SOLVER_NAMES)}, got {_show(solver)}")
+
+    defaults = _read_rule(w, raw.get("defaults"), "defaults", regions, known)
+    targets_raw = raw.get("targets") or {}
+    if not isinstance(targets_raw, Mapping):
+        raise w.fail("targets", f"expected a mapping of target id → rule, got "
+                                f"{_show(targets_raw)}")
+    plan_rules = w.keys(raw.get("plan_rules"), PLAN_RULE_KEYS, "plan_rules")
+    coverage = _read_coverage(w, plan_rules.get("coverage"), plan, regions, known)
+
+    splittable = [t for t in plan.targets if t.splittable]
+    split_ids = {t.id for t in splittable}
+    per_target: dict[str, dict[str, Any]] = {}
+    for tid, rule in targets_raw.items():
+        tid_text = _target_id_text(w, tid, "targets")
+        key = f"targets.{tid_text}"
+        _check_target_id(w, plan, tid_text, key, split_ids, coverage)
+        per_target[tid_text] = _read_rule(w, rule, key, regions, known)
+
+    rules: dict[str, Rule] = {}
+    for t in splittable:
+        merged = {**defaults, **per_target.get(t.id, {})}
+        rules[t.id] = _make_rule(w, t, merged, regions, f"targets.{t.id}",
+                                 from_target=t.id in per_target and "factors" in per_target[t.id],
+                                 from_defaults="factors" in defaults)
+    budget = _read_budget(w, plan_rules.get("budget"), regions, known, rules, coverage)
+    balance = _read_balance(w, plan_rules.get("balance"), known, rules, coverage)
+    return Scenario(
+        name=raw["scenario"].strip(), title=raw["title"].strip(), path=path, sha256=sha,
+        plan=plan, regions=regions, indicators=indicators, indicator_paths=indicator_paths,
+        sample=bool(sample_flag) or uses_sample, solver=solver, rules=rules, budget=budget,
+        balance=balance, coverage=coverage, description=str(raw.get("description") or ""),
+    )
+
+
+def _is_sample_file(path: Path) -> bool:
+    name = path.name.lower()
+    return name.startswith("sample") or "示例" in path.name
+
+
+def _target_id_text(w: _Where, tid: Any, key: str) -> str:
+    # YAML reads an unquoted 29.10 as the number 29.1 — a different target. Quoting is the
+    # only safe spelling, so numbers are refused rather than guessed.
+    if not isinstance(tid, str):
+        raise w.fail(_join(key, tid), f"write target ids in quotes (\"{tid}\"): YAML reads "
+                                      "an unquoted 29.10 as the number 29.1")
+    return tid.strip()
+
+
+def _check_target_id(w: _Where, plan: Any, tid: str, key: str, split_ids: set[str],
+                     coverage: dict[str, CoverageRule]) -> None:
+    from minshi_geo.catalogue import UnknownTargetError
+
+    try:
+        target = plan.target(tid)
+    except UnknownTargetError as exc:
+        raise w.fail(key, str(exc)) from None
+    if tid not in split_ids:
+        what = f"a {target.kind} target" if target.kind != "count" else "not splittable"
+        if target.linked_to:
+            what = f"derived from {target.linked_to} (it follows that split)"
+        raise w.fail(key, f"{tid} {target.metric} is {what}; only splittable targets take "
+                          "rules (rates go under plan_rules.coverage)")
+
+
+def _make_rule(w: _Where, target: Any, merged: dict[str, Any], regions: Any, key: str, *,
+               from_target: bool, from_defaults: bool) -> Rule:
+    if "factors" in merged:
+        factors = merged["factors"]
+        source = "scenario" if from_target else "defaults"
+    elif target.basis:
+        factors = dict(target.basis)
+        source = "catalogue"
+    else:
+        raise w.fail(key, f"{target.id} {target.metric} has no basis in the catalogue; give "
+                          "factors in the rule or in defaults")
+    given = merged.get("eligible")
+    exclude = merged.get("exclude", ())
+    codes = [c for c in regions.codes if (given is None or c in given) and c not in exclude]
+    for code in merged.get("locks", {}):
+        if code not in codes:
+            raise w.fail(_join(key, "locks"), f"locked region {regions.name_of(code)} is not "
+                                              "eligible for this target")
+    return Rule(
+        factors=factors, factors_from=source, eligible=tuple(codes), eligible_given=given,
+        exclude=tuple(exclude), minimum=merged.get("min", BoundSpec()),
+        maximum=merged.get("max", BoundSpec()), locks=dict(merged.get("locks", {})),
+        capacity=merged.get("capacity"), step=merged.get("step", 1.0),
+        objective=merged.get("objective", "quota"), method=merged.get("method", "optimal"),
+        note=merged.get("note", ""),
+    )
+
+
+def _costs(w: _Where, value: Any, key: str, allowed: set[str]) -> dict[str, float]:
+    if not isinstance(value, Mapping) or not value:
+        raise w.fail(key, f"expected target id → unit cost, got {_show(value)}")
+    out = {}
+    for tid, cost in value.items():
+        tid = _target_id_text(w, tid, key)
+        if tid not in allowed:
+            close = difflib.get_close_matches(tid, sorted(allowed), n=1)
+            tail = f" — did you mean {close[0]}?" if close else ""
+            raise w.fail(_join(key, tid), f"not an allocated target{tail}")
+        out[tid] = _number(w, cost, _join(key, tid))[0]
+    return out
+
+
+def _read_budget(w, raw, regions, known, rules, coverage) -> BudgetRule | None:
+    if raw is None:
+        return None
+    raw = w.keys(raw, BUDGET_KEYS, "plan_rules.budget")
+    key = "plan_rules.budget"
+    costs = _costs(w, raw.get("costs"), _join(key, "costs"), set(rules) | set(coverage))
+    per_region = raw.get("per_region")
+    if isinstance(per_region, str):
+        per_region = _indicator_name(w, per_region, _join(key, "per_region"), known)
+    elif per_region is not None:
+        per_region = _per_region_numbers(w, regions, per_region, _join(key, "per_region"))
+    province = raw.get("province")
+    if province is not None:
+        province = _number(w, province, _join(key, "province"))[0]
+    if per_region is None and province is None:
+        raise w.fail(key, "give per_region (an indicator or region → amount) and/or province")
+    return BudgetRule(costs, str(raw.get("currency", "万元")), per_region, province,
+                      str(raw.get("note", "")))
+
+
+def _read_balance(w, raw, known, rules, coverage) -> BalanceRule | None:
+    if raw is None:
+        return None
+    key = "plan_rules.balance"
+    raw = w.keys(raw, BALANCE_KEYS, key)
+    costs = _costs(w, raw.get("costs"), _join(key, "costs"), set(rules) | set(coverage))
+    if "capacity" not in raw:
+        raise w.fail(_join(key, "capacity"), "required: the indicator burdens are divided by")
+    capacity = _indicator_name(w, raw["capacity"], _join(key, "capacity"), known)
+    return BalanceRule(costs, capacity, str(raw.get("note", "")))
+
+
+def _read_coverage(w, raw, plan, regions, known) -> dict[str, CoverageRule]:
+    from minshi_geo.catalogue import UnknownTargetError
+
+    if raw is None:
+        return {}
+    key = "plan_rules.coverage"
+    if not isinstance(raw, Mapping):
+        raise w.fail(key, f"expected target id → coverage rule, got {_show(raw)}")
+    out = {}
+    for tid, rule in raw.items():
+        tid = _target_id_text(w, tid, key)
+        at = _join(key, tid)
+        try:
+            target = plan.target(tid)
+        except UnknownTargetError as exc:
+            raise w.fail(at, str(exc)) from None
+        if target.kind != "rate":
+            raise w.fail(at, f"{tid} {target.metric} is a {target.kind} target; coverage rules "
+                             "are for rate targets such as 行政村5G通达率")
+        rule = w.keys(rule, COVERAGE_KEYS, at)
+        for required in ("villages", "covered"):
+            if required not in rule:
+                raise w.fail(_join(at, required), "required indicator name is missing")
+        rate = _rate(w, rule.get("rate", f"{target.quantity}%"), _join(at, "rate"))
+        floor = _rate(w, rule.get("floor", 0), _join(at, "floor"))
+        if floor > rate:
+            raise w.fail(_join(at, "floor"), f"floor {floor:.0%} is above the target rate "
+                                             f"{rate:.0%}")
+        factors = (_factors(w, rule["factors"], _join(at, "factors"), known)
+                   if "factors" in rule else None)
+        given = (_region_list(w, regions, rule["eligible"], _join(at, "eligible"))
+                 if "eligible" in rule else None)
+        exclude = (_region_list(w, regions, rule["exclude"], _join(at, "exclude"))
+                   if "exclude" in rule else ())
+        codes = tuple(c for c in regions.codes
+                      if (given is None or c in given) and c not in exclude)
+        out[tid] = CoverageRule(
+            target_id=tid, villages=_indicator_name(w, rule["villages"], _join(at, "villages"),
+                                                    known),
+            covered=_indicator_name(w, rule["covered"], _join(at, "covered"), known),
+            rate=rate, floor=floor, factors=factors, unit=str(rule.get("unit", "个行政村")),
+            eligible=codes, note=str(rule.get("note", "")),
+        )
+    return out
