@@ -114,15 +114,11 @@ def sequential_classes(
     return Classes(cls, legend)
 
 
-def _nice(x: float) -> float:
-    """Round up to 1, 2 or 5 × 10^n so legend edges read well."""
+def _two_significant(x: float) -> float:
+    """Round to two significant digits so legend edges read well (33.3 → 33, 0.0417 → 0.042)."""
     if x <= 0:
         return 0.0
-    exp = math.floor(math.log10(x))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * 10**exp >= x - 1e-12:
-            return m * 10**exp
-    return 10 ** (exp + 1)
+    return round(x, 1 - math.floor(math.log10(x)))
 
 
 def diverging_classes(
@@ -138,8 +134,9 @@ def diverging_classes(
         for i in np.flatnonzero(ok):
             cls[i] = 0
         return Classes(cls, legend)
-    step = _nice(m / 3)
-    e1, e2 = step, 2 * step
+    # Edges at a third and two thirds of the largest change: the largest change always lands
+    # in the darkest class.
+    e1, e2 = _two_significant(m / 3), _two_significant(2 * m / 3)
     legend = [
         (DIVERGING[0], f"< −{formatter(e2)}"),
         (DIVERGING[1], f"−{formatter(e2)} – −{formatter(e1)}"),

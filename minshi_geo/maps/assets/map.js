@@ -305,7 +305,7 @@
 
     restyle();
     window.minshiPage = {
-      map: map, layer: regionLayer, shapes: shapes, state: state,
+      map: map, data: D, layer: regionLayer, shapes: shapes, state: state,
       setLayer: setLayer, setMode: setMode, setPeriod: setPeriod
     };
   };

@@ -1,0 +1,269 @@
+"""The maps in a real browser: headless Debian Chromium, network off, pages opened from disk.
+
+Each map must render from the saved file alone (Leaflet container, one SVG path per region),
+react to the controls (target selector, search, mode switch, period slider), show hostile
+names as text, and ask the network for nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from browser_fixtures import browser, open_offline  # noqa: F401  (pytest fixture)
+from maps_fixtures import HOSTILE_HTML, HOSTILE_TEMPLATE, area_split, hostile_regions, renamed
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from minshi_geo.catalogue import load_plan
+from minshi_geo.maps import allocation_map, allocation_page, compare_map, progress_map
+from minshi_geo.maps.legend import Classes
+from minshi_geo.progress.status import status_from_values
+from minshi_geo.regions import load_region_set
+
+pytestmark = pytest.mark.browser
+
+READY = "return !!window.minshiPage"
+
+
+def region_fills(driver) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('path.minshi-region'))"
+        ".map(p => p.getAttribute('fill'))"
+    )
+
+
+def hover_region(driver, index: int) -> str:
+    """Move the real mouse onto region ``index`` (at its label point); return the tooltip text."""
+    x, y, w, h = driver.execute_script(
+        "var m = minshiPage.map, p = m.latLngToContainerPoint(minshiPage.data.labels[arguments[0]]);"
+        "var s = m.getSize(); return [p.x, p.y, s.x, s.y];",
+        index,
+    )
+    container = driver.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    ActionChains(driver).move_to_element_with_offset(
+        container, int(x - w / 2), int(y - h / 2)
+    ).perform()
+    tips = driver.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip-pane .minshi-tip")
+    assert tips, "no tooltip opened"
+    return tips[-1].text
+
+
+def assert_no_alert(driver) -> None:
+    try:
+        alert = driver.switch_to.alert
+    except NoAlertPresentException:
+        return
+    text = alert.text
+    alert.dismiss()
+    pytest.fail(f"the page ran injected script: alert({text!r})")
+
+
+# ---------------------------------------------------------------------------- pages
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    out = tmp_path_factory.mktemp("maps")
+    jilin = load_region_set("jilin")
+    split = area_split("jilin")
+    hostile = renamed(split, "220100", HOSTILE_HTML, scenario_title=HOSTILE_TEMPLATE)
+    hostile.table.loc[hostile.table["target_id"] == hostile.target_ids[0], "sector"] = (
+        "</script><script>alert(2)</script>"
+    )
+    other = split.table.copy()
+    first = other["target_id"] == split.target_ids[0]
+    other.loc[first & (other["region_code"] == "220100"), "quantity"] += 100
+    other.loc[first & (other["region_code"] == "220200"), "quantity"] -= 100
+    from minshi_geo.allocation import Allocation
+
+    b = Allocation(table=other, meta={**split.meta, "scenario": "b", "scenario_title": "方案B"},
+                   factor_values=split.factor_values)
+    return {
+        "allocation": allocation_map(split, jilin, out / "allocation.html"),
+        "hostile": allocation_map(hostile, hostile_regions("jilin", "220100"),
+                                  out / "hostile.html"),
+        "counties": allocation_map(area_split("jilin-counties"),
+                                   load_region_set("jilin-counties"), out / "counties.html"),
+        "prefectures": allocation_map(area_split("jilin-prefectures"),
+                                      load_region_set("jilin-prefectures"),
+                                      out / "prefectures.html"),
+        "compare": compare_map(split, b, jilin, out / "compare.html"),
+        "progress": progress_map(_status(split), jilin, out / "progress.html", plan=load_plan()),
+    }
+
+
+def _status(allocation) -> pd.DataFrame:
+    """Three monthly reports with growing, uneven completion, through the real status maths."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for k, period in enumerate([date(2023, 4, 30), date(2023, 6, 30), date(2023, 9, 30)]):
+        for r in allocation.table.itertuples():
+            done = round(r.quantity * min(1.0, (k + 1) / 3 * rng.uniform(0.1, 1.2)))
+            rows.append({"period_end": period, "target_id": r.target_id,
+                         "region_code": r.region_code, "region_name": r.region_name,
+                         "completed": float(done), "status": None, "note": None,
+                         "sample": True})  # fmt: skip
+    return status_from_values(pd.DataFrame(rows), allocation, load_plan())
+
+
+# ---------------------------------------------------------------------------- allocation
+def test_allocation_map_renders_offline_with_one_path_per_region(browser, pages):
+    page = open_offline(browser, pages["allocation"], ready=READY)
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-container")
+    assert len(region_fills(browser)) == 11
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('path.minshi-region'))"
+        ".every(p => (p.getAttribute('d') || '').length > 10)"
+    )
+    assert page.requests == []
+    assert [e for e in page.console if e["level"] == "SEVERE"] == []
+
+
+def test_every_target_of_the_allocation_is_in_the_selector(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    values = [o.get_attribute("value") for o in
+              Select(browser.find_element(By.ID, "minshi-target")).options]
+    assert values == area_split("jilin").target_ids
+    groups = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#minshi-target optgroup')).map(g => g.label)"
+    )
+    assert groups == list(dict.fromkeys(area_split("jilin").table["sector"]))
+
+
+def test_choosing_another_target_recolours_the_regions(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    split = area_split("jilin")
+    data, _ = allocation_page(split, load_region_set("jilin"))
+    expected = {t: Classes(data.views[f"{t}|quantity"]["cls"],
+                           data.views[f"{t}|quantity"]["legend"]).colours()
+                for t in split.target_ids}
+    first = split.target_ids[0]
+    other = next(t for t in split.target_ids if expected[t] != expected[first])
+    select = Select(browser.find_element(By.ID, "minshi-target"))
+    assert region_fills(browser) == expected[first]
+    select.select_by_value(other)
+    assert region_fills(browser) == expected[other]
+    ranking = browser.find_element(By.ID, "minshi-ranking").text
+    assert split.target(other)["metric"].iloc[0] in ranking
+    select.select_by_value(first)
+    assert region_fills(browser) == expected[first]
+
+
+def test_point_region_is_drawn_as_a_circle_marker_and_not_participating_is_grey(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    fills = region_fills(browser)
+    # 长白山管委会 is a point with no area: not part of the area split → grey "不参与".
+    assert fills[-1] == "#d9d9d9"
+    legend = browser.find_element(By.ID, "minshi-legend").text
+    assert "不参与" in legend
+
+
+def test_mode_switch_changes_legend_and_ranking_values(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    ranking = browser.find_element(By.ID, "minshi-ranking")
+    quantity_text = ranking.text
+    browser.find_element(By.CSS_SELECTOR, "input[name=minshi-mode][value=share]").click()
+    assert "%" in ranking.text and ranking.text != quantity_text
+    assert "占全省比例" in browser.find_element(By.ID, "minshi-legend").text
+    browser.find_element(By.CSS_SELECTOR, "input[name=minshi-mode][value=per10k]").click()
+    assert "/万人" in browser.find_element(By.ID, "minshi-legend").text
+
+
+def test_search_box_picks_a_matching_target(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    split = area_split("jilin")
+    target_id = split.target_ids[5]
+    metric = split.target(target_id)["metric"].iloc[0]
+    search = browser.find_element(By.ID, "minshi-search")
+    search.send_keys(metric)
+    search.send_keys(Keys.ENTER)
+    assert browser.find_element(By.ID, "minshi-target").get_attribute("value") == target_id
+    visible = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#minshi-target option'))"
+        ".filter(o => !o.hidden).map(o => o.value)"
+    )
+    assert target_id in visible and len(visible) < len(split.target_ids)
+
+
+def test_tooltip_shows_name_quantity_share_and_factor(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    text = hover_region(browser, 0)
+    split = area_split("jilin")
+    row = split.target(split.target_ids[0]).iloc[0]
+    assert "长春市" in text
+    assert f"{row['quantity']:,}" in text and row["unit"] in text
+    assert "占全省比例" in text and "面积" in text
+
+
+def test_hostile_names_show_as_text_and_run_nothing(browser, pages):
+    page = open_offline(browser, pages["hostile"], ready=READY)
+    assert_no_alert(browser)
+    assert HOSTILE_TEMPLATE in browser.find_element(By.ID, "minshi-panel").text
+    text = hover_region(browser, 0)
+    assert HOSTILE_HTML in text
+    assert browser.execute_script("return document.querySelectorAll('img').length") == 0
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.minshi-label-text')).map(e => e.textContent)"
+    )
+    assert HOSTILE_HTML in labels
+    assert HOSTILE_HTML in browser.find_element(By.ID, "minshi-ranking").text
+    groups = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#minshi-target optgroup')).map(g => g.label)"
+    )
+    assert "</script><script>alert(2)</script>" in groups
+    assert_no_alert(browser)
+    assert page.requests == []
+
+
+@pytest.mark.parametrize("name, count", [("counties", 60), ("prefectures", 9)])
+def test_other_region_sets_render_every_region(browser, pages, name, count):
+    page = open_offline(browser, pages[name], ready=READY)
+    fills = region_fills(browser)
+    assert len(fills) == count
+    assert len(set(fills)) > 2
+    assert page.requests == []
+
+
+# ---------------------------------------------------------------------------- compare
+def test_compare_map_colours_gains_blue_losses_red_and_tooltips_both_values(browser, pages):
+    page = open_offline(browser, pages["compare"], ready=READY)
+    fills = region_fills(browser)
+    assert fills[0] == "#2166ac"  # 长春市 +100 in B
+    assert fills[1] == "#b2182b"  # 吉林市 −100 in B
+    assert fills[2] == "#f7f7f7"  # unchanged
+    text = hover_region(browser, 0)
+    assert "A：" in text and "B：" in text and "+100" in text
+    assert page.requests == []
+
+
+# ---------------------------------------------------------------------------- progress
+def test_progress_slider_moves_through_periods_and_recolours(browser, pages):
+    page = open_offline(browser, pages["progress"], ready=READY)
+    assert len(region_fills(browser)) == 11
+    label = browser.find_element(By.ID, "minshi-period-label")
+    assert label.text == "2023-09-30"
+    Select(browser.find_element(By.ID, "minshi-target")).select_by_index(1)
+    last = region_fills(browser)
+    slider = browser.find_element(By.ID, "minshi-period")
+    slider.send_keys(Keys.ARROW_LEFT)
+    slider.send_keys(Keys.ARROW_LEFT)
+    assert label.text == "2023-04-30"
+    first = region_fills(browser)
+    assert first != last
+    assert page.requests == []
+
+
+def test_progress_panel_lists_red_regions_and_tooltip_has_expected_and_gap(browser, pages):
+    open_offline(browser, pages["progress"], ready=READY)
+    panel = browser.find_element(By.ID, "minshi-list").text
+    assert "严重滞后" in panel
+    Select(browser.find_element(By.ID, "minshi-target")).select_by_index(1)
+    text = hover_region(browser, 0)
+    for word in ("分配任务", "累计完成", "序时进度", "差距"):
+        assert word in text
+    browser.find_element(By.CSS_SELECTOR, "input[name=minshi-mode][value=rate]").click()
+    assert "完成率" in browser.find_element(By.ID, "minshi-legend").text
