@@ -154,8 +154,9 @@ def build(
     atoms = pd.concat(
         [
             counties[["adcode", "path", "parent_adcode"]],
-            prefs.loc[~prefs["adcode"].isin(counties["parent_adcode"]), ["adcode", "path"]]
-            .assign(parent_adcode=lambda f: f["adcode"]),
+            prefs.loc[~prefs["adcode"].isin(counties["parent_adcode"]), ["adcode", "path"]].assign(
+                parent_adcode=lambda f: f["adcode"]
+            ),
         ],
         ignore_index=True,
     ).drop_duplicates("adcode")
@@ -183,7 +184,9 @@ def build(
     for adcode in prefs["adcode"]:
         parts = atoms.loc[atoms["parent_adcode"] == adcode, "adcode"]
         members = [atom_geom[a] for a in parts]
-        union = shapely.coverage_union_all(members) if coverage_valid else shapely.union_all(members)
+        union = (
+            shapely.coverage_union_all(members) if coverage_valid else shapely.union_all(members)
+        )
         pref_geoms.append(union)
     pref_frame = gpd.GeoDataFrame(
         prefs[["adcode", "name", "parent_adcode"]].assign(geometry=pref_geoms),

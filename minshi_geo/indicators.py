@@ -39,7 +39,14 @@ from minshi_geo.errors import MinshiError
 from minshi_geo.regions import RegionSet, UnknownRegionError, load_region_set
 
 COLUMNS = [
-    "region_code", "indicator", "value", "unit", "year", "source_title", "source_url", "note",
+    "region_code",
+    "indicator",
+    "value",
+    "unit",
+    "year",
+    "source_title",
+    "source_url",
+    "note",
     "derivation",
 ]
 REQUIRED_COLUMNS = COLUMNS[:7]
@@ -53,8 +60,11 @@ _YEAR_RANGE = (1949, 2100)
 class IndicatorError(MinshiError):
     """An indicator table has a problem (named by file, row and column)."""
 
-    hint = ("indicator tables need the columns " + ", ".join(REQUIRED_COLUMNS)
-            + " (note, derivation optional); see data/indicators/README.md")
+    hint = (
+        "indicator tables need the columns "
+        + ", ".join(REQUIRED_COLUMNS)
+        + " (note, derivation optional); see data/indicators/README.md"
+    )
 
 
 class MissingIndicatorError(MinshiError):
@@ -82,13 +92,17 @@ def _read_raw(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                skip_blank_lines=True)
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True
+            )
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False,
-                                  na_filter=False)
+            frame = pd.read_excel(
+                path, dtype=object, engine="openpyxl", keep_default_na=False, na_filter=False
+            )
         else:
-            raise IndicatorError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}")
+            raise IndicatorError(
+                f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}"
+            )
     except pd.errors.EmptyDataError:
         raise IndicatorError(f"{path}: the file is empty (expected a header row and data rows)")
     except pd.errors.ParserError as exc:
@@ -107,14 +121,17 @@ def _read_raw(path: Path) -> pd.DataFrame:
 def _check_header(path: Path, frame: pd.DataFrame) -> None:
     columns = list(frame.columns)
     if not any(columns) or all(c.startswith("Unnamed") or not c for c in columns):
-        raise IndicatorError(f"{path} row 1: no header row (expected columns "
-                             f"{', '.join(REQUIRED_COLUMNS)})")
+        raise IndicatorError(
+            f"{path} row 1: no header row (expected columns {', '.join(REQUIRED_COLUMNS)})"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         near = difflib.get_close_matches(missing[0], columns, n=1)
         seen = f"; found {near[0]!r}" if near else ""
-        raise IndicatorError(f"{path} row 1, column {missing[0]}: missing column{seen} "
-                             f"(header has: {', '.join(c for c in columns if c)})")
+        raise IndicatorError(
+            f"{path} row 1, column {missing[0]}: missing column{seen} "
+            f"(header has: {', '.join(c for c in columns if c)})"
+        )
     dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
     if dupes:
         raise IndicatorError(f"{path} row 1, column {dupes[0]}: column appears twice")
@@ -129,8 +146,10 @@ def _parse_value(path: Path, row: int, text: str) -> float:
     try:
         value = float(text.replace(",", "").replace("，", "").replace(" ", ""))
     except ValueError:
-        raise IndicatorError(f"{where}: expected a number ≥ 0, got {text!r}",
-                             hint="write plain numbers (24073453, not 2407万 or 约320)")
+        raise IndicatorError(
+            f"{where}: expected a number ≥ 0, got {text!r}",
+            hint="write plain numbers (24073453, not 2407万 or 约320)",
+        )
     if not math.isfinite(value):
         raise IndicatorError(f"{where}: expected a finite number ≥ 0, got {text!r}")
     if value < 0:
@@ -174,8 +193,10 @@ def read_table(
             continue
         region_text = record["region_code"]
         if region_text == "":
-            raise IndicatorError(f"{path} row {row}, column region_code: empty (expected a "
-                                 f"region code or name of set {region_set.name})")
+            raise IndicatorError(
+                f"{path} row {row}, column region_code: empty (expected a "
+                f"region code or name of set {region_set.name})"
+            )
         try:
             code = region_set.resolve_or_province(region_text)
         except UnknownRegionError as exc:
@@ -184,40 +205,57 @@ def read_table(
         if not _NAME.match(indicator):
             raise IndicatorError(
                 f"{path} row {row}, column indicator: expected a snake_case name such as "
-                f"population or gdp_h1_2022, got {indicator!r}")
+                f"population or gdp_h1_2022, got {indicator!r}"
+            )
         if indicator in DERIVED:
             raise IndicatorError(
                 f"{path} row {row}, column indicator: {indicator!r} is derived from the "
-                f"boundaries and cannot be supplied; use another name (e.g. land_area)")
+                f"boundaries and cannot be supplied; use another name (e.g. land_area)"
+            )
         value = _parse_value(path, row, record["value"])
         unit = record["unit"]
         if unit == "":
-            raise IndicatorError(f"{path} row {row}, column unit: empty (expected e.g. persons, "
-                                 f"亿元, km2, %)")
+            raise IndicatorError(
+                f"{path} row {row}, column unit: empty (expected e.g. persons, 亿元, km2, %)"
+            )
         known = units.get(indicator)
         if known is not None and known[0] != unit:
             raise IndicatorError(
                 f"{path} row {row}, column unit: {indicator} is in {known[0]!r} ({known[1]}), "
-                f"got {unit!r}", hint="convert the values to the same unit or use a new name")
+                f"got {unit!r}",
+                hint="convert the values to the same unit or use a new name",
+            )
         units.setdefault(indicator, (unit, f"{path.name} row {row}"))
         year = _parse_year(path, row, record["year"])
         derivation = record.get("derivation", "")
         if record["source_title"] == "" and derivation == "":
             raise IndicatorError(
                 f"{path} row {row}, column source_title: missing source (every value needs the "
-                f"title and address of where it was read, or a derivation)")
+                f"title and address of where it was read, or a derivation)"
+            )
         key = (code, indicator)
         if key in seen:
             raise IndicatorError(
                 f"{path} row {row}, column indicator: duplicate value of {indicator} for "
                 f"{region_set.name_of(code)} ({code}); first given in row {seen[key]}",
-                hint="keep one row per region and indicator (put other years under a new name)")
+                hint="keep one row per region and indicator (put other years under a new name)",
+            )
         seen[key] = row
-        rows.append(dict(
-            region_code=code, indicator=indicator, value=value, unit=unit, year=year,
-            source_title=record["source_title"], source_url=record["source_url"],
-            note=record.get("note", ""), derivation=derivation, _file=str(path), _row=row,
-        ))
+        rows.append(
+            dict(
+                region_code=code,
+                indicator=indicator,
+                value=value,
+                unit=unit,
+                year=year,
+                source_title=record["source_title"],
+                source_url=record["source_url"],
+                note=record.get("note", ""),
+                derivation=derivation,
+                _file=str(path),
+                _row=row,
+            )
+        )
     frame = pd.DataFrame(rows, columns=COLUMNS + ["_file", "_row"])
     frame["year"] = frame["year"].astype("Int64")
     return frame
@@ -237,40 +275,72 @@ def derived_indicators(region_set: RegionSet) -> pd.DataFrame:
     polygons = frame[frame["kind"] == "polygon"]
     rows = []
     for code, region in polygons.iterrows():
-        rows.append(dict(
-            region_code=code, indicator="area", value=float(region["area_km2"]), unit="km2",
-            year=None, source_title=source_title, source_url=source_url, note="",
-            derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of "
-                       f"{gpkg.name}, recipe {region_set.recipes.get(code, code)}",
-        ))
+        rows.append(
+            dict(
+                region_code=code,
+                indicator="area",
+                value=float(region["area_km2"]),
+                unit="km2",
+                year=None,
+                source_title=source_title,
+                source_url=source_url,
+                note="",
+                derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of "
+                f"{gpkg.name}, recipe {region_set.recipes.get(code, code)}",
+            )
+        )
     counties = boundaries.read_layer(gpkg, "county")
     all_counties = set(frame.index) <= set(counties["adcode"])
-    province_shape = gpd.GeoSeries([shapely.coverage_union_all(counties.geometry.values)],
-                                   crs=boundaries.CRS)
+    province_shape = gpd.GeoSeries(
+        [shapely.coverage_union_all(counties.geometry.values)], crs=boundaries.CRS
+    )
     total_area = float(boundaries.area_km2(province_shape).iloc[0])
-    rows.append(dict(
-        region_code=region_set.province_code, indicator="area", value=total_area, unit="km2",
-        year=None, source_title=source_title, source_url=source_url, note="",
-        derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of the union of "
-                   f"all county features in {gpkg.name}",
-    ))
+    rows.append(
+        dict(
+            region_code=region_set.province_code,
+            indicator="area",
+            value=total_area,
+            unit="km2",
+            year=None,
+            source_title=source_title,
+            source_url=source_url,
+            note="",
+            derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of the union of "
+            f"all county features in {gpkg.name}",
+        )
+    )
     if not all_counties:
         points = counties.geometry.representative_point()
         for code, region in polygons.iterrows():
             inside = shapely.contains_xy(region.geometry, points.x.values, points.y.values)
-            rows.append(dict(
-                region_code=code, indicator="county_count", value=float(inside.sum()),
-                unit="count", year=None, source_title=source_title, source_url=source_url,
-                note="", derivation=f"geometry: county-level features of {gpkg.name} whose "
-                                    f"interior point lies in recipe "
-                                    f"{region_set.recipes.get(code, code)}",
-            ))
-        rows.append(dict(
-            region_code=region_set.province_code, indicator="county_count",
-            value=float(len(counties)), unit="count", year=None, source_title=source_title,
-            source_url=source_url, note="",
-            derivation=f"geometry: number of county-level features in {gpkg.name}",
-        ))
+            rows.append(
+                dict(
+                    region_code=code,
+                    indicator="county_count",
+                    value=float(inside.sum()),
+                    unit="count",
+                    year=None,
+                    source_title=source_title,
+                    source_url=source_url,
+                    note="",
+                    derivation=f"geometry: county-level features of {gpkg.name} whose "
+                    f"interior point lies in recipe "
+                    f"{region_set.recipes.get(code, code)}",
+                )
+            )
+        rows.append(
+            dict(
+                region_code=region_set.province_code,
+                indicator="county_count",
+                value=float(len(counties)),
+                unit="count",
+                year=None,
+                source_title=source_title,
+                source_url=source_url,
+                note="",
+                derivation=f"geometry: number of county-level features in {gpkg.name}",
+            )
+        )
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["year"] = out["year"].astype("Int64")
     return out
@@ -300,23 +370,29 @@ def load_indicators(
     user_seen: dict[tuple[str, str], str] = {}
     for path in paths or []:
         table = read_table(path, regions, units)
-        for code, indicator, file, row in zip(table["region_code"], table["indicator"],
-                                              table["_file"], table["_row"]):
+        for code, indicator, file, row in zip(
+            table["region_code"], table["indicator"], table["_file"], table["_row"]
+        ):
             key = (code, indicator)
             if key in user_seen:
                 raise IndicatorError(
                     f"{file} row {row}, column indicator: duplicate value of {indicator} for "
-                    f"{regions.name_of(code)} ({code}); also given in {user_seen[key]}")
+                    f"{regions.name_of(code)} ({code}); also given in {user_seen[key]}"
+                )
             user_seen[key] = f"{file} row {row}"
         frames.append(table.assign(_origin="user"))
-    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=COLUMNS + ["_file", "_row", "_origin"])
+    combined = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=COLUMNS + ["_file", "_row", "_origin"])
+    )
     if len(combined):
         user_keys = set(user_seen)
         keep = [
             not (origin == "bundled" and (code, ind) in user_keys)
-            for origin, code, ind in zip(combined["_origin"], combined["region_code"],
-                                         combined["indicator"])
+            for origin, code, ind in zip(
+                combined["_origin"], combined["region_code"], combined["indicator"]
+            )
         ]
         combined = combined[keep]
         wanted = set(regions.codes) | {regions.province_code}
@@ -325,8 +401,15 @@ def load_indicators(
     result = pd.concat([combined[COLUMNS], derived], ignore_index=True)
     result["value"] = result["value"].astype(float)
     result["year"] = result["year"].astype("Int64")
-    for column in ("region_code", "indicator", "unit", "source_title", "source_url", "note",
-                   "derivation"):
+    for column in (
+        "region_code",
+        "indicator",
+        "unit",
+        "source_title",
+        "source_url",
+        "note",
+        "derivation",
+    ):
         result[column] = result[column].fillna("").astype(str)
     order = {code: i for i, code in enumerate([regions.province_code, *regions.codes])}
     result = result.sort_values(
@@ -369,32 +452,49 @@ def factor_matrix(
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3)
             tail = f" — did you mean {', '.join(close)}?" if close else ""
-            raise UnknownIndicatorError(f"unknown indicator {name!r}{tail}",
-                                        hint=f"known indicators: {', '.join(known)}")
+            raise UnknownIndicatorError(
+                f"unknown indicator {name!r}{tail}", hint=f"known indicators: {', '.join(known)}"
+            )
     table = indicators[indicators["indicator"].isin(names) & indicators["region_code"].isin(codes)]
     dupes = table[table.duplicated(["region_code", "indicator"], keep=False)]
     if len(dupes):
         first = dupes.iloc[0]
-        raise MinshiError(f"indicator {first['indicator']} has more than one value for region "
-                          f"{first['region_code']}")
+        raise MinshiError(
+            f"indicator {first['indicator']} has more than one value for region "
+            f"{first['region_code']}"
+        )
     matrix = table.pivot(index="region_code", columns="indicator", values="value")
     matrix = matrix.reindex(index=codes, columns=names).astype(float)
     matrix.index.name = "region_code"
     matrix.columns.name = None
     missing = [(c, n) for c in codes for n in names if np.isnan(matrix.at[c, n])]
     if missing:
+
         def label(code: str) -> str:
             return f"{region_set.name_of(code)} ({code})" if region_set is not None else code
 
         parts = ", ".join(f"{n} for {label(c)}" for c, n in missing)
-        points = [c for c, n in missing if n in DERIVED and region_set is not None
-                  and region_set.frame.at[c, "kind"] == "point"]
-        hint = ("point regions have no area or county count: exclude them from the eligible "
-                "regions of this rule" if points else
-                "add the values in an indicator table (--indicators FILE), or exclude the "
-                "regions from the rule's eligible regions")
+        points = [
+            c
+            for c, n in missing
+            if n in DERIVED and region_set is not None and region_set.frame.at[c, "kind"] == "point"
+        ]
+        hint = (
+            "point regions have no area or county count: exclude them from the eligible "
+            "regions of this rule"
+            if points
+            else "add the values in an indicator table (--indicators FILE), or exclude the "
+            "regions from the rule's eligible regions"
+        )
         raise MissingIndicatorError(f"missing indicator values: {parts}", hint=hint)
     return matrix
+
+
+def _kind(group: pd.DataFrame) -> str:
+    derived = int((group["derivation"] != "").sum())
+    if derived == len(group):
+        return "derived"
+    return "sourced" if derived == 0 else f"sourced, {derived} derived"
 
 
 def coverage(indicators: pd.DataFrame, region_set: RegionSet) -> pd.DataFrame:
@@ -406,13 +506,15 @@ def coverage(indicators: pd.DataFrame, region_set: RegionSet) -> pd.DataFrame:
         in_set = group[group["region_code"].isin(codes)]
         province = group[group["region_code"] == region_set.province_code]
         missing = [c for c in codes if c not in set(in_set["region_code"])]
-        rows.append(dict(
-            indicator=name,
-            unit=group["unit"].iloc[0],
-            regions=f"{len(in_set)}/{len(codes)}",
-            missing=", ".join(region_set.frame.at[c, "short_name"] for c in missing),
-            sum=float(in_set["value"].sum()) if len(in_set) else float("nan"),
-            province=float(province["value"].iloc[0]) if len(province) else float("nan"),
-            kind="derived" if (group["derivation"] != "").all() else "sourced",
-        ))
+        rows.append(
+            dict(
+                indicator=name,
+                unit=group["unit"].iloc[0],
+                regions=f"{len(in_set)}/{len(codes)}",
+                missing=", ".join(region_set.frame.at[c, "short_name"] for c in missing),
+                sum=float(in_set["value"].sum()) if len(in_set) else float("nan"),
+                province=float(province["value"].iloc[0]) if len(province) else float("nan"),
+                kind=_kind(group),
+            )
+        )
     return pd.DataFrame(rows)

@@ -45,11 +45,27 @@ from minshi_geo.escape import excel_cell
 
 DEFAULT_SET = "jilin"
 FRAME_COLUMNS = [
-    "code", "name", "short_name", "aliases", "kind", "parent_code", "area_km2", "geometry",
+    "code",
+    "name",
+    "short_name",
+    "aliases",
+    "kind",
+    "parent_code",
+    "area_km2",
+    "geometry",
 ]
 TABLE_COLUMNS = [
-    "code", "name", "short_name", "aliases", "kind", "parent_code", "area_km2", "lon", "lat",
-    "recipe", "note",
+    "code",
+    "name",
+    "short_name",
+    "aliases",
+    "kind",
+    "parent_code",
+    "area_km2",
+    "lon",
+    "lat",
+    "recipe",
+    "note",
 ]
 
 
@@ -62,8 +78,9 @@ class RegionSetError(MinshiError):
 class UnknownRegionError(MinshiError):
     """A name or code that matches no region of the set."""
 
-    def __init__(self, message: str, *, suggestions: list[str] | None = None,
-                 hint: str | None = None):
+    def __init__(
+        self, message: str, *, suggestions: list[str] | None = None, hint: str | None = None
+    ):
         super().__init__(message, hint=hint)
         self.suggestions = suggestions or []
 
@@ -99,6 +116,7 @@ class RegionSet:
     boundaries_path: Path
     recipes: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    province_aliases: tuple[str, ...] = ()
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -154,9 +172,10 @@ class RegionSet:
         return [f"{self.name_of(c)} ({c})" for c in codes[:n]]
 
     def _province_keys(self) -> set[str]:
-        return {normalise_name(x) for x in self._province_aliases}
-
-    _province_aliases: tuple[str, ...] = ()
+        return {
+            normalise_name(x)
+            for x in (self.province_code, self.province_name, *self.province_aliases)
+        }
 
     def _unknown(self, text: Any) -> UnknownRegionError:
         suggestions = self.suggest(text)
@@ -223,10 +242,10 @@ def load_region_set(name_or_path: str | Path = DEFAULT_SET) -> RegionSet:
         boundaries_path=built.boundaries_path,
         recipes=dict(built.recipes),
         notes=dict(built.notes),
+        province_aliases=built.province_aliases,
         _keys=dict(built._keys),
     )
     copy.frame["aliases"] = copy.frame["aliases"].map(list)
-    copy._province_aliases = built._province_aliases
     return copy
 
 
@@ -234,21 +253,25 @@ class _Features:
     """Boundary features by adcode, prefecture layer first."""
 
     def __init__(self, gpkg: Path):
-        self.layers = {layer: boundaries.read_layer(gpkg, layer).set_index("adcode")
-                       for layer in boundaries.LAYERS}
+        self.layers = {
+            layer: boundaries.read_layer(gpkg, layer).set_index("adcode")
+            for layer in boundaries.LAYERS
+        }
         self.gpkg = gpkg
 
     def get(self, adcode: str, layer: str | None, where: str) -> tuple[shapely.Geometry, str]:
         layers = [layer] if layer else list(boundaries.LAYERS)
         for name in layers:
             if name not in self.layers:
-                raise RegionSetError(f"{where}: layer {name!r} is not one of "
-                                     f"{', '.join(boundaries.LAYERS)}")
+                raise RegionSetError(
+                    f"{where}: layer {name!r} is not one of {', '.join(boundaries.LAYERS)}"
+                )
             frame = self.layers[name]
             if adcode in frame.index:
                 return frame.at[adcode, "geometry"], str(frame.at[adcode, "parent_adcode"])
-        raise RegionSetError(f"{where}: adcode {adcode!r} is not in {self.gpkg.name} "
-                             f"({' or '.join(layers)} layer)")
+        raise RegionSetError(
+            f"{where}: adcode {adcode!r} is not in {self.gpkg.name} ({' or '.join(layers)} layer)"
+        )
 
 
 def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, str, str | None]:
@@ -256,12 +279,15 @@ def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, 
     if isinstance(recipe, (str, int)):
         recipe = {"feature": str(recipe)}
     if not isinstance(recipe, dict):
-        raise RegionSetError(f"{where}: expected a geometry recipe (feature/union/difference/"
-                             f"point), got {recipe!r}")
+        raise RegionSetError(
+            f"{where}: expected a geometry recipe (feature/union/difference/point), got {recipe!r}"
+        )
     kinds = [k for k in ("feature", "union", "difference", "point") if k in recipe]
     if len(kinds) != 1:
-        raise RegionSetError(f"{where}: a geometry needs exactly one of feature, union, "
-                             f"difference, point; got {sorted(recipe)}")
+        raise RegionSetError(
+            f"{where}: a geometry needs exactly one of feature, union, "
+            f"difference, point; got {sorted(recipe)}"
+        )
     kind = kinds[0]
     if kind == "feature":
         adcode = str(recipe["feature"])
@@ -328,16 +354,26 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
         where = f"{path.name}: region {code}"
         if any(r["code"] == code for r in rows):
             raise RegionSetError(f"{where}: code listed twice")
-        geom, recipe_text, feature_parent = _build_geometry(entry["geometry"], features,
-                                                            f"{where}, geometry")
+        geom, recipe_text, feature_parent = _build_geometry(
+            entry["geometry"], features, f"{where}, geometry"
+        )
         if geom.is_empty:
             raise RegionSetError(f"{where}: geometry recipe {recipe_text} gives an empty shape")
         short = str(entry.get("short_name") or entry["name"])
         aliases = [str(a) for a in (entry.get("aliases") or [])]
         parent = str(entry.get("parent_code") or feature_parent or province["code"])
         kind = "point" if geom.geom_type == "Point" else "polygon"
-        rows.append(dict(code=code, name=str(entry["name"]), short_name=short,
-                         aliases=tuple(aliases), kind=kind, parent_code=parent, geometry=geom))
+        rows.append(
+            dict(
+                code=code,
+                name=str(entry["name"]),
+                short_name=short,
+                aliases=tuple(aliases),
+                kind=kind,
+                parent_code=parent,
+                geometry=geom,
+            )
+        )
         recipes[code] = recipe_text
         note = entry.get("note") or ""
         geom_note = entry["geometry"].get("note") if isinstance(entry["geometry"], dict) else None
@@ -363,10 +399,9 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
         boundaries_path=gpkg,
         recipes=recipes,
         notes=notes,
+        province_aliases=tuple(str(a) for a in province.get("aliases") or []),
         _keys=keys,
     )
-    result._province_aliases = (str(province["code"]), str(province["name"]),
-                                *[str(a) for a in province.get("aliases") or []])
     return result
 
 

@@ -65,8 +65,7 @@ def test_county_parents_follow_the_boundary_data(counties):
     assert (counties["adcode"].str[:4] == counties["parent_adcode"].str[:4]).all()
 
 
-def test_counties_form_a_valid_coverage_and_rebuild_each_prefecture_exactly(prefectures,
-                                                                              counties):
+def test_counties_form_a_valid_coverage_and_rebuild_each_prefecture_exactly(prefectures, counties):
     assert shapely.coverage_is_valid(counties.geometry.values)
     assert shapely.coverage_is_valid(prefectures.geometry.values)
     ea_pref = prefectures.set_index("adcode").to_crs(boundaries.EQUAL_AREA_CRS)
@@ -98,8 +97,9 @@ def test_stored_geometry_is_wgs84_not_gcj02():
 def test_build_reproduces_the_bundled_file_exactly(rebuilt, prefectures, counties):
     for layer, bundled in (("prefecture", prefectures), ("county", counties)):
         new = rebuilt[layer]
-        pd.testing.assert_frame_equal(new.drop(columns="geometry"),
-                                      bundled.drop(columns="geometry"))
+        pd.testing.assert_frame_equal(
+            new.drop(columns="geometry"), bundled.drop(columns="geometry")
+        )
         assert all(shapely.equals_exact(new.geometry.values, bundled.geometry.values, 0.0))
 
 
@@ -136,15 +136,17 @@ def test_missing_boundary_package_names_the_extra(monkeypatch, tmp_path):
 
 def test_cli_builds_a_province(tmp_path):
     out = tmp_path / "ningxia.gpkg"
-    result = CliRunner().invoke(app, ["boundaries", "build", "--province", "640000",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["boundaries", "build", "--province", "640000", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "宁夏回族自治区 (640000)" in result.output and out.is_file()
 
 
 def test_cli_unknown_province_exits_2_with_one_line(tmp_path):
-    result = CliRunner().invoke(app, ["boundaries", "build", "--province", "999999",
-                                      "--out", str(tmp_path / "x.gpkg")])
+    result = CliRunner().invoke(
+        app, ["boundaries", "build", "--province", "999999", "--out", str(tmp_path / "x.gpkg")]
+    )
     assert result.exit_code == 2
     assert "error: province '999999': not a province adcode" in result.output
     assert "Traceback" not in result.output

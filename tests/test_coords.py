@@ -22,8 +22,9 @@ PUBLISHED = [
 
 def metres(lon1, lat1, lon2, lat2) -> np.ndarray:
     lat = np.radians(lat1)
-    return np.hypot((np.asarray(lon1) - lon2) * 111_320.0 * np.cos(lat),
-                    (np.asarray(lat1) - lat2) * 110_574.0)
+    return np.hypot(
+        (np.asarray(lon1) - lon2) * 111_320.0 * np.cos(lat), (np.asarray(lat1) - lat2) * 110_574.0
+    )
 
 
 @pytest.mark.parametrize(("wgs", "gcj", "tol"), PUBLISHED)
@@ -48,8 +49,14 @@ def test_offset_in_jilin_is_hundreds_of_metres():
 
 @pytest.mark.parametrize(
     "point",
-    [(2.3522, 48.8566), (-74.006, 40.7128), (151.2093, -33.8688), (139.6917, 35.6895 + 30),
-     (0.0, 0.0), (-180.0, -90.0)],
+    [
+        (2.3522, 48.8566),
+        (-74.006, 40.7128),
+        (151.2093, -33.8688),
+        (139.6917, 35.6895 + 30),
+        (0.0, 0.0),
+        (-180.0, -90.0),
+    ],
     ids=["paris", "new-york", "sydney", "north-pacific", "null-island", "corner"],
 )
 def test_points_outside_china_are_not_shifted(point):

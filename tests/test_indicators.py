@@ -46,6 +46,7 @@ def values(table: pd.DataFrame, indicator: str) -> pd.Series:
 
 # --- the bundled Jilin table ---------------------------------------------------------------
 
+
 def test_long_table_has_the_agreed_columns(table):
     assert list(table.columns) == COLUMNS
     assert str(table["year"].dtype) == "Int64"
@@ -118,6 +119,7 @@ def test_county_set_has_only_geometry_derived_values_except_sourced_meihekou():
 
 # --- the factor matrix ---------------------------------------------------------------------
 
+
 def test_factor_matrix_is_region_by_indicator_in_set_order(table, jilin):
     matrix = factor_matrix(jilin, table, ["population", "gdp_h1_2022"])
     assert list(matrix.index) == jilin.codes and matrix.index.name == "region_code"
@@ -126,8 +128,9 @@ def test_factor_matrix_is_region_by_indicator_in_set_order(table, jilin):
 
 
 def test_area_for_the_changbaishan_point_fails_clearly(table, jilin):
-    with pytest.raises(MissingIndicatorError,
-                       match=r"area for 长白山保护开发区管理委员会 \(changbaishan\)") as info:
+    with pytest.raises(
+        MissingIndicatorError, match=r"area for 长白山保护开发区管理委员会 \(changbaishan\)"
+    ) as info:
         factor_matrix(jilin, table, ["population", "area"])
     assert "exclude them from the eligible regions" in info.value.hint
 
@@ -156,6 +159,7 @@ def test_unknown_indicator_suggests_the_close_name(table, jilin):
 
 # --- user tables ---------------------------------------------------------------------------
 
+
 def test_a_user_table_with_names_instead_of_codes_joins_the_bundled_one(jilin):
     table = load_indicators([FIXTURES / "sample_good.csv"], region_set=jilin)
     clinics = values(table, "sample_clinics")
@@ -180,16 +184,29 @@ def test_an_xlsx_user_table_reads_like_csv(tmp_path, jilin):
 
 
 BAD_FILES = [
-    ("unknown_region.csv", 3, "region_code",
-     r"unknown region 'Changchn' in region set jilin — did you mean 长春市 \(220100\)"),
-    ("duplicate.csv", 4, "indicator",
-     r"duplicate value of sample_clinics for 长春市 \(220100\); first given in row 2"),
+    (
+        "unknown_region.csv",
+        3,
+        "region_code",
+        r"unknown region 'Changchn' in region set jilin — did you mean 长春市 \(220100\)",
+    ),
+    (
+        "duplicate.csv",
+        4,
+        "indicator",
+        r"duplicate value of sample_clinics for 长春市 \(220100\); first given in row 2",
+    ),
     ("non_numeric.csv", 3, "value", r"expected a number ≥ 0, got '约8'"),
     ("negative.csv", 4, "value", r"expected a number ≥ 0, got '-3'"),
     ("missing_source.csv", 3, "source_title", r"missing source"),
     ("missing_column.csv", 1, "unit", r"missing column"),
     ("bad_year.csv", 3, "year", r"expected a year 1949–2100 .*got '二〇二三'"),
-    ("unit_conflict.csv", 2, "unit", r"population is in 'persons' \(jilin.csv row \d+\), got '万人'"),
+    (
+        "unit_conflict.csv",
+        2,
+        "unit",
+        r"population is in 'persons' \(jilin.csv row \d+\), got '万人'",
+    ),
     ("derived_name.csv", 2, "indicator", r"'area' is derived from the boundaries"),
     ("bad_indicator_name.csv", 2, "indicator", r"expected a snake_case name .*got 'GDP 2022'"),
     ("empty_region.csv", 3, "region_code", r"empty"),
@@ -197,8 +214,11 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "row", "column", "message"), BAD_FILES,
-                         ids=[b[0].removesuffix(".csv") for b in BAD_FILES])
+@pytest.mark.parametrize(
+    ("name", "row", "column", "message"),
+    BAD_FILES,
+    ids=[b[0].removesuffix(".csv") for b in BAD_FILES],
+)
 def test_bad_user_tables_name_file_row_and_column(jilin, name, row, column, message):
     path = FIXTURES / name
     with pytest.raises(IndicatorError) as info:
@@ -209,10 +229,13 @@ def test_bad_user_tables_name_file_row_and_column(jilin, name, row, column, mess
     assert "\n" not in text
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("empty.csv", r"the file is empty"),
-    ("header_only.csv", r"no data rows under the header"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", r"the file is empty"),
+        ("header_only.csv", r"no data rows under the header"),
+    ],
+)
 def test_empty_tables_are_named(jilin, name, message):
     with pytest.raises(IndicatorError, match=f"{FIXTURES / name}: .*{message}"):
         load_indicators([FIXTURES / name], region_set=jilin)
@@ -228,10 +251,13 @@ def _workbook(path: Path, rows: list[list]) -> Path:
 
 
 def test_xlsx_with_a_chinese_header_is_refused_at_row_1(tmp_path, jilin):
-    path = _workbook(tmp_path / "wrong.xlsx", [
-        ["地区", "指标", "数值", "单位", "年份", "来源", "网址"],
-        ["长春", "sample_clinics", 12, "座", 2023, "示例", "https://example.org"],
-    ])
+    path = _workbook(
+        tmp_path / "wrong.xlsx",
+        [
+            ["地区", "指标", "数值", "单位", "年份", "来源", "网址"],
+            ["长春", "sample_clinics", 12, "座", 2023, "示例", "https://example.org"],
+        ],
+    )
     with pytest.raises(IndicatorError, match=rf"{path} row 1, column region_code: missing column"):
         load_indicators([path], region_set=jilin)
 
@@ -239,9 +265,15 @@ def test_xlsx_with_a_chinese_header_is_refused_at_row_1(tmp_path, jilin):
 def test_xlsx_errors_give_the_spreadsheet_row(tmp_path, jilin):
     header = ["region_code", "indicator", "value", "unit", "year", "source_title", "source_url"]
     good = ["长春", "sample_clinics", 12, "座", 2023, "示例", "https://example.org"]
-    path = _workbook(tmp_path / "bad.xlsx", [header, good, ["吉林市", *good[1:]],
-                                             ["四平", "sample_clinics", "n/a", "座", 2023, "示例",
-                                              "https://example.org"]])
+    path = _workbook(
+        tmp_path / "bad.xlsx",
+        [
+            header,
+            good,
+            ["吉林市", *good[1:]],
+            ["四平", "sample_clinics", "n/a", "座", 2023, "示例", "https://example.org"],
+        ],
+    )
     with pytest.raises(IndicatorError, match=rf"{path} row 4, column value: .*got 'n/a'"):
         load_indicators([path], region_set=jilin)
 
@@ -255,15 +287,18 @@ def test_not_a_table_file_is_refused(tmp_path, jilin):
 
 def test_the_same_pair_in_two_user_files_is_an_error(tmp_path, jilin):
     second = tmp_path / "again.csv"
-    second.write_text((FIXTURES / "sample_good.csv").read_text(encoding="utf-8"),
-                      encoding="utf-8")
-    with pytest.raises(IndicatorError, match=r"again.csv row 2, column indicator: duplicate value "
-                                             r"of sample_clinics for 长春市 \(220100\); also given "
-                                             r"in .*sample_good.csv row 2"):
+    second.write_text((FIXTURES / "sample_good.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(
+        IndicatorError,
+        match=r"again.csv row 2, column indicator: duplicate value "
+        r"of sample_clinics for 长春市 \(220100\); also given "
+        r"in .*sample_good.csv row 2",
+    ):
         load_indicators([FIXTURES / "sample_good.csv", second], region_set=jilin)
 
 
 # --- the command ---------------------------------------------------------------------------
+
 
 def test_cli_shows_coverage_per_indicator():
     result = CliRunner().invoke(app, ["indicators", "--format", "csv"])

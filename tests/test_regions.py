@@ -22,8 +22,19 @@ from minshi_geo.regions import (
     write_region_table,
 )
 
-JILIN_11 = ["220100", "220200", "220300", "220400", "220500", "220600", "220700", "220800",
-            "222400", "220581", "changbaishan"]
+JILIN_11 = [
+    "220100",
+    "220200",
+    "220300",
+    "220400",
+    "220500",
+    "220600",
+    "220700",
+    "220800",
+    "222400",
+    "220581",
+    "changbaishan",
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,31 +55,78 @@ def counties():
 # --- name resolution -----------------------------------------------------------------------
 
 SPELLINGS_JILIN = [
-    ("长春", "220100"), ("长春市", "220100"), ("Changchun", "220100"), ("changchun", "220100"),
-    ("CHANGCHUN", "220100"), ("220100", "220100"), ("  长 春 ", "220100"),
-    ("２２０１００", "220100"), ("长春\u3000", "220100"), ("Changchun City", "220100"),
-    ("changchun-shi", "220100"), ("吉林", "220200"), ("吉林市", "220200"), ("Jilin City", "220200"),
-    ("四平", "220300"), ("Siping", "220300"), ("辽源市", "220400"), ("liaoyuan", "220400"),
-    ("通化", "220500"), ("Tonghua City", "220500"), ("220500", "220500"), ("白山", "220600"),
-    ("Baishan", "220600"), ("松原市", "220700"), ("白城", "220800"), ("Ｂａｉｃｈｅｎｇ", "220800"),
-    ("延边州", "222400"), ("延边朝鲜族自治州", "222400"), ("Yanbian", "222400"),
-    ("延边", "222400"), ("yanbian zhou", "222400"),
-    ("Yanbian Korean Autonomous Prefecture", "222400"), ("222400", "222400"),
-    ("梅河口", "220581"), ("梅河口市", "220581"), ("Meihekou", "220581"),
-    ("meihekou city", "220581"), ("220581", "220581"), ("长白山", "changbaishan"),
-    ("长白山管委会", "changbaishan"), ("长白山保护开发区管理委员会", "changbaishan"),
-    ("长白山保护开发区管委会", "changbaishan"), ("Changbaishan", "changbaishan"),
-    ("changbaishan", "changbaishan"), ("Changbai Mountain", "changbaishan"),
+    ("长春", "220100"),
+    ("长春市", "220100"),
+    ("Changchun", "220100"),
+    ("changchun", "220100"),
+    ("CHANGCHUN", "220100"),
+    ("220100", "220100"),
+    ("  长 春 ", "220100"),
+    ("２２０１００", "220100"),
+    ("长春\u3000", "220100"),
+    ("Changchun City", "220100"),
+    ("changchun-shi", "220100"),
+    ("吉林", "220200"),
+    ("吉林市", "220200"),
+    ("Jilin City", "220200"),
+    ("四平", "220300"),
+    ("Siping", "220300"),
+    ("辽源市", "220400"),
+    ("liaoyuan", "220400"),
+    ("通化", "220500"),
+    ("Tonghua City", "220500"),
+    ("220500", "220500"),
+    ("白山", "220600"),
+    ("Baishan", "220600"),
+    ("松原市", "220700"),
+    ("白城", "220800"),
+    ("Ｂａｉｃｈｅｎｇ", "220800"),
+    ("延边州", "222400"),
+    ("延边朝鲜族自治州", "222400"),
+    ("Yanbian", "222400"),
+    ("延边", "222400"),
+    ("yanbian zhou", "222400"),
+    ("Yanbian Korean Autonomous Prefecture", "222400"),
+    ("222400", "222400"),
+    ("梅河口", "220581"),
+    ("梅河口市", "220581"),
+    ("Meihekou", "220581"),
+    ("meihekou city", "220581"),
+    ("220581", "220581"),
+    ("长白山", "changbaishan"),
+    ("长白山管委会", "changbaishan"),
+    ("长白山保护开发区管理委员会", "changbaishan"),
+    ("长白山保护开发区管委会", "changbaishan"),
+    ("Changbaishan", "changbaishan"),
+    ("changbaishan", "changbaishan"),
+    ("Changbai Mountain", "changbaishan"),
 ]
 
 SPELLINGS_COUNTIES = [
-    ("公主岭市", "220184"), ("公主岭", "220184"), ("Gongzhuling", "220184"), ("220184", "220184"),
-    ("前郭尔罗斯蒙古族自治县", "220721"), ("前郭", "220721"), ("前郭县", "220721"),
-    ("Qian Gorlos", "220721"), ("绿园区", "220106"), ("Lvyuan", "220106"), ("Lüyuan", "220106"),
-    ("Luyuan District", "220106"), ("西安区", "220403"), ("Xi'an", "220403"),
-    ("长白县", "220623"), ("长白朝鲜族自治县", "220623"), ("延吉", "222401"), ("Hunchun", "222404"),
-    ("集安市", "220582"), ("Ji'an", "220582"), ("梅河口", "220581"), ("Antu County", "222426"),
-    ("安图县", "222426"), ("通化县", "220521"),
+    ("公主岭市", "220184"),
+    ("公主岭", "220184"),
+    ("Gongzhuling", "220184"),
+    ("220184", "220184"),
+    ("前郭尔罗斯蒙古族自治县", "220721"),
+    ("前郭", "220721"),
+    ("前郭县", "220721"),
+    ("Qian Gorlos", "220721"),
+    ("绿园区", "220106"),
+    ("Lvyuan", "220106"),
+    ("Lüyuan", "220106"),
+    ("Luyuan District", "220106"),
+    ("西安区", "220403"),
+    ("Xi'an", "220403"),
+    ("长白县", "220623"),
+    ("长白朝鲜族自治县", "220623"),
+    ("延吉", "222401"),
+    ("Hunchun", "222404"),
+    ("集安市", "220582"),
+    ("Ji'an", "220582"),
+    ("梅河口", "220581"),
+    ("Antu County", "222426"),
+    ("安图县", "222426"),
+    ("通化县", "220521"),
 ]
 
 
@@ -94,9 +152,15 @@ def test_nine_prefecture_set_resolves_tonghua_and_not_meihekou(prefectures):
 
 @pytest.mark.parametrize(
     ("text", "suggested"),
-    [("Changchn", "长春市 (220100)"), ("长村市", "长春市 (220100)"), ("Yanbain", "延边朝鲜族自治州 (222400)"),
-     ("梅河", "梅河口市 (220581)"), ("吉林省", "吉林市 (220200)"), ("Meihekuo", "梅河口市 (220581)"),
-     ("长白山管理委员会", "长白山保护开发区管理委员会 (changbaishan)")],
+    [
+        ("Changchn", "长春市 (220100)"),
+        ("长村市", "长春市 (220100)"),
+        ("Yanbain", "延边朝鲜族自治州 (222400)"),
+        ("梅河", "梅河口市 (220581)"),
+        ("吉林省", "吉林市 (220200)"),
+        ("Meihekuo", "梅河口市 (220581)"),
+        ("长白山管理委员会", "长白山保护开发区管理委员会 (changbaishan)"),
+    ],
 )
 def test_wrong_names_fail_with_the_closest_suggestions(jilin, text, suggested):
     with pytest.raises(UnknownRegionError, match=r"did you mean") as info:
@@ -119,6 +183,7 @@ def test_province_is_accepted_only_where_asked_for(jilin):
 
 
 # --- the frame -----------------------------------------------------------------------------
+
 
 def test_jilin_is_the_default_set_of_11_units(jilin):
     default = load_region_set()
@@ -147,11 +212,13 @@ def test_every_region_of_every_set_has_a_valid_geometry(jilin, prefectures, coun
 
 def test_eleven_regions_cover_jilin_without_overlap(jilin):
     polygons = jilin.frame[jilin.frame["kind"] == "polygon"].to_crs(boundaries.EQUAL_AREA_CRS)
-    overlap = sum(shapely.intersection(a, b).area
-                  for a, b in itertools.combinations(polygons.geometry, 2))
+    overlap = sum(
+        shapely.intersection(a, b).area for a, b in itertools.combinations(polygons.geometry, 2)
+    )
     assert overlap < 1.0  # m²
     province = boundaries.read_layer(jilin.boundaries_path, "county").to_crs(
-        boundaries.EQUAL_AREA_CRS)
+        boundaries.EQUAL_AREA_CRS
+    )
     whole = shapely.union_all(province.geometry.values)
     union = shapely.union_all(polygons.geometry.values)
     assert shapely.symmetric_difference(union, whole).area < 1.0
@@ -166,9 +233,11 @@ def test_eleven_regions_cover_jilin_without_overlap(jilin):
 def test_tonghua_is_the_prefecture_minus_meihekou(jilin, prefectures):
     area = jilin.frame["area_km2"]
     assert area["220500"] + area["220581"] == pytest.approx(
-        prefectures.frame.at["220500", "area_km2"], rel=1e-9)
+        prefectures.frame.at["220500", "area_km2"], rel=1e-9
+    )
     assert not jilin.frame.at["220500", "geometry"].intersects(
-        jilin.frame.at["220581", "geometry"].representative_point())
+        jilin.frame.at["220581", "geometry"].representative_point()
+    )
     assert jilin.recipes["220500"] == "220500 − 220581"
 
 
@@ -186,9 +255,13 @@ def test_county_set_parents_are_the_nine_prefectures(counties, prefectures):
 
 # --- loading errors ------------------------------------------------------------------------
 
+
 def test_unknown_set_name_suggests_the_close_one():
-    with pytest.raises(RegionSetError, match=r"unknown region set 'jilin-prefecture' — did you "
-                                             r"mean jilin-prefectures\?"):
+    with pytest.raises(
+        RegionSetError,
+        match=r"unknown region set 'jilin-prefecture' — did you "
+        r"mean jilin-prefectures\?",
+    ):
         load_region_set("jilin-prefecture")
 
 
@@ -203,8 +276,11 @@ def _write(tmp_path, body: str):
 
 
 def test_a_custom_set_with_a_union_recipe_loads(tmp_path):
-    path = _write(tmp_path, '  - {code: east, name: 东部, geometry: {union: ["220600", "222400"]}}\n'
-                            '  - {code: "220100", name: 长春市, geometry: {feature: "220100"}}\n')
+    path = _write(
+        tmp_path,
+        '  - {code: east, name: 东部, geometry: {union: ["220600", "222400"]}}\n'
+        '  - {code: "220100", name: 长春市, geometry: {feature: "220100"}}\n',
+    )
     regions = load_region_set(path)
     assert regions.codes == ["east", "220100"]
     assert regions.recipes["east"] == "220600 + 222400"
@@ -214,23 +290,47 @@ def test_a_custom_set_with_a_union_recipe_loads(tmp_path):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('  - {code: x, name: X, geometry: {feature: "229999"}}\n',
-         r"custom.yaml: region x, geometry: adcode '229999' is not in jilin.gpkg"),
+        (
+            '  - {code: x, name: X, geometry: {feature: "229999"}}\n',
+            r"custom.yaml: region x, geometry: adcode '229999' is not in jilin.gpkg",
+        ),
         ("  - {code: x, name: X}\n", r"custom.yaml: regions\[0\]: missing key 'geometry'"),
-        ('  - {code: x, name: X, geometry: {feature: "220100", point: [1, 2]}}\n',
-         r"region x, geometry: a geometry needs exactly one of"),
-        ("  - {code: x, name: X, geometry: {point: [128.1]}}\n",
-         r"region x, geometry: point must be \[lon, lat\]"),
-        ('  - {code: a, name: 甲, aliases: [same], geometry: {feature: "220100"}}\n'
-         '  - {code: b, name: 乙, aliases: [Same], geometry: {feature: "220200"}}\n',
-         r"region b: spelling 'Same' also names region a"),
-        ('  - {code: a, name: 甲, geometry: {feature: "220100"}}\n'
-         '  - {code: a, name: 乙, geometry: {feature: "220200"}}\n', r"region a: code listed twice"),
-        ('  - {code: x, name: X, geometry: {difference: ["220581", "220500"]}}\n',
-         r"region x: geometry recipe 220581 − 220500 gives an empty shape"),
+        (
+            '  - {code: x, name: X, geometry: {feature: "220100", point: [1, 2]}}\n',
+            r"region x, geometry: a geometry needs exactly one of",
+        ),
+        (
+            "  - {code: x, name: X, geometry: {point: [128.1]}}\n",
+            r"region x, geometry: point must be \[lon, lat\]",
+        ),
+        (
+            (
+                '  - {code: a, name: 甲, aliases: [same], geometry: {feature: "220100"}}\n'
+                '  - {code: b, name: 乙, aliases: [Same], geometry: {feature: "220200"}}\n'
+            ),
+            r"region b: spelling 'Same' also names region a",
+        ),
+        (
+            (
+                '  - {code: a, name: 甲, geometry: {feature: "220100"}}\n'
+                '  - {code: a, name: 乙, geometry: {feature: "220200"}}\n'
+            ),
+            r"region a: code listed twice",
+        ),
+        (
+            '  - {code: x, name: X, geometry: {difference: ["220581", "220500"]}}\n',
+            r"region x: geometry recipe 220581 − 220500 gives an empty shape",
+        ),
     ],
-    ids=["unknown-adcode", "no-geometry", "two-recipes", "bad-point", "shared-alias",
-         "duplicate-code", "empty-difference"],
+    ids=[
+        "unknown-adcode",
+        "no-geometry",
+        "two-recipes",
+        "bad-point",
+        "shared-alias",
+        "duplicate-code",
+        "empty-difference",
+    ],
 )
 def test_malformed_region_sets_name_file_region_and_key(tmp_path, body, message):
     with pytest.raises(RegionSetError, match=message):
@@ -238,6 +338,7 @@ def test_malformed_region_sets_name_file_region_and_key(tmp_path, body, message)
 
 
 # --- outputs -------------------------------------------------------------------------------
+
 
 def test_write_region_table_writes_the_csv(tmp_path, jilin):
     out = write_region_table(jilin, tmp_path / "regions.csv")

@@ -19,6 +19,10 @@ boundaries_app = typer.Typer(
 app.add_typer(boundaries_app, name="boundaries")
 
 
+# Units whose values may be added up across regions (not %, not per-household ratios).
+ADDITIVE_UNITS = {"persons", "亿元", "km2", "households", "count"}
+
+
 class RegionFormat(str, Enum):
     table = "table"
     csv = "csv"
@@ -67,13 +71,29 @@ def regions_command(
         table.to_csv(sys.stdout, index=False)
         return
     view = Table(title=f"{regions.title} ({regions.name}, {len(regions)} regions)")
-    for column in ("code", "name", "short_name", "aliases", "kind", "parent_code", "area_km2",
-                   "recipe"):
+    for column in (
+        "code",
+        "name",
+        "short_name",
+        "aliases",
+        "kind",
+        "parent_code",
+        "area_km2",
+        "recipe",
+    ):
         view.add_column(column, justify="right" if column == "area_km2" else "left")
     for row in table.itertuples(index=False):
         area = "" if math.isnan(row.area_km2) else f"{row.area_km2:,.1f}"
-        view.add_row(row.code, row.name, row.short_name, row.aliases, row.kind, row.parent_code,
-                     area, row.recipe)
+        view.add_row(
+            row.code,
+            row.name,
+            row.short_name,
+            row.aliases,
+            row.kind,
+            row.parent_code,
+            area,
+            row.recipe,
+        )
     console.print(view)
 
 
@@ -108,8 +128,14 @@ def indicators_command(
             view.add_column(column)
         for row in table.itertuples(index=False):
             year = "" if row.year is None or row.year != row.year else str(row.year)
-            view.add_row(row.region_code, row.indicator, _number(row.value), row.unit, year,
-                         row.source_title or row.derivation)
+            view.add_row(
+                row.region_code,
+                row.indicator,
+                _number(row.value),
+                row.unit,
+                year,
+                row.source_title or row.derivation,
+            )
         console.print(view)
         return
     summary = coverage(table, regions)
@@ -118,10 +144,20 @@ def indicators_command(
         return
     view = Table(title=f"indicators for {regions.title} ({regions.name})")
     for column in ("indicator", "unit", "regions", "sum", "province", "kind", "missing"):
-        view.add_column(column, justify="right" if column in ("sum", "province") else "left")
+        view.add_column(
+            column, justify="right" if column in ("sum", "province") else "left", overflow="fold"
+        )
     for row in summary.itertuples(index=False):
         missing = row.missing.split(", ") if row.missing else []
-        shown = ", ".join(missing[:6]) + (f" … (+{len(missing) - 6})" if len(missing) > 6 else "")
-        view.add_row(row.indicator, row.unit, row.regions, _number(row.sum),
-                     _number(row.province), row.kind, shown)
+        shown = ", ".join(missing) if len(missing) <= 3 else f"{len(missing)} regions"
+        total = _number(row.sum) if row.unit in ADDITIVE_UNITS else ""
+        view.add_row(
+            row.indicator, row.unit, row.regions, total, _number(row.province), row.kind, shown
+        )
     console.print(view)
+    console.print(
+        "sum: over the set's regions, for additive units only; province: the "
+        "province's own value. --values lists every value with its source.",
+        style="dim",
+        highlight=False,
+    )
