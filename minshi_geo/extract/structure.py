@@ -34,6 +34,8 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("①", re.compile(rf"(?P<n>[{_CIRCLED}])")),
     # 01城镇新增就业… — zero-padded numbers run straight into the text once spaces are gone
     ("01", re.compile(r"(?P<n>0\d|\d{2})(?=[\u4e00-\u9fff“])")),
+    # 1开展职业技能培训… — a bare number; only kept when such lines count 1, 2, 3 … in order
+    ("1", re.compile(r"(?P<n>\d{1,2})(?=[\u4e00-\u9fff“])")),
 )
 # A heading's own count of items: （2项）, (10项), 共3项
 _STATED_COUNT = re.compile(rf"（(?:共)?(?P<n>\d+|[{_CN}]+)项）$")
@@ -115,13 +117,33 @@ def read_lines(folded: str) -> list[Line]:
                 continue  # 3000公里… or 2023年… at the start of a line is not a marker
             if candidate == "01" and not raw.startswith("0"):
                 continue  # only zero-padded two-digit numbers count as bare markers
+            if candidate == "1" and _starts_with_quantity(raw, m.end()):
+                continue  # 3000公里…, 10万户… at the start of a line is a quantity
             number = _marker_number(candidate, m.group("n"))
             if number is None:
                 continue
             style, body_start = candidate, start + m.end()
             break
         lines.append(Line(start, end, style, number, body_start))
-    return lines
+    return _keep_bare_numbers_in_sequence(lines)
+
+
+def _starts_with_quantity(raw: str, body: int) -> bool:
+    from minshi_geo.extract.units import match_unit
+
+    return (
+        raw[body] in "万亿千百十余多"
+        or match_unit(raw, body) is not None
+        or raw[body] in "年月日号"
+    )
+
+
+def _keep_bare_numbers_in_sequence(lines: list[Line]) -> list[Line]:
+    """Bare numbers (``1开展…``) are markers only when they run 1, 2, 3 … (at least 3)."""
+    bare = [ln for ln in lines if ln.style == "1"]
+    if len(bare) >= 3 and [ln.number for ln in bare] == list(range(1, len(bare) + 1)):
+        return lines
+    return [Line(ln.start, ln.end, None, None, ln.start) if ln.style == "1" else ln for ln in lines]
 
 
 def _looks_like_quantity(raw: str, body: int) -> bool:

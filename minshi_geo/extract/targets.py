@@ -244,6 +244,9 @@ def _place_words(text: str, targets: list[FoundTarget]) -> None:
         target.metric = _metric(
             text[prefix_start : target.start], text[target.words_end : metric_end], before
         )
+        if len(target.metric) < 4 and index > 0 and prefix_start > clause:
+            # 高龄津贴（每月不少于60元）: the target before names what it is about
+            target.metric = f"{targets[index - 1].metric}（{target.metric.lstrip('（')}）"
         target.source_span = (prefix_start, max(metric_end, target.words_end))
         previous_end = target.source_span[1]
 
@@ -312,11 +315,22 @@ def _unit_from_noun(text: str, pos: int) -> U.UnitMatch | None:
     return None
 
 
+# Bullets and inline enumerators that open a clause: ●, ·, （1）, ①, 1)
+_OPENERS = re.compile(r"(?:[●•·▪■◆□▲★\-*]|（\d{1,2}）|\d{1,2}）|[①-⑳])+")
+
+
 def _prefix_start(text: str, start: int, number: int) -> int:
     """Start of the words that belong to this number: the clause, or where the previous
     target's words end (实施安防工程1800公里、养护工程5000公里 → 养护工程)."""
-    while start < number and text[start] in _JOINERS:
-        start += 1
+    while start < number:
+        if text[start] in _JOINERS:
+            start += 1
+            continue
+        opener = _OPENERS.match(text, start)
+        if opener and opener.end() <= number:
+            start = opener.end()
+            continue
+        break
     return start
 
 
@@ -326,7 +340,7 @@ def _metric_end(text: str, after: int, next_number: int | None) -> int:
     m = _METRIC_STOP.search(text, after)
     end = m.start() if m else len(text)
     if next_number is not None and next_number < end:
-        joiner = max(text.rfind(j, after, next_number) for j in _JOINERS)
+        joiner = max(text.rfind(j, after, next_number) for j in _JOINERS + "（")
         end = joiner if joiner >= 0 else next_number
     return end
 
@@ -338,7 +352,7 @@ def _metric(prefix: str, suffix: str, before: str) -> str:
             prefix = prefix[: -len(word)]
             break
     prefix = re.sub(r"(达到|达|为|至|到|提高|共|约)$", "", prefix)
-    suffix = suffix.lstrip("的")
+    suffix = suffix.lstrip("的").rstrip("）")
     metric = (prefix + suffix).strip("，、的 ")
     if len(metric) > 40:
         metric = metric[:40] + "…"

@@ -1,0 +1,67 @@
+"""Unseen plans: whole lists of other provinces and cities, in their own layouts.
+
+河南 numbers items bare (``1开展…``), 广东 uses ``一、`` items with paragraphs under them,
+湖北 and 上海 do not number at all, 嘉兴 uses ``1.`` with ● bullets. Each text sits in
+``tests/data/extract/plans/`` with the targets read by hand; the draft must find exactly
+those and load with ``load_plan`` against the text (every phrase found in it).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from minshi_geo.catalogue import load_plan
+from minshi_geo.extract import extract_plan
+from minshi_geo.extract.draft import write_draft
+
+PLANS = Path(__file__).parent / "data" / "extract" / "plans"
+NAMES = sorted(p.name.removesuffix(".expected.yaml") for p in PLANS.glob("*.expected.yaml"))
+
+
+def key(t) -> str:
+    q = t.quantity
+    return f"{t.item} {int(q) if float(q).is_integer() else q} {t.unit} {t.kind} {t.qualifier}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unseen_plan_draft_finds_exactly_the_hand_read_targets(name, tmp_path):
+    expected = yaml.safe_load((PLANS / f"{name}.expected.yaml").read_text(encoding="utf-8"))
+    text = tmp_path / f"{name}.txt"
+    shutil.copyfile(PLANS / f"{name}.txt", text)
+    draft = extract_plan(text.read_text(encoding="utf-8"))
+    plan = load_plan(write_draft(draft, tmp_path / "draft.yaml", plan_path=text))
+    found = Counter(key(t) for t in plan.targets if t.quantity is not None)
+    wanted = Counter(expected["targets"])
+    assert (sorted(wanted - found), sorted(found - wanted)) == ([], [])
+    assert len(plan.items) == expected["items"]
+
+
+def test_five_layouts_are_covered():
+    assert len(NAMES) >= 5
+
+
+def test_bare_item_numbers_are_markers_only_when_they_count_up():
+    draft = extract_plan((PLANS / "henan-2023.txt").read_text(encoding="utf-8"))
+    assert [i.number for i in draft.items] == [1, 2, 3, 4, 5, 6]
+    assert draft.items[0].text.startswith("开展职业技能培训和评价取证")
+    lines = "2023年计划\n3000公里农村公路新改建完成。\n150座危桥改造完成。\n"
+    assert [t.quantity for t in extract_plan(lines).targets] == [3000, 150]
+
+
+def test_unnumbered_list_keeps_only_clauses_with_targets():
+    draft = extract_plan((PLANS / "shanghai-2023.txt").read_text(encoding="utf-8"))
+    assert len(draft.items) == 1 and len(draft.items[0].targets) == 16
+    assert draft.province_code == "310000" and draft.id == "shanghai-2023"
+
+
+def test_outcomes_follow_the_count_they_come_from():
+    draft = extract_plan((PLANS / "jiaxing-2023.txt").read_text(encoding="utf-8"))
+    item = next(i for i in draft.items if i.number == 2)
+    linked = {t.id: t.linked_to for t in item.targets if t.linked_to}
+    assert linked == {"2.4": "2.3", "2.6": "2.5"}  # 惠及2万户 ← 120所; 惠及5万名 ← 35所
+    assert "province_code 000000 is a placeholder" in " ".join(draft.notes)  # a city plan
