@@ -134,11 +134,19 @@ def _transform_geometry(geom: Any, func) -> Any:
         lon, lat = func(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
+    if hasattr(geom, "geometry") and hasattr(geom, "set_geometry"):  # GeoDataFrame
+        return geom.set_geometry(_transform_geometry(geom.geometry, func))
+    if hasattr(geom, "crs") and hasattr(geom, "values") and hasattr(geom, "index"):  # GeoSeries
+        return type(geom)(shapely.transform(geom.values, coords), index=geom.index, crs=geom.crs)
     return shapely.transform(geom, coords)
 
 
 def to_gcj02(geom: BaseGeometry | Any) -> BaseGeometry | Any:
-    """A WGS-84 shapely geometry (or array of them) shifted to GCJ-02, e.g. for Gaode tiles."""
+    """A WGS-84 geometry shifted to GCJ-02, e.g. to draw on Gaode tiles.
+
+    Accepts a shapely geometry, an array of them, a GeoSeries or a GeoDataFrame and returns
+    the same kind. The CRS label stays EPSG:4326: GCJ-02 has no EPSG code.
+    """
     return _transform_geometry(geom, wgs84_to_gcj02)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -85,37 +86,46 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    # Excel on a Chinese Windows saves "CSV" as GBK; accept it rather than garble names.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True
+            )
+        except UnicodeDecodeError:
+            continue
+    raise IndicatorError(f"{path} row 1: neither UTF-8 nor GBK text; save the CSV as UTF-8")
+
+
 def _read_raw(path: Path) -> pd.DataFrame:
     """The file as text cells with the header row as column names (row numbers: header = 1)."""
     if not path.is_file():
         raise IndicatorError(f"{path}: file not found", hint="check the path")
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise IndicatorError(
+            f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}"
+        )
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True
-            )
-        elif suffix in (".xlsx", ".xlsm"):
+            frame = _read_csv(path)
+        else:
             frame = pd.read_excel(
                 path, dtype=object, engine="openpyxl", keep_default_na=False, na_filter=False
             )
-        else:
-            raise IndicatorError(
-                f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}"
-            )
     except pd.errors.EmptyDataError:
-        raise IndicatorError(f"{path}: the file is empty (expected a header row and data rows)")
+        raise IndicatorError(
+            f"{path} row 1: the file is empty (expected a header row and data rows)"
+        ) from None
     except pd.errors.ParserError as exc:
-        raise IndicatorError(f"{path}: not a readable CSV table ({str(exc).splitlines()[0]})")
-    except UnicodeDecodeError:
-        raise IndicatorError(f"{path}: not UTF-8 text; save the CSV as UTF-8")
-    except (ValueError, KeyError, OSError) as exc:
-        if isinstance(exc, IndicatorError):
-            raise
-        raise IndicatorError(f"{path}: cannot read the workbook ({exc})")
+        raise IndicatorError(
+            f"{path}: not a readable CSV table ({str(exc).splitlines()[0]})"
+        ) from None
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise IndicatorError(f"{path}: cannot read the workbook ({exc})") from None
     frame.columns = [_cell_text(c) for c in frame.columns]
-    frame = frame.map(_cell_text) if hasattr(frame, "map") else frame.applymap(_cell_text)
-    return frame
+    return frame.map(_cell_text)
 
 
 def _check_header(path: Path, frame: pd.DataFrame) -> None:
@@ -136,7 +146,7 @@ def _check_header(path: Path, frame: pd.DataFrame) -> None:
     if dupes:
         raise IndicatorError(f"{path} row 1, column {dupes[0]}: column appears twice")
     if frame.empty or frame.apply(lambda r: not any(r), axis=1).all():
-        raise IndicatorError(f"{path}: no data rows under the header")
+        raise IndicatorError(f"{path} row 2: no data rows under the header")
 
 
 def _parse_value(path: Path, row: int, text: str) -> float:

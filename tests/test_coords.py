@@ -96,3 +96,21 @@ def test_geometries_shift_and_come_back():
     assert shifted.is_valid and not shifted.equals(polygon)
     back = coords.to_wgs84(shifted)
     assert shapely.hausdorff_distance(back, polygon) < 1e-9
+
+
+def test_geoseries_and_geodataframes_keep_their_type_index_and_columns():
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"code": ["a", "b"]},
+        geometry=[shapely.Point(125.3, 43.9), shapely.box(126, 42, 127, 43)],
+        crs="EPSG:4326",
+        index=["x", "y"],
+    )
+    shifted = coords.to_gcj02(frame)
+    assert isinstance(shifted, gpd.GeoDataFrame) and list(shifted.index) == ["x", "y"]
+    assert list(shifted["code"]) == ["a", "b"] and shifted.crs == frame.crs
+    assert shifted.geometry.iloc[0].x == pytest.approx(coords.wgs84_to_gcj02(125.3, 43.9)[0])
+    series = coords.to_wgs84(shifted.geometry)
+    assert isinstance(series, gpd.GeoSeries) and series.crs == frame.crs
+    assert series.geom_equals_exact(frame.geometry, tolerance=1e-9).all()

@@ -232,13 +232,28 @@ def test_bad_user_tables_name_file_row_and_column(jilin, name, row, column, mess
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("empty.csv", r"the file is empty"),
-        ("header_only.csv", r"no data rows under the header"),
+        ("empty.csv", r"row 1: the file is empty"),
+        ("header_only.csv", r"row 2: no data rows under the header"),
     ],
 )
 def test_empty_tables_are_named(jilin, name, message):
-    with pytest.raises(IndicatorError, match=f"{FIXTURES / name}: .*{message}"):
+    with pytest.raises(IndicatorError, match=f"{FIXTURES / name} {message}"):
         load_indicators([FIXTURES / name], region_set=jilin)
+
+
+def test_a_gbk_csv_saved_by_chinese_excel_is_read(tmp_path, jilin):
+    path = tmp_path / "gbk.csv"
+    text = (FIXTURES / "sample_good.csv").read_text(encoding="utf-8")
+    path.write_bytes(text.encode("gbk"))
+    table = load_indicators([path], region_set=jilin)
+    assert values(table, "sample_clinics")["222400"] == 7
+
+
+def test_a_broken_workbook_is_named(tmp_path, jilin):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(IndicatorError, match=f"{path}: cannot read the workbook"):
+        load_indicators([path], region_set=jilin)
 
 
 def _workbook(path: Path, rows: list[list]) -> Path:
