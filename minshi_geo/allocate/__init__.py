@@ -228,23 +228,32 @@ def allocate(
         if p.target_id in coupled_ids or (engine == "pulp" and p.method == "optimal")
     ]
     on_fast_path = [p for p in problems if p not in in_model]
-    total_steps = len(on_fast_path) + (1 if in_model else 0)
+    # coupled targets form one model; an uncoupled target under engine=pulp gets its own
+    # (same answer as one big model, and far smaller MILPs)
+    coupled = [p for p in in_model if p.target_id in coupled_ids]
+    groups = ([coupled] if coupled else []) + [[p] for p in in_model if p not in coupled]
+    total_steps = len(on_fast_path) + len(groups)
     done = 0
     quantities: dict[str, np.ndarray] = {}
     chosen = None
-    model = None
-    if in_model:
-        chosen = solver_mod.select_solver(solver or scenario.solver)
+    burden = None
+    for group in groups:
+        chosen = chosen or solver_mod.select_solver(solver or scenario.solver)
+        is_coupled = group is coupled
         if progress:
-            progress(done, total_steps, f"PuLP model: {len(in_model)} targets ({chosen.name})")
+            what = (f"PuLP model: {len(group)} coupled targets ({chosen.name})" if is_coupled
+                    else f"{group[0].label} (PuLP, {chosen.name})")
+            progress(done, total_steps, what)
+        ids = {p.target_id for p in group}
         model = AllocationModel(
-            in_model,
-            budget=budget if budget and set(budget.costs) & {p.target_id for p in in_model}
-            else None,
-            balance=balance,
-            name=scenario.name,
+            group,
+            budget=budget if is_coupled and budget and set(budget.costs) & ids else None,
+            balance=balance if is_coupled else None,
+            name=f"{scenario.name}",
         ).solve(chosen)
         quantities.update(model.quantities)
+        if model.burden is not None:
+            burden = model.burden
         done += 1
     for p in on_fast_path:
         if progress:
@@ -289,8 +298,8 @@ def allocate(
         "model_targets": [p.target_id for p in in_model],
         "indicator_files": [str(x) for x in scenario.indicator_paths],
     }
-    if model is not None and model.burden is not None:
-        meta["max_burden"] = model.burden
+    if burden is not None:
+        meta["max_burden"] = burden
     if budget is not None:
         meta["budget"] = {"costs": budget.costs, "currency": budget.currency,
                           "province": budget.province, "per_region": budget.per_region}
