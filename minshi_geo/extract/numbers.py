@@ -66,14 +66,19 @@ def parse_chinese(text: str) -> float:
     total = 0  # completed 亿/万 sections
     section = 0  # value below the current big unit
     digit: int | None = None
+    last_small = 10_000  # small units fall within a section: 千 > 百 > 十
     for char in text:
         if char in CHINESE_DIGITS:
-            if digit is not None and CHINESE_DIGITS[char] != 0:
+            if digit not in (None, 0) and CHINESE_DIGITS[char] != 0:
                 raise NumberFormatError(f"two digits in a row in {text!r}")
             digit = CHINESE_DIGITS[char]
         elif char in CHINESE_SMALL_UNITS:
-            section += (1 if digit is None else digit) * CHINESE_SMALL_UNITS[char]
+            unit = CHINESE_SMALL_UNITS[char]
+            if unit >= last_small:
+                raise NumberFormatError(f"{char} out of order in {text!r}")
+            section += (1 if digit is None else digit) * unit
             digit = None
+            last_small = unit
         else:  # 万 or 亿 closes a section
             section += digit or 0
             if section == 0 and total == 0:
@@ -83,6 +88,7 @@ def parse_chinese(text: str) -> float:
             total = (total + section) * big if big > 10_000 else total + section * big
             section = 0
             digit = None
+            last_small = 10_000
     return float(total + section + (digit or 0))
 
 
@@ -130,6 +136,8 @@ def find_numbers(text: str) -> list[NumberToken]:
         raw = match.group(0)
         if set(raw) <= {"零", "〇"}:
             continue  # 零就业, 清零: words, never a quantity
+        if match.group("chinese") and raw[0] in "百千万亿":
+            continue  # 千瓦, 百村, 万人: a unit or a word, not a number (numbers start 一…九/十)
         try:
             if match.group("chinese"):
                 value = parse_chinese(raw)
