@@ -1,8 +1,8 @@
 /* minshi-geo map page: one region layer restyled by the selected target, mode and period.
  *
  * Reads the data object described in minshi_geo/maps/page.py. Every text from data reaches
- * the page through textContent or as a DOM node (never innerHTML), so names such as
- * "<img src=x onerror=alert(1)>" show as text.
+ * the page through textContent or as a DOM node (never innerHTML), so markup or template
+ * syntax inside a region or scenario name shows as text and never runs.
  */
 (function () {
   "use strict";
@@ -63,7 +63,6 @@
         lyr.on("mouseout", function () { lyr.setStyle({ weight: 1, color: "#555555" }); });
       }
     }).addTo(map);
-    map.fitBounds(D.bounds);
     L.control.scale({ imperial: false }).addTo(map);
 
     /* ---- region names as labels ---- */
@@ -304,6 +303,12 @@
     }
 
     restyle();
+    // Keep the title panel from covering the west of the province on wide screens.
+    var wide = map.getSize().x > 900;
+    map.fitBounds(D.bounds, {
+      paddingTopLeft: [wide ? panel.offsetWidth + 20 : 10, 10],
+      paddingBottomRight: [10, 10]
+    });
     window.minshiPage = {
       map: map, data: D, layer: regionLayer, shapes: shapes, state: state,
       setLayer: setLayer, setMode: setMode, setPeriod: setPeriod
