@@ -40,15 +40,26 @@ Progress = Callable[[int, int, str], None]  # (done, total, what)
 
 
 def _values(scenario, names: list[str], codes: list[str], label: str) -> pd.DataFrame:
-    """Region × indicator values for ``codes``; a missing value names target and region."""
-    from minshi_geo.indicators import MissingIndicatorError, factor_matrix
-
+    """Region × indicator values for ``codes`` (in that order); a missing value is an error
+    naming the target, the indicator and the regions — never a silent 0."""
+    ind = scenario.indicators
+    sub = ind[ind["indicator"].isin(names) & ind["region_code"].isin(codes)]
+    frame = sub.pivot_table(index="region_code", columns="indicator", values="value",
+                            aggfunc="first")
+    frame = frame.reindex(index=list(codes), columns=list(names)).astype(float)
+    frame.index.name = "region_code"
+    frame.columns.name = None
+    region_names = [scenario.regions.name_of(c) for c in codes]
     try:
-        frame = factor_matrix(scenario.regions, scenario.indicators, names, eligible=codes)
-    except MissingIndicatorError as exc:
-        raise InfeasibleAllocationError(f"{label}: {exc}", hint=exc.hint) from None
-    # factor_matrix returns region-set order; problems use region-code order (the tie-break)
-    return frame.reindex(list(codes))
+        diagnose.check_factor_values(label, region_names, list(codes),
+                                     {n: frame[n].to_numpy() for n in names})
+    except InfeasibleAllocationError as exc:
+        points = [c for c in codes if scenario.regions.frame.at[c, "kind"] == "point"]
+        if points and any(n in ("area", "county_count") for n in names):
+            exc.hint = ("point regions (长白山管委会) have no area or county count: add "
+                        "exclude: [长白山管委会] to the rule")
+        raise
+    return frame
 
 
 def _shares(frame: pd.DataFrame, factors: dict[str, float], label: str) -> np.ndarray:
