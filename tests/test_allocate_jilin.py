@@ -1,0 +1,208 @@
+"""Acceptance on the real Jilin 2023 data: every splittable target, every rule respected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from minshi_geo.allocate import allocate, build_problems, run_scenario
+from minshi_geo.allocation import COLUMNS, Allocation
+from minshi_geo.cli import app
+from minshi_geo.scenario import load_scenario
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+BASELINE = SCENARIOS / "jilin-2023-baseline.yaml"
+EXAMPLE = SCENARIOS / "example-jilin-2023-rules.yaml"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(BASELINE)
+
+
+@pytest.fixture(scope="module")
+def baseline_allocation(baseline):
+    return allocate(baseline)
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def example_allocation(example):
+    return allocate(example)
+
+
+def _assert_rules_hold(scenario, allocation):
+    """Integer/step quantities, exact totals, bounds, locks, eligibility, capacity."""
+    table = allocation.table
+    plan = scenario.plan
+    for tid, rule in scenario.rules.items():
+        rows = table[table["target_id"] == tid].set_index("region_code")
+        target = plan.target(tid)
+        assert rows["quantity"].sum() == target.quantity, tid
+        assert set(rows.index) == set(rule.eligible), tid
+        q = rows["quantity"].to_numpy(dtype=float)
+        assert np.all(np.isclose(q / rule.step, np.round(q / rule.step))), tid
+        assert np.all(q >= 0), tid
+        for code, row in rows.iterrows():
+            low = rule.minimum.value_for(code, target.quantity)
+            high = rule.maximum.value_for(code, target.quantity)
+            if code in rule.locks:
+                assert row["quantity"] == rule.locks[code] and row["locked"], (tid, code)
+                continue
+            if low is not None:
+                assert row["quantity"] >= low - 1e-9, (tid, code)
+            if high is not None:
+                assert row["quantity"] <= high + 1e-9, (tid, code)
+            if isinstance(rule.capacity, str):
+                cap = allocation.factor_values.at[code, rule.capacity]
+                assert row["quantity"] <= cap + 1e-9, (tid, code)
+
+
+def test_baseline_covers_every_splittable_target_of_the_catalogue(baseline, baseline_allocation):
+    splittable = [t.id for t in baseline.plan.targets if t.splittable]
+    assert len(splittable) == 52
+    assert baseline_allocation.target_ids == splittable
+    assert not baseline_allocation.is_sample
+
+
+def test_baseline_respects_every_rule_on_the_real_data(baseline, baseline_allocation):
+    _assert_rules_hold(baseline, baseline_allocation)
+
+
+def test_baseline_uses_only_sourced_or_geometry_derived_indicators(baseline):
+    used = {name for rule in baseline.rules.values() for name in rule.factors}
+    assert used <= {"population", "gdp_h1_2022", "area", "county_count"}
+    assert baseline.indicator_paths == []
+    ind = baseline.indicators
+    rows = ind[ind["indicator"].isin(used)]
+    assert (rows["source_title"].str.len() > 0).all()
+    assert not rows["note"].str.contains("示例|sample", case=False).any()
+
+
+def test_shares_follow_the_indicator_values_region_by_region(baseline, baseline_allocation):
+    """The share column is Σ w_k f_ik / Σ_j f_jk computed from the indicator table itself."""
+    ind = baseline.indicators
+    pop = ind[ind["indicator"] == "population"].set_index("region_code")["value"]
+    rows = baseline_allocation.target("4.1").set_index("region_code")
+    codes = list(rows.index)
+    expected = pop[codes] / pop[codes].sum()
+    assert rows["share"].to_numpy() == pytest.approx(expected.to_numpy())
+    # 长春市 has 9,066,906 of 24,073,453 residents → 37.66 of 100 centres before rounding
+    assert rows.at["220100", "quota"] == pytest.approx(100 * 9_066_906 / 24_073_453)
+    assert rows.at["220100", "quantity"] == 37
+
+
+def test_area_based_targets_leave_out_the_point_region(baseline_allocation):
+    bridges = baseline_allocation.target("29.2")
+    assert "changbaishan" not in set(bridges["region_code"])
+    assert len(bridges) == 10 and (bridges["quantity"] >= 1).all()
+
+
+def test_the_pulp_model_gives_the_same_baseline_as_the_fast_path(baseline, baseline_allocation):
+    via_pulp = allocate(baseline, engine="pulp")
+    assert via_pulp.meta["solver"] == "highs"
+    assert via_pulp.meta["model_targets"] == baseline_allocation.target_ids
+    pd.testing.assert_series_equal(via_pulp.table["quantity"],
+                                   baseline_allocation.table["quantity"])
+
+
+def test_fair_scenario_caps_every_region_at_40_percent():
+    fair = load_scenario(SCENARIOS / "jilin-2023-fair.yaml")
+    allocation = allocate(fair)
+    _assert_rules_hold(fair, allocation)
+    jobs = allocation.target("1.1").set_index("region_code")
+    assert jobs.at["220100", "quota"] > 0.40 * 230_000  # the cap binds for 长春市
+    assert jobs.at["220100", "quantity"] == 92_000
+
+
+def test_example_scenario_is_sample_and_respects_locks_capacity_and_budget(
+        example, example_allocation):
+    a = example_allocation
+    assert a.is_sample and a.meta["sample"] is True
+    _assert_rules_hold(example, a)
+    # locks: the 13 medical-waste units stay where they are
+    waste = a.target("28.1").set_index("region_code")["quantity"]
+    assert waste.sum() == 13 and waste["220100"] == 3 and waste["222400"] == 2
+    # budget: Σ cost·x ≤ the region's sample budget, and it binds somewhere
+    q = a.table.set_index(["target_id", "region_code"])["quantity"]
+    budget = a.meta["budget"]
+    slack = []
+    for code, limit in budget["per_region"].items():
+        spend = sum(q.get((tid, code), 0) * cost for tid, cost in budget["costs"].items())
+        assert spend <= limit + 1e-6
+        slack.append(limit - spend)
+    assert min(slack) < 1.0
+    assert a.meta["model_targets"] == ["29.1", "29.2", "42.1"]
+
+
+def test_example_coverage_reaches_the_rate_with_every_region_above_its_floor(
+        example, example_allocation):
+    rows = example_allocation.target("42.2").set_index("region_code")
+    f = example_allocation.factor_values
+    villages = f["sample_villages"]
+    covered = f["sample_villages_5g"] + rows["quantity"]
+    assert covered.sum() >= 0.60 * villages.sum()
+    assert covered.sum() < 0.60 * villages.sum() + 1
+    assert (covered >= 0.45 * villages - 1e-9).all()
+    assert (covered <= villages).all()
+
+
+def test_named_method_in_the_example_is_webster(example_allocation):
+    from minshi_geo.allocate.apportion import apportion
+
+    rows = example_allocation.target("33.2")
+    expected = apportion("webster", rows["share"].to_numpy(), 20)
+    assert rows["quantity"].tolist() == expected.tolist()
+
+
+def test_run_scenario_saves_a_folder_that_loads_back(tmp_path):
+    out = tmp_path / "baseline"
+    allocation = run_scenario(BASELINE, out)
+    assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "allocation.json",
+                                                     "factors.csv"]
+    back = Allocation.load(out)
+    assert list(back.table.columns) == COLUMNS
+    pd.testing.assert_frame_equal(back.table, allocation.table, check_dtype=False)
+    meta = json.loads((out / "allocation.json").read_text(encoding="utf-8"))
+    for key in ("scenario", "scenario_title", "scenario_path", "scenario_sha256", "plan_id",
+                "plan_path", "catalogue_sha256", "region_set", "sample", "solver",
+                "solver_version", "objective", "status", "runtime_s", "created_at", "factors"):
+        assert key in meta, key
+    assert meta["status"] == "Optimal" and meta["region_set"] == "jilin"
+    assert len(meta["scenario_sha256"]) == 64
+    assert back.factor_values.loc["220100", "population"] == 9_066_906
+
+
+def test_cli_allocate_and_compare(tmp_path):
+    runner = CliRunner()
+    a, b, diff = tmp_path / "a", tmp_path / "b", tmp_path / "diff"
+    r1 = runner.invoke(app, ["allocate", str(BASELINE), "--out", str(a), "--quiet"])
+    assert r1.exit_code == 0, r1.output
+    r2 = runner.invoke(app, ["allocate", str(SCENARIOS / "jilin-2023-population.yaml"),
+                             "--out", str(b)])
+    assert r2.exit_code == 0, r2.output
+    assert "52 targets × 11 regions" in r2.output
+    r3 = runner.invoke(app, ["compare", str(a), str(b), "--out", str(diff), "--top", "5"])
+    assert r3.exit_code == 0, r3.output
+    table = pd.read_csv(diff / "comparison.csv", dtype={"target_id": str, "region_code": str})
+    assert list(table.columns[:6]) == ["target_id", "item", "metric", "region_code",
+                                      "region_name", "unit"]
+    rel = table["change"].abs() / table.groupby("target_id")["quantity_a"].transform("sum")
+    assert rel.is_monotonic_decreasing or (rel.diff().dropna() <= 1e-12).all()
+    # the point region takes part only in the population scenario's area-based targets
+    bridge = table[(table["target_id"] == "29.2") & (table["region_code"] == "changbaishan")]
+    assert bridge["quantity_a"].isna().all() and (bridge["quantity_b"] >= 0).all()
+
+
+def test_build_problems_orders_regions_by_code_for_the_tie_break(baseline):
+    for p in build_problems(baseline):
+        assert p.codes == sorted(p.codes)
