@@ -168,6 +168,7 @@ def extract_plan(
     all_found: list[tuple[int, FoundTarget]] = []
     sector_names = _unique_sector_names(outline)
     numbers_with_units = 0
+    dropped = False
     for raw in outline.items:
         scan = scan_item(folded[raw.start : raw.end])
         numbers_with_units += len(scan.targets) + sum(1 for r in scan.rejected if r.had_unit)
@@ -189,8 +190,9 @@ def extract_plan(
             found.append(target)
             all_found.append((raw.number, target))
         rejected.extend(RejectedNumber(raw.number, r.text, r.rule, r.reason) for r in scan.rejected)
-        if not found and not raw.numbered:
-            continue  # an unnumbered clause without a number is prose, not an item
+        if not found and raw.needs_target:
+            dropped = True
+            continue  # prose (an unnumbered clause, a 主要目标 heading), not an item
         item_text = plan_text.source(raw.start, raw.end).strip()
         item_text = item_text.rstrip("\r\n")
         targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
@@ -200,8 +202,8 @@ def extract_plan(
             )
         )
 
-    if not outline.items or not any(raw.numbered for raw in outline.items):
-        # renumber kept clauses 1..N (dropped prose clauses leave gaps otherwise)
+    if dropped and any(raw.needs_target for raw in outline.items):
+        # renumber kept items 1..N: dropped prose clauses and headings leave gaps otherwise
         for index, item in enumerate(items, 1):
             _renumber(item, index)
 

@@ -130,28 +130,47 @@ def category_count(c: Candidate) -> bool:
 
 
 def plan_item_count(c: Candidate) -> bool:
-    """十件实事, 50项, （10项）, 十个方面: counts of the plan's own items."""
+    """十件实事, 50项, （10项）, 十个方面, 清单共38件, 38个项目: counts of the plan's items."""
     rest = c.text[c.token.end :]
     if rest.startswith(("项", "个方面", "方面", "大方面", "个领域", "大类")):
         return True
-    return bool(re.match(r"(?:件|个|大)(?:重要|重点)?(?:民生)?(?:实事|大事|好事|工程|领域)", rest))
+    if re.match(r"(?:件|个|大)(?:重要|重点)?(?:民生)?(?:实事|大事|好事|工程|领域|项目|事项)", rest):
+        return True
+    before = c.text[c.clause_start : c.token.start]
+    return rest.startswith("件") and ("实事" in before or "清单" in before)
+
+
+def item_tally(c: Candidate) -> bool:
+    """（项目6个，其中基建工程类5个）: a bracket tallying the items under a heading."""
+    open_at = c.text.rfind("（", 0, c.token.start)
+    close_at = c.text.find("）", open_at)
+    if open_at < 0 or close_at < c.token.start:
+        return False
+    return bool(re.search(r"项目|事项|\d+项", c.text[open_at:close_at]))
+
+
+_ADMIN_AFTER = re.compile(
+    "[^，；。、\\d]{0,4}?(?:" + "|".join(re.escape(n) for n in _ADMIN_NOUNS) + ")(?![级长])"
+)
 
 
 def scope(c: Candidate) -> bool:
-    """在全省13个市州61个县区…: where the work happens, not how much."""
+    """在全省13个市州, 在23个重点帮扶县以外: where the work happens, not how much."""
     if c.unit is None or c.unit.unit != "个":
         return False
-    if not c.text.startswith(_ADMIN_NOUNS, c.after):
+    if not _ADMIN_AFTER.match(c.text, c.after):
         return False
     return "在" in c.text[c.clause_start : c.token.start]
 
 
 def funding(c: Candidate) -> bool:
-    """投资1.2亿元, 安排资金2亿元: money put in is a means, not an outcome."""
+    """投资1.2亿元, 安排资金2亿元, 6.5亿元已全部下达: money put in, not an outcome."""
     if c.unit is None or c.unit.family != "money":
         return False
     before = c.text[c.clause_start : c.token.start]
-    return any(word in before for word in _FUNDING_WORDS) and "每" not in before
+    clause_end = re.search(r"[，；。\n]|$", c.text[c.after :]).start() + c.after
+    around = before + c.text[c.after : clause_end]
+    return any(word in around for word in _FUNDING_WORDS) and "每" not in before
 
 
 def set_phrase(c: Candidate) -> bool:
@@ -182,6 +201,7 @@ RULES: tuple[Rule, ...] = (
     Rule("category_count", "a count of kinds (8类, 5种): describes who is served", category_count),
     Rule("plan_item_count", "a count of the plan's own items (十件, 50项, 十个方面)",
          plan_item_count),
+    Rule("item_tally", "a bracket tallying a heading's items (项目6个)", item_tally),
     Rule("scope", "where the work happens (在全省13个市州), not how much", scope),
     Rule("funding", "money put in (投资, 安排资金): a means, not an outcome", funding),
     Rule("set_phrase", "一/二 in a set phrase (一站式, 一户一档, 二次供水)", set_phrase),

@@ -67,6 +67,7 @@ class DraftItem:
     spans: list[tuple[int, int]]  # folded spans of the item's text (body and continuations)
     numbered: bool  # False for a clause of an unnumbered list
     marker: str | None = None
+    needs_target: bool = False  # kept only if a target is found (clauses, adopted headings)
 
     @property
     def start(self) -> int:
@@ -238,6 +239,7 @@ def _adopt_childless_headings(
         own = heading_items.get(sector.number)
         text = "".join(folded[s:e] for s, e in own.spans) if own else ""
         if own and re.search(r"\d|全覆盖", text):
+            own.needs_target = True
             items.append(own)
             kept.append(sector)
             adopted = True
@@ -324,7 +326,13 @@ def _unnumbered_outline(folded: str, lines: list[Line], title: str | None) -> Ou
             start = ln.start + colon + 1
         for clause_start, clause_end in _clauses(folded, start, ln.end):
             items.append(
-                DraftItem(len(items) + 1, sector.number, [(clause_start, clause_end)], False)
+                DraftItem(
+                    len(items) + 1,
+                    sector.number,
+                    [(clause_start, clause_end)],
+                    numbered=False,
+                    needs_target=True,
+                )
             )
     return Outline(title, _title_span(lines, title), [sector], items, None, [], [])
 

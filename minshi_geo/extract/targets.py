@@ -23,7 +23,11 @@ CLAUSE_BREAKS = "，；。：！？\n"
 _JOINERS = "、和及与并或"
 # Words that end a metric's noun phrase after the unit (配建100套健身路径，…).
 _METRIC_STOP = re.compile(r"[，；。：！？\n]|[、和及与并](?=[\d一二两三四五六七八九十])")
-_LEADING_JUNK = "、和及与并为对向给在共计达到其中累计"
+# Words that open a clause but say nothing about what is counted (主要是, 全年, 2023年, 拟).
+_LEADING_WORDS = re.compile(
+    r"^(?:[、和及与并为对向给在拟]|共计|达到|其中|累计|合计|主要是|主要包括|全年|年内|今年"
+    r"|我市|我省|\d{4}年度?)+"
+)
 REVIEW_BELOW = 0.8
 
 # Units that also have other meanings (次 a time, 件 an item, 批 a batch): less certain.
@@ -173,6 +177,10 @@ def _read_number(
     if word:
         qualifier = U.QUALIFIER_BEFORE[word]
     at_most = U.match_suffix(text, token.start, U.AT_MOST_BEFORE)
+    # 200个(标准桩)以上: a short bracket may sit between the unit and its qualifier
+    bracket = re.match(r"（[^（）]{1,6}）", text[after:])
+    if bracket and U.match_prefix(text, after + bracket.end(), U.QUALIFIER_AFTER):
+        after += bracket.end()
     after_word = U.match_prefix(text, after, U.QUALIFIER_AFTER)
     if after_word:
         qualifier = U.QUALIFIER_AFTER[after_word]
@@ -346,7 +354,7 @@ def _metric_end(text: str, after: int, next_number: int | None) -> int:
 
 
 def _metric(prefix: str, suffix: str, before: str) -> str:
-    prefix = prefix.lstrip(_LEADING_JUNK)
+    prefix = _LEADING_WORDS.sub("", prefix)
     for word in sorted(U.QUALIFIER_BEFORE, key=len, reverse=True):
         if prefix.endswith(word):
             prefix = prefix[: -len(word)]
@@ -369,7 +377,7 @@ def _full_coverage(text: str, found: list[FoundTarget]) -> list[FoundTarget]:
             out.append(
                 FoundTarget(
                     start=m.start(),
-                    metric=metric.lstrip(_LEADING_JUNK),
+                    metric=_LEADING_WORDS.sub("", metric),
                     quantity=100.0,
                     unit="%",
                     kind="rate",
