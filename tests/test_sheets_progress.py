@@ -1,0 +1,203 @@
+"""Progress workbooks (通报) from the status table, end to end on real parts:
+
+task sheets of the Jilin baseline → filled in by regions (openpyxl) → read_report → the status
+maths of minshi_geo.progress.status → write_progress_sheets → read back with openpyxl (and
+converted to PDF by LibreOffice).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from test_sheets import fill_region, jilin_inputs, written
+
+from minshi_geo.progress.status import status_from_values
+from minshi_geo.sheets import layout
+from minshi_geo.sheets.progress import (
+    DETAIL_SHEET,
+    LAGGING_SHEET,
+    LIGHT_FILLS,
+    LIGHT_TEXT,
+    MATRIX_SHEET,
+    REGION_SHEET,
+    write_progress_sheets,
+)
+from minshi_geo.sheets.reader import read_report
+from minshi_geo.sheets.writer import SheetsError
+
+JUNE = date(2023, 6, 30)
+MARCH = date(2023, 3, 31)
+
+
+def _reported(tmp_path, tmp_path_factory, sample: bool = False) -> pd.DataFrame:
+    """Two regions report for March and June; values shaped like ProgressStore.current_values."""
+    allocation, plan, regions = jilin_inputs()
+    sheets = written(tmp_path_factory)
+    table = allocation.table.set_index(["target_id", "region_code"])["quantity"]
+
+    def q(tid, code):
+        return int(table.loc[(tid, code)])
+
+    reports = [
+        fill_region(sheets.regions["220100"], tmp_path / "cc-3.xlsx", {
+            "1.1": {"累计完成": q("1.1", "220100") // 10},
+        }, period_end=MARCH),
+        fill_region(sheets.regions["220100"], tmp_path / "cc-6.xlsx", {
+            "1.1": {"累计完成": q("1.1", "220100")},                 # done
+            "4.1": {"累计完成": 0},                                  # far behind: red
+            "2.1": {"进展状态": "推进中", "备注": '=HYPERLINK("http://evil")'},
+        }, period_end=JUNE),
+        fill_region(sheets.regions["220200"], tmp_path / "jl-6.xlsx", {
+            "1.1": {"累计完成": round(q("1.1", "220200") * 0.45)},  # ~5 points behind: green
+            "4.1": {"累计完成": round(q("4.1", "220200") * 0.3)},   # ~20 points behind: yellow
+        }, period_end=JUNE),
+    ]
+    frames = []
+    for path in reports:
+        report = read_report(path)
+        lines = report.lines.copy()
+        lines["region_name"] = regions.name_of(report.region_code)
+        lines["sample"] = sample
+        frames.append(lines)
+    values = pd.concat(frames, ignore_index=True)
+    return status_from_values(values, allocation, plan)
+
+
+@pytest.fixture(scope="module")
+def status(tmp_path_factory) -> pd.DataFrame:
+    return _reported(tmp_path_factory.mktemp("reports"), tmp_path_factory)
+
+
+def test_progress_workbooks_per_region_and_summary_for_the_latest_period(status, tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta,
+                                   created=date(2023, 7, 5))
+    assert set(result.regions) == set(regions.codes)  # every region has allocated targets
+    assert result.regions["220100"].name == "2023年吉林省民生实事进度通报-长春市-2023-06-30.xlsx"
+    assert result.summary.name == "2023年吉林省民生实事进度通报汇总-2023-06-30.xlsx"
+    ws = load_workbook(result.regions["220100"])[REGION_SHEET]
+    assert ws.cell(1, 1).value == "2023年吉林省民生实事进度通报——长春市（截至2023年6月30日）"
+    heading = next(r for r in range(1, 20) if ws.cell(r, 1).value == "序号")
+    cols = {ws.cell(heading, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(r, cols["指标编号"]).value: r for r in range(heading + 1, ws.max_row + 1)}
+    mine = status[(status.period_end == JUNE) & (status.region_code == "220100")]
+    assert list(rows) == list(mine["target_id"])
+    expect = mine.set_index("target_id")
+    assert ws.cell(rows["1.1"], cols["状态"]).value == "已完成"
+    assert ws.cell(rows["4.1"], cols["状态"]).value == "红"
+    assert ws.cell(rows["2.1"], cols["进展状态"]).value == "推进中"
+    assert ws.cell(rows["2.1"], cols["备注"]).value == "'" + '=HYPERLINK("http://evil")'
+    assert ws.cell(rows["2.1"], cols["本地区任务"]).value == layout.PROVINCE_WIDE
+    assert ws.cell(rows["1.1"], cols["累计完成"]).value == expect.loc["1.1", "completed"]
+    assert ws.cell(rows["1.1"], cols["完成率"]).value == pytest.approx(1.0)
+    assert ws.cell(rows["1.1"], cols["序时进度"]).value == pytest.approx(expect.loc["1.1", "pace"])
+    # lights coloured by conditional formatting on the 状态 text
+    rules = [(str(rng.sqref), rule) for rng in ws.conditional_formatting for rule in rng.rules]
+    formulas = {rule.formula[0] for _ref, rule in rules}
+    assert formulas == {f'"{t}"' for t in LIGHT_TEXT.values()}
+    letter = chr(64 + cols["状态"])
+    assert all(ref.startswith(f"{letter}{heading + 1}:") for ref, _r in rules)
+    # no formula of any kind in a progress sheet: the note stays text
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_summary_matrix_fills_each_cell_with_its_light(status, tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta)
+    wb = load_workbook(result.summary)
+    assert wb.sheetnames == [MATRIX_SHEET, DETAIL_SHEET, LAGGING_SHEET]
+    ws = wb[MATRIX_SHEET]
+    heading = next(r for r in range(1, 20) if ws.cell(r, 1).value == "序号")
+    cols = {ws.cell(heading, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(r, 2).value: r for r in range(heading + 1, ws.max_row + 1)
+            if ws.cell(r, 2).value}
+    june = status[status.period_end == JUNE].set_index(["target_id", "region_code"])
+    for (tid, code), light in [(("1.1", "220100"), "done"), (("4.1", "220100"), "red"),
+                               (("1.1", "220200"), "green"), (("4.1", "220200"), "yellow"),
+                               (("1.1", "220300"), "none")]:
+        assert june.loc[(tid, code), "light"] == light
+        cell = ws.cell(rows[tid], cols[regions.name_of(code)])
+        assert cell.fill.fgColor.rgb.endswith(LIGHT_FILLS[light].fgColor.rgb[-6:]), (tid, code)
+    lag = wb[LAGGING_SHEET]
+    lag_heading = next(r for r in range(1, 20) if lag.cell(r, 1).value == "序号")
+    lag_cols = {lag.cell(lag_heading, c).value: c for c in range(1, lag.max_column + 1)}
+    listed = [(lag.cell(r, lag_cols["指标编号"]).value, lag.cell(r, lag_cols["单位代码"]).value,
+               lag.cell(r, lag_cols["状态"]).value) for r in range(lag_heading + 1, lag.max_row + 1)]
+    reds = [x for x in listed if x[2] == "红"]
+    assert ("4.1", "220100", "红") in reds
+    assert ("4.1", "220200", "黄") in listed
+    assert listed[: len(reds)] == reds  # red first
+    detail = wb[DETAIL_SHEET]
+    assert detail.max_row - next(r for r in range(1, 20) if detail.cell(r, 1).value == "序号") == (
+        (status.period_end == JUNE).sum()
+    )
+
+
+def test_an_earlier_period_can_be_written(status, tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta,
+                                   period_end=MARCH)
+    assert result.summary.name.endswith("-2023-03-31.xlsx")
+    with pytest.raises(SheetsError, match="has no period 2023-05-31"):
+        write_progress_sheets(status, plan, regions, tmp_path, allocation.meta,
+                              period_end=date(2023, 5, 31))
+
+
+def test_sample_progress_is_marked_in_names_and_sheets_with_the_given_banner(status, tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    banner = "示例：进度数据为演示生成，不是各地报送的实际进度"
+    result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta,
+                                   sample=True, banner=banner, csv=True)
+    for path in [*result.workbooks, *result.csv]:
+        assert "-示例" in path.stem, path.name
+    for path in result.workbooks:
+        for ws in load_workbook(path).worksheets:
+            assert "（示例）" in ws.cell(1, 1).value
+            texts = [c.value for row in ws.iter_rows(max_row=10) for c in row]
+            assert banner in texts
+            assert ws.oddHeader.right.text == "示例"
+    for path in result.csv:
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_rows_from_sample_reports_mark_the_output_sample(tmp_path, tmp_path_factory):
+    allocation, plan, regions = jilin_inputs()
+    (tmp_path / "in").mkdir()
+    status = _reported(tmp_path / "in", tmp_path_factory, sample=True)
+    result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta)
+    assert result.summary.stem.endswith("-示例")
+
+
+def test_an_empty_status_table_is_an_error_not_an_empty_report(tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    empty = status_from_values(pd.DataFrame(columns=["target_id"]), allocation, plan)
+    with pytest.raises(SheetsError, match="status table is empty"):
+        write_progress_sheets(empty, plan, regions, tmp_path, allocation.meta)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.libreoffice
+def test_progress_workbooks_convert_to_pdf_in_libreoffice(status, tmp_path):
+    exe = shutil.which("libreoffice") or shutil.which("soffice")
+    if exe is None:
+        reason = "LibreOffice (Debian libreoffice-calc-nogui) is not installed"
+        if os.environ.get("MINSHI_REQUIRE_LIBREOFFICE"):
+            pytest.fail(reason + " — MINSHI_REQUIRE_LIBREOFFICE forbids skipping")
+        pytest.skip(reason)
+    allocation, plan, regions = jilin_inputs()
+    result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta)
+    books = [result.summary, result.regions["220100"]]
+    run = subprocess.run(
+        [exe, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+         "--norestore", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, books)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0 and "Error" not in run.stdout + run.stderr, run.stderr
+    for book in books:
+        assert (tmp_path / "pdf" / (book.stem + ".pdf")).read_bytes().startswith(b"%PDF")
