@@ -2,7 +2,9 @@
 
 河南 numbers items bare (``1开展…``), 广东 uses ``一、`` items with paragraphs under them,
 湖北, 上海, 漳州 and 甘肃 do not number at all, 嘉兴 uses ``1.`` with ● bullets, 雄安
-puts ``(一)`` items under ``二、主要任务``, 梧州 tallies its projects in brackets. Each text sits in
+puts ``(一)`` items under ``二、主要任务``, 梧州 tallies its projects in brackets, 安徽's
+stored copy runs ``一、…(3项)1.…2.…`` together on one line, 杭州 puts each item number
+alone on its line. 安徽 and 杭州 were tried blind (before any rule was written for them). Each text sits in
 ``tests/data/extract/plans/`` with the targets read by hand; the draft must find exactly
 those and load with ``load_plan`` against the text (every phrase found in it).
 """
@@ -42,8 +44,8 @@ def test_unseen_plan_draft_finds_exactly_the_hand_read_targets(name, tmp_path):
     assert len(plan.items) == expected["items"]
 
 
-def test_nine_layouts_are_covered():
-    assert len(NAMES) >= 9
+def test_eleven_plans_of_other_provinces_and_cities_are_covered():
+    assert len(NAMES) >= 11
 
 
 def test_bare_item_numbers_are_markers_only_when_they_count_up():
@@ -66,3 +68,26 @@ def test_outcomes_follow_the_count_they_come_from():
     linked = {t.id: t.linked_to for t in item.targets if t.linked_to}
     assert linked == {"2.4": "2.3", "2.6": "2.5"}  # 惠及2万户 ← 120所; 惠及5万名 ← 35所
     assert "province_code 000000 is a placeholder" in " ".join(draft.notes)  # a city plan
+
+
+def test_items_run_together_on_one_line_are_split_at_numbers_counting_up():
+    draft = extract_plan((PLANS / "anhui-2023.txt").read_text(encoding="utf-8"))
+    assert [i.number for i in draft.items] == list(range(1, 12))
+    assert [(s.name, s.item_count, s.stated_count) for s in draft.sectors][:2] == [
+        ("促进就业", 3, 3),
+        ("社会保障", 2, 2),
+    ]
+    assert draft.items[1].text.startswith("支持毕业生求职创业")
+
+
+def test_lead_units_are_read_into_the_lead_field():
+    draft = extract_plan((PLANS / "anhui-2023.txt").read_text(encoding="utf-8"))
+    assert {t.lead for t in draft.items[3].targets} == {"省民政厅、省财政厅"}
+    assert all("牵头" not in t.metric for t in draft.targets)
+
+
+def test_item_numbers_alone_on_their_lines():
+    draft = extract_plan((PLANS / "hangzhou-2020.txt").read_text(encoding="utf-8"))
+    assert [i.number for i in draft.items] == [1, 2, 3, 4, 5, 6]
+    assert not any(t.unit in ("件", "次") for t in draft.targets)  # 五次会议, 12件 in the preamble
+    assert not any(t.quantity == 500 for t in draft.targets)  # 五百人口规模以上村

@@ -66,6 +66,7 @@ class DraftTarget:
     basis: dict[str, float] | None = None
     basis_note: str | None = None
     linked_to: str | None = None
+    lead: str | None = None  # 牵头单位, when the plan names it
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -170,7 +171,9 @@ def extract_plan(
     numbers_with_units = 0
     dropped = False
     for raw in outline.items:
-        scan = scan_item(folded[raw.start : raw.end])
+        item_folded = folded[raw.start : raw.end]
+        lead, lead_at = find_lead(item_folded)
+        scan = scan_item(item_folded[:lead_at])
         numbers_with_units += len(scan.targets) + sum(1 for r in scan.rejected if r.had_unit)
         found = []
         for target in scan.targets:
@@ -196,6 +199,8 @@ def extract_plan(
         item_text = plan_text.source(raw.start, raw.end).strip()
         item_text = item_text.rstrip("\r\n")
         targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
+        for target in targets:
+            target.lead = lead
         items.append(
             DraftItem(
                 raw.number, sector_names[raw.sector], item_text, _short(targets, item_text), targets
@@ -254,6 +259,18 @@ def extract_plan(
         notes=notes,
         findings=findings,
     )
+
+
+# （牵头单位：省民政厅） — the plan names who leads the item; its text is not part of a target.
+_LEAD = re.compile(r"（(?:牵头单位|牵头部门|责任单位|主责单位|牵头)：([^）\n]*)）?")
+
+
+def find_lead(item_text: str) -> tuple[str | None, int]:
+    """(lead, where the lead note starts) in an item's folded text; (None, len) if none."""
+    m = _LEAD.search(item_text)
+    if not m:
+        return None, len(item_text)
+    return m.group(1).strip() or None, m.start()
 
 
 def _renumber(item: DraftItem, number: int) -> None:

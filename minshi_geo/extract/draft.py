@@ -98,6 +98,8 @@ def _target_lines(t: DraftTarget) -> list[str]:
     lines.append(f"{pad}source: {_q(t.source)}")
     if t.linked_to:
         lines.append(f'{pad}linked_to: "{t.linked_to}"')
+    if t.lead:
+        lines.append(f"{pad}lead: {_q(t.lead)}")
     note = "; ".join(t.notes)
     if t.review:
         note = f"REVIEW (confidence {t.confidence:.2f})" + (f": {note}" if note else "")

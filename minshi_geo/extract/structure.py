@@ -34,8 +34,9 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("①", re.compile(rf"(?P<n>[{_CIRCLED}])")),
     # 01城镇新增就业… — zero-padded numbers run straight into the text once spaces are gone
     ("01", re.compile(r"(?P<n>0\d|\d{2})(?=[\u4e00-\u9fff“])")),
-    # 1开展职业技能培训… — a bare number; only kept when such lines count 1, 2, 3 … in order
-    ("1", re.compile(r"(?P<n>\d{1,2})(?=[\u4e00-\u9fff“])")),
+    # 1开展职业技能培训…, or a number alone on its line — only kept when such lines count
+    # 1, 2, 3 … in order
+    ("1", re.compile(r"(?P<n>\d{1,2})(?=[\u4e00-\u9fff“]|$)")),
 )
 # A heading's own count of items: （2项）, (10项), 共3项
 _STATED_COUNT = re.compile(rf"（(?:共)?(?P<n>\d+|[{_CN}]+)项）$")
@@ -100,14 +101,46 @@ def _marker_number(style: str, raw: str) -> int | None:
         return None
 
 
-def read_lines(folded: str) -> list[Line]:
+def _segments(folded: str, breaks: set[int]) -> list[tuple[int, int]]:
+    """Line spans: split at line breaks and at the extra ``breaks`` positions."""
+    spans = []
+    start = 0
+    for i, char in enumerate(folded):
+        if char == "\n" or i in breaks:
+            if i > start:
+                spans.append((start, i))
+            start = i + 1 if char == "\n" else i
+    if start < len(folded):
+        spans.append((start, len(folded)))
+    return spans
+
+
+# An item number inside a line, after the end of the previous item (。；）): 省残联）7.实施…
+_INLINE_ITEM = re.compile(r"(?<=[。；！？）”])(\d{1,3})[.、](?!\d)")
+
+
+def inline_item_breaks(folded: str) -> set[int]:
+    """Where items start inside lines, for copies that lost their line breaks.
+
+    Used only when items are not already at line starts, and only for numbers that run
+    1, 2, 3 … in order (at least 3), so a stray ``）2.`` inside a sentence is not taken.
+    """
+    at_line_start = re.findall(r"(?m)^\d{1,3}[.、](?!\d)", folded)
+    if len(at_line_start) >= 3:
+        return set()
+    breaks: list[int] = []
+    expected = 1
+    for m in _INLINE_ITEM.finditer(folded):
+        if int(m.group(1)) == expected:
+            breaks.append(m.start())
+            expected += 1
+    return set(breaks) if len(breaks) >= 3 else set()
+
+
+def read_lines(folded: str, breaks: set[int] | None = None) -> list[Line]:
     lines: list[Line] = []
-    offset = 0
-    for raw in folded.split("\n"):
-        start, end = offset, offset + len(raw)
-        offset = end + 1
-        if not raw:
-            continue
+    for start, end in _segments(folded, breaks or set()):
+        raw = folded[start:end]
         style = number = None
         body_start = start
         for candidate, pattern in MARKERS:
@@ -132,6 +165,8 @@ def read_lines(folded: str) -> list[Line]:
 def _starts_with_quantity(raw: str, body: int) -> bool:
     from minshi_geo.extract.units import match_unit
 
+    if body >= len(raw):
+        return False  # the number is the whole line: a marker
     return (
         raw[body] in "万亿千百十余多"
         or match_unit(raw, body) is not None
@@ -154,7 +189,7 @@ def _looks_like_quantity(raw: str, body: int) -> bool:
 
 def read_outline(folded: str) -> Outline:
     """Find title, sectors and items in folded plan text."""
-    lines = read_lines(folded)
+    lines = read_lines(folded, inline_item_breaks(folded))
     title = _title(folded, lines)
     marked = [ln for ln in lines if ln.style is not None]
     if not marked:

@@ -199,6 +199,9 @@ def _read_number(
         confidence = min(confidence, 0.7)
 
     kind, canonical = _kind(text, token, unit, before, after, at_most, notes)
+    per_slash = _PER_SLASH.match(text, after)
+    if per_slash and unit.family == "money":
+        after = per_slash.end()  # 640元/人·年: the denominator belongs to the unit
     if kind is None:
         return Rejected(
             token.start,
@@ -285,13 +288,16 @@ def _kind(text, token, unit, before, after, at_most, notes):
     return "count", unit.unit
 
 
+# 640元/人·年, 200元/月: the denominator written after the unit
+_PER_SLASH = re.compile(r"/(?:人|户|名|位|次|月|年|天|日|村|所)(?:[·.](?:年|月|天|日|次))?")
+
+
 def _per_unit_marker(before: str, text: str, after: int) -> str | None:
     for word, meaning in sorted(U.PER_UNIT_MARKERS.items(), key=lambda kv: -len(kv[0])):
         if word in before:
             return meaning
-    if text.startswith("/", after):  # 640元/人·年
-        return text[after + 1 : after + 4]
-    return None
+    slash = _PER_SLASH.match(text, after)
+    return slash.group(0)[1:] if slash else None
 
 
 def _change_word(before: str) -> str | None:
@@ -347,6 +353,8 @@ def _metric_end(text: str, after: int, next_number: int | None) -> int:
     number in the clause (建设100个服务中心和100个老年食堂 → 服务中心)."""
     m = _METRIC_STOP.search(text, after)
     end = m.start() if m else len(text)
+    if after < len(text) and text[after] in _JOINERS:
+        return after  # 放心厨房80家、中小学…: a list goes on with the next target
     if next_number is not None and next_number < end:
         joiner = max(text.rfind(j, after, next_number) for j in _JOINERS + "（")
         end = joiner if joiner >= 0 else next_number

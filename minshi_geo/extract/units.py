@@ -70,7 +70,21 @@ PER_UNIT_MARKERS: dict[str, str] = {
 
 # Increase / decrease words: 标准提高10% is a standard (a relative change), while
 # 提高到95% / 提高至95% is a rate.
-CHANGE_WORDS = ("提高", "提升", "增长", "增加", "上调", "降低", "下降", "减少", "下调")
+CHANGE_WORDS = (
+    "提高",
+    "提升",
+    "增长",
+    "增加",
+    "上调",
+    "降低",
+    "下降",
+    "减少",
+    "下调",
+    "增幅",
+    "涨幅",
+    "增速",
+    "降幅",
+)
 CHANGE_TO = ("到", "至", "为")
 
 # Coverage words that state a 100% rate without a number.
