@@ -1,5 +1,353 @@
-"""CLI commands for this area (filled in by its issue)."""
+"""``minshi-geo progress …``: import returned sheets, show 序时进度 status, write 通报 sheets."""
 
 from __future__ import annotations
 
-from minshi_geo.cli.app import app  # noqa: F401
+import json
+import math
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from minshi_geo.cli.app import app, console, err_console, fail, friendly
+
+progress_app = typer.Typer(
+    name="progress",
+    help="Progress tracking: import returned region sheets, 序时进度 status and lights, "
+    "通报 workbooks.",
+    no_args_is_help=True,
+)
+app.add_typer(progress_app, name="progress")
+
+_DB_HELP = "Progress store URL (default: $MINSHI_DB, else sqlite:///./minshi.db)."
+_ALLOCATION_HELP = (
+    "Allocation folder the sheets were made from (default: out/allocation when it exists, "
+    "else the bundled baseline scenario, allocated now)."
+)
+LIGHT_STYLES = {
+    "done": "bold green",
+    "green": "green",
+    "yellow": "yellow",
+    "red": "bold red",
+    "none": "dim",
+}
+DEFAULT_ALLOCATION_DIR = Path("out/allocation")
+
+
+def _inputs(allocation_dir: Path | None):
+    from minshi_geo.progress.importer import load_inputs
+
+    if allocation_dir is None and (DEFAULT_ALLOCATION_DIR / "allocation.json").is_file():
+        allocation_dir = DEFAULT_ALLOCATION_DIR
+    return load_inputs(allocation_dir)
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"--as-of {text!r}: expected a date like 2023-06-30")
+    return None
+
+
+@progress_app.command("import")
+@friendly
+def import_cmd(
+    files: list[Path] = typer.Argument(..., help="Returned region sheets (.xlsx or .csv)."),
+    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    allow_decrease: bool = typer.Option(
+        False,
+        "--allow-decrease",
+        help="Store cumulative values lower than an earlier "
+        "period's (a correction of the earlier figure); warn instead of refusing.",
+    ),
+    by: str | None = typer.Option(None, "--by", help="Who imports (default: the login name)."),
+    allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
+) -> None:
+    """Import returned region sheets; a file with any error is rejected and nothing is stored."""
+    from minshi_geo.progress.importer import import_reports
+    from minshi_geo.progress.store import ReportRejected
+
+    allocation, plan, regions = _inputs(allocation_dir)
+    started = time.perf_counter()
+    try:
+        result = import_reports(
+            files, db, allocation=allocation, plan=plan, regions=regions,
+            allow_decrease=allow_decrease, imported_by=by,
+        )  # fmt: skip
+    except ReportRejected as exc:
+        if len(exc.problems) > 1:
+            for problem in exc.problems:
+                err_console.print(Text("  ✗ ", style="red") + Text(problem), soft_wrap=True)
+        fail(
+            f"{len(exc.problems)} problem(s) — nothing stored: {exc.problems[0]}"
+            if len(exc.problems) > 1 else str(exc),
+            exc.hint,
+        )  # fmt: skip
+        return
+    elapsed = time.perf_counter() - started
+    for warning in result.warnings:
+        err_console.print(Text("warning: ", style="yellow") + Text(warning), soft_wrap=True)
+    for o in result.outcomes:
+        what = {"imported": "imported", "replaced": f"replaced file #{o.replaced_file_id}",
+                "unchanged": "already imported (no change)"}[o.action]  # fmt: skip
+        console.print(
+            f"{o.filename}: {what} — {regions.name_of(o.region_code)} "
+            f"{o.period_end.isoformat()}, {o.lines} lines"
+        )
+    console.print(
+        f"{result.count('imported')} imported, {result.count('replaced')} replaced, "
+        f"{result.count('unchanged')} unchanged → {result.url} ({elapsed:.1f} s)"
+    )
+
+
+@progress_app.command("status")
+@friendly
+def status_cmd(
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Status at this date (YYYY-MM-DD): the latest reporting period on or before it.",
+    ),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
+    yellow: float = typer.Option(
+        10.0, "--yellow", help="Points behind 序时进度 that turn a light yellow."
+    ),
+    red: float = typer.Option(
+        30.0, "--red", help="Points behind 序时进度 beyond which a light is red."
+    ),
+    target: str | None = typer.Option(None, "--target", help="Only this target id (table)."),
+    region: str | None = typer.Option(None, "--region", help="Only this region (name or code)."),
+) -> None:
+    """Per target × region: allocated, completed, rate, 序时进度, gap, light; roll-ups; 推进缓慢."""
+    from minshi_geo.progress import status as st
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"--format {fmt!r}: expected table, csv or json")
+    thresholds = st.Thresholds(yellow=yellow, red=red)
+    day = _as_of(as_of)
+    allocation, plan, regions = _inputs(allocation_dir)
+    full = st.compute_status(db, allocation, plan, as_of=day, thresholds=thresholds)
+    if full.empty:
+        fail(
+            "no progress reports"
+            + (f" on or before {day.isoformat()}" if day else "")
+            + f" for plan {plan.id}",
+            "import returned sheets first: minshi-geo progress import FILE...",
+        )
+    rows = st.latest(full)
+    period = rows["period_end"].iloc[0]
+    if target is not None:
+        rows = rows[rows["target_id"] == target]
+    if region is not None:
+        code = regions.resolve(region)
+        rows = rows[rows["region_code"] == code]
+    province = st.province_rollup(st.latest(full), thresholds)
+    by_region = st.region_rollup(st.latest(full), thresholds)
+    lagging = st.lagging(full)
+
+    if fmt == "csv":
+        rows.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        return
+    if fmt == "json":
+        payload = {
+            "plan_id": plan.id,
+            "as_of": day.isoformat() if day else None,
+            "period_end": period.isoformat(),
+            "periods": [p.isoformat() for p in st.periods(full)],
+            "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red},
+            "sample": bool(rows["sample"].any()),
+            "status": _records(rows),
+            "province": _records(province),
+            "regions": _records(by_region),
+            "lagging": _records(lagging),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+        return
+
+    sample = " （示例数据）" if bool(full["sample"].any()) else ""
+    console.print(
+        f"[bold]{plan.title} 进度（截至 {period.isoformat()}）{sample}[/bold]  序时进度 = "
+        f"elapsed share of each target's time; yellow ≥ {thresholds.yellow:g}, red > "
+        f"{thresholds.red:g} points behind"
+    )
+    console.print(_status_table(rows))
+    if target is None and region is None:
+        console.print(_province_table(province))
+        console.print(_region_table(by_region))
+    shown = lagging
+    if target is not None:
+        shown = shown[shown["target_id"] == target]
+    if region is not None:
+        shown = shown[shown["region_code"] == regions.resolve(region)]
+    console.print(_lagging_table(shown))
+
+
+@progress_app.command("sheets")
+@friendly
+def sheets_cmd(
+    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
+    output: Path = typer.Option(
+        Path("out/progress-sheets"), "-o", "--output", help="Folder for the workbooks."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Period: the latest on or before this date (default: the latest)."
+    ),
+    csv: bool = typer.Option(False, "--csv", help="Also write every sheet as CSV."),
+) -> None:
+    """Write the status into per-region and summary workbooks (monthly 通报)."""
+    from minshi_geo.progress import status as st
+    from minshi_geo.sheets.progress import write_progress_sheets
+
+    day = _as_of(as_of)
+    allocation, plan, regions = _inputs(allocation_dir)
+    full = st.compute_status(db, allocation, plan, as_of=day)
+    if full.empty:
+        fail(f"no progress reports for plan {plan.id}",
+             "import returned sheets first: minshi-geo progress import FILE...")  # fmt: skip
+    written = write_progress_sheets(full, plan, regions, output, allocation.meta, csv=csv)
+    console.print(
+        f"{len(written.regions)} region workbooks + summary (截至 "
+        f"{max(full['period_end']).isoformat()}) → {output}"
+    )
+
+
+@progress_app.command("sample")
+@friendly
+def sample_cmd(
+    output: Path = typer.Option(..., "-o", "--output", help="Folder for the sample sheets."),
+    allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
+) -> None:
+    """Write 示例 returned sheets for 2023-03-31, 06-30 and 09-30 (made-up progress)."""
+    from minshi_geo.progress.sample import write_sample_reports
+
+    allocation, plan, regions = _inputs(allocation_dir)
+    started = time.perf_counter()
+    paths = write_sample_reports(allocation, plan, regions, output)
+    console.print(
+        f"{len(paths)} 示例 sheets → {output} ({time.perf_counter() - started:.1f} s); import "
+        f"them with: minshi-geo progress import {output}/*.xlsx"
+    )
+
+
+# ---------------------------------------------------------------------- output helpers
+def _records(frame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if isinstance(v, date):
+                v = v.isoformat()
+            elif isinstance(v, float) and math.isnan(v):
+                v = None
+            elif hasattr(v, "item"):  # numpy scalars
+                v = v.item()
+                if isinstance(v, float) and math.isnan(v):
+                    v = None
+            clean[k] = v
+        out.append(clean)
+    return out
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return (
+        f"{value:,.{digits}f}"
+        if digits
+        else f"{value:,.0f}"
+        if float(value).is_integer()
+        else f"{value:,.1f}"
+    )
+
+
+def _txt(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.1f}%"
+
+
+def _pts(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:+.1f}"
+
+
+def _light(light: str) -> Text:
+    from minshi_geo.progress.status import LIGHT_LABELS
+
+    return Text(f"● {LIGHT_LABELS.get(light, light)}", style=LIGHT_STYLES.get(light, ""))
+
+
+def _status_table(rows) -> Table:
+    table = Table(title="指标 × 地区", title_justify="left", show_lines=False)
+    for name, justify in [("指标", "left"), ("名称", "left"), ("地区", "left"),
+                          ("任务", "right"), ("累计完成", "right"), ("完成率", "right"),
+                          ("序时进度", "right"), ("差距(点)", "right"), ("状态", "left")]:  # fmt: skip
+        table.add_column(name, justify=justify)
+    for r in rows.itertuples(index=False):
+        done = (
+            r.status if isinstance(r.status, str) and math.isnan(r.completed) else _num(r.completed)
+        )
+        table.add_row(
+            r.target_id, r.metric, r.region_name, _num(r.allocated), done, _pct(r.rate),
+            _num(r.expected), _pts(r.gap), _light(r.light),
+        )  # fmt: skip
+    return table
+
+
+def _province_table(province) -> Table:
+    table = Table(title="全省汇总（按指标）", title_justify="left")
+    for name, justify in [("指标", "left"), ("名称", "left"), ("单位", "left"), ("任务", "right"),
+                          ("累计完成", "right"), ("完成率", "right"), ("序时进度", "right"),
+                          ("差距(点)", "right"), ("已报/地区", "right"), ("状态", "left")]:  # fmt: skip
+        table.add_column(name, justify=justify)
+    for r in province.itertuples(index=False):
+        table.add_row(
+            r.target_id, r.metric, _txt(r.unit), _num(r.allocated), _num(r.completed),
+            _pct(r.rate), _num(r.expected), _pts(r.gap), f"{r.reported}/{r.regions}",
+            _light(r.light),
+        )  # fmt: skip
+    return table
+
+
+def _region_table(by_region) -> Table:
+    table = Table(title="各地区综合（各数量指标完成率封顶100%的平均）", title_justify="left")
+    for name, justify in [("地区", "left"), ("平均完成率", "right"), ("平均序时进度", "right"),
+                          ("差距(点)", "right"), ("已完成", "right"), ("符合", "right"),
+                          ("滞后", "right"), ("严重滞后", "right"), ("状态", "left")]:  # fmt: skip
+        table.add_column(name, justify=justify)
+    for r in by_region.itertuples(index=False):
+        table.add_row(
+            r.region_name, _pct(r.rate), _pct(r.expected), _pts(r.gap), str(r.done),
+            str(r.green), str(r.yellow), str(r.red), _light(r.light),
+        )  # fmt: skip
+    return table
+
+
+def _lagging_table(lagging) -> Table:
+    table = Table(title=f"推进缓慢（{len(lagging)}）", title_justify="left")
+    for name, justify in [("地区", "left"), ("指标", "left"), ("名称", "left"),
+                          ("完成率", "right"), ("序时进度", "right"), ("落后(点)", "right"),
+                          ("状态", "left"), ("备注", "left")]:  # fmt: skip
+        table.add_column(name, justify=justify)
+    for r in lagging.itertuples(index=False):
+        table.add_row(
+            r.region_name, r.target_id, r.metric, _pct(r.rate), _pct(r.pace),
+            _num(r.behind, 1), _light(r.light), _txt(r.note),
+        )  # fmt: skip
+    return table

@@ -260,7 +260,13 @@ def status_from_values(
     values = values.sort_values("period_end", kind="mergesort")
     rows = []
     for period in periods:
-        known = values[values["period_end"] <= period].groupby(["target_id", "region_code"]).last()
+        # The whole latest row per target × region (groupby.last() would mix columns: it
+        # takes the last non-null value of each column separately).
+        known = (
+            values[values["period_end"] <= period]
+            .drop_duplicates(["target_id", "region_code"], keep="last")
+            .set_index(["target_id", "region_code"])
+        )
         for target_id, region_code in pairs:
             target = targets.get(target_id)
             if target is None:

@@ -274,14 +274,16 @@ class ProgressStore:
 
     def create_schema(self) -> None:
         """Create the tables that are missing (safe to call from several processes at once)."""
-
-        def create(conn: Connection) -> None:
-            if self.dialect == "postgresql":
-                # CREATE TABLE is not safe against a concurrent CREATE TABLE of the same name.
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(7_412_023)))
-            metadata.create_all(conn, checkfirst=True)
-
-        self.write(create)
+        try:
+            # READ COMMITTED on purpose: after waiting for the lock, the existence checks must
+            # see tables another process committed meanwhile (a SERIALIZABLE snapshot would not).
+            with self.engine.execution_options(minshi_write=True).begin() as conn:
+                if self.dialect == "postgresql":
+                    # CREATE TABLE is not safe against a concurrent CREATE TABLE of one name.
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(7_412_023)))
+                metadata.create_all(conn, checkfirst=True)
+        except sa.exc.DBAPIError as exc:
+            raise _store_error(self.url, exc) from None
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` in one write transaction, retrying it whole after a lost race."""

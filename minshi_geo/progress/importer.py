@@ -1,0 +1,324 @@
+"""Import returned region sheets (进度报告) into the progress store.
+
+:func:`import_reports` reads every file with the sheets reader
+(:func:`minshi_geo.sheets.reader.read_report`, the one reader of returned sheets), checks each
+report against the allocation, plan and region set, and stores the whole batch in one
+transaction. Any problem in any file rejects the batch: nothing is stored, and every problem is
+listed, one line each, naming file, sheet, row and column.
+
+Checks made here (the reader already checks cells, rows and identity within one file):
+
+- the sheet belongs to this plan and to the allocation's scenario (``scenario_sha256``);
+- its region is in the region set, each target is in the plan and, for split targets,
+  allocated to that region;
+- one file reports one period end, inside the plan's year (start … last deadline);
+- two files of one batch do not report the same region and period;
+- a rate (%) is at most 100; a cumulative value far above the region's allocated quantity
+  (more than ``far_above`` × allocated, default 1.5) is a warning (a wrong unit, 万 typed twice);
+- cumulative values do not go down between periods (checked against the stored periods and the
+  other files of the batch, in the store's transaction): an error unless ``allow_decrease``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from minshi_geo.errors import MinshiError
+from minshi_geo.progress.store import (
+    ImportOutcome,
+    ProgressStore,
+    ReportRejected,
+    StoredReport,
+)
+
+FAR_ABOVE = 1.5
+
+
+@dataclass
+class ImportResult:
+    """What an import did: one outcome per file (in storing order) and all warnings."""
+
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    url: str = ""
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+
+def import_reports(
+    paths: Iterable[str | Path],
+    url: str | ProgressStore | None = None,
+    *,
+    allocation: Any = None,
+    plan: Any = None,
+    regions: Any = None,
+    allow_decrease: bool = False,
+    imported_by: str | None = None,
+    far_above: float = FAR_ABOVE,
+) -> ImportResult:
+    """Read, check and store returned sheets (xlsx or CSV) as one batch.
+
+    ``allocation``, ``plan``, ``regions`` default to the bundled baseline
+    (:func:`baseline_inputs`). ``url``: a database URL or an open :class:`ProgressStore`
+    (default ``$MINSHI_DB`` or ``sqlite:///./minshi.db``). Raises :class:`ReportRejected`
+    (``.problems`` lists every problem) when any file fails; nothing is stored then.
+    """
+    if allocation is None or plan is None or regions is None:
+        allocation, plan, regions = baseline_inputs()
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise MinshiError("no report files given", hint="minshi-geo progress import FILE...")
+    problems: list[str] = []
+    warnings: list[str] = []
+    checked: list[StoredReport] = []
+    for path in paths:
+        report = _read(path, problems)
+        if report is None:
+            continue
+        stored = check_report(report, allocation, plan, regions, problems, warnings, far_above)
+        if stored is not None:
+            checked.append(stored)
+    seen: dict[tuple[str, date], str] = {}
+    for rep in checked:
+        key = (rep.region_code, rep.period_end)
+        if key in seen and _sha_of(seen[key], checked) != rep.sha256:
+            problems.append(
+                f"{rep.filename}: reports {regions.name_of(rep.region_code)} "
+                f"({rep.region_code}) for {rep.period_end.isoformat()}, as does {seen[key]} in "
+                "the same import; import the one that is right"
+            )
+        seen.setdefault(key, rep.filename)
+    if problems:
+        raise ReportRejected(problems, hint=_hint(problems))
+
+    store = url if isinstance(url, ProgressStore) else ProgressStore(url)
+    try:
+        register_reference(store, plan, regions)
+        outcomes = store.save_reports(
+            checked, imported_by=imported_by or _user(), allow_decrease=allow_decrease
+        )
+    finally:
+        if store is not url:
+            store.close()
+    for outcome in outcomes:
+        warnings.extend(outcome.warnings)
+    return ImportResult(outcomes=outcomes, warnings=warnings, url=store.url)
+
+
+def register_reference(store: ProgressStore, plan: Any, regions: Any) -> None:
+    """Make the plan's targets and the region set's regions known to the store."""
+    store.register(
+        plan.id,
+        [(t.id, t.metric, t.unit, t.kind) for t in plan.targets],
+        [(code, regions.name_of(code)) for code in regions.codes],
+    )
+
+
+def baseline_inputs() -> tuple[Any, Any, Any]:
+    """The bundled baseline: (allocation of ``scenarios/jilin-2023-baseline.yaml``, its plan,
+    its region set)."""
+    from minshi_geo import paths
+    from minshi_geo.allocate import allocate
+    from minshi_geo.catalogue import load_plan
+    from minshi_geo.regions import load_region_set
+    from minshi_geo.scenario import load_scenario
+
+    scenario = load_scenario(paths.DEFAULT_SCENARIO)
+    allocation = allocate(scenario)
+    plan_path = allocation.meta.get("plan_path") or paths.DEFAULT_PLAN
+    plan = load_plan(_project_path(plan_path))
+    regions = load_region_set(allocation.meta.get("region_set") or "jilin")
+    return allocation, plan, regions
+
+
+def load_inputs(allocation_dir: str | Path | None) -> tuple[Any, Any, Any]:
+    """(allocation, plan, regions) from an allocation folder, or the baseline when None."""
+    if allocation_dir is None:
+        return baseline_inputs()
+    from minshi_geo.sheets.writer import load_allocation_inputs
+
+    return load_allocation_inputs(allocation_dir)
+
+
+# ---------------------------------------------------------------------- one file
+def _read(path: Path, problems: list[str]):
+    from minshi_geo.sheets.reader import ReportError, read_report
+
+    try:
+        return read_report(path)
+    except ReportError as exc:
+        problems.extend(exc.problems)
+    except FileNotFoundError:
+        problems.append(f"{path}: file not found")
+    except IsADirectoryError:
+        problems.append(f"{path}: is a folder, expected a report file (.xlsx or .csv)")
+    return None
+
+
+def check_report(
+    report: Any,
+    allocation: Any,
+    plan: Any,
+    regions: Any,
+    problems: list[str],
+    warnings: list[str],
+    far_above: float = FAR_ABOVE,
+) -> StoredReport | None:
+    """Check one read report against plan, allocation and regions; append problems/warnings.
+
+    Returns the report ready to store, or None when it has problems.
+    """
+    name = report.path.name
+    before = len(problems)
+    ident = report.identity
+    if ident.plan_id != plan.id:
+        problems.append(
+            f"{name}: the sheet is for plan {ident.plan_id!r}, not {plan.id!r} ({plan.title})"
+        )
+        return None
+    expected_sha = str(allocation.meta.get("scenario_sha256") or "")
+    if expected_sha and ident.scenario_sha256 != expected_sha:
+        theirs = ident.scenario or ident.scenario_sha256[:12] + "…"
+        ours = allocation.meta.get("scenario") or expected_sha[:12] + "…"
+        problems.append(
+            f"{name}: the sheet was made from another scenario ({theirs}, sha256 "
+            f"{ident.scenario_sha256[:12]}…), not from the allocation being tracked ({ours}, "
+            f"sha256 {expected_sha[:12]}…)"
+        )
+        return None
+    region_code = str(ident.region_code)
+    if region_code not in regions.codes:
+        hint = ""
+        try:
+            close = regions.suggest(ident.region_name or region_code)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+        except Exception:  # noqa: BLE001 - suggestions are a courtesy, never a failure
+            hint = ""
+        problems.append(
+            f"{name}: unknown region {region_code!r}"
+            f"{' (' + ident.region_name + ')' if ident.region_name else ''} — not in region set "
+            f"{getattr(regions, 'name', '?')!r}{hint}"
+        )
+        return None
+    lines = report.lines
+    if lines.empty or report.period_end is None:
+        problems.append(
+            f"{name}: nothing reported — no row has 累计完成, 进展状态 or 备注 with a period end "
+            "(截至日期 or 本期截至日期)"
+        )
+        return None
+
+    period_end = report.period_end
+    last_deadline = max([plan.deadline, *(t.deadline for t in plan.targets if t.deadline)])
+    targets = {t.id: t for t in plan.targets}
+    table = allocation.table
+    mine = table[table["region_code"] == region_code]
+    allocated = dict(zip(mine["target_id"].astype(str), mine["quantity"], strict=False))
+    for when, rows in lines.groupby("period_end", sort=True):
+        first = rows.iloc[0]
+        at = _row_at(name, first)
+        more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
+        if when != period_end:
+            problems.append(
+                f"{at}, column 截至日期: {when.isoformat()} differs from "
+                f"{period_end.isoformat()} in other rows{more}; one returned sheet reports one "
+                "period"
+            )
+        elif not plan.start <= when <= last_deadline:
+            problems.append(
+                f"{at}, column 截至日期: {when.isoformat()} is outside plan {plan.id} "
+                f"({plan.start.isoformat()} – {last_deadline.isoformat()}){more}"
+            )
+    for rec in lines.itertuples(index=False):
+        at = _row_at(name, rec)
+        target = targets.get(str(rec.target_id))
+        if target is None:
+            problems.append(
+                f"{at}, column 指标编号: unknown target {rec.target_id!r} — not in plan {plan.id}"
+            )
+            continue
+        if target.splittable and target.id not in allocated:
+            problems.append(
+                f"{at}, column 指标编号: target {target.id} ({target.metric}) was not allocated to "
+                f"{regions.name_of(region_code)} ({region_code})"
+            )
+            continue
+        completed = rec.completed
+        if pd.isna(completed):
+            continue
+        if target.kind == "rate" and target.unit == "%" and completed > 100:
+            problems.append(
+                f"{at}, column 累计完成: expected a percentage 0–100 for {target.id} "
+                f"({target.metric}), got {completed:g}"
+            )
+        quantity = allocated.get(target.id)
+        if quantity is not None and float(quantity) > 0 and completed > far_above * float(quantity):
+            warnings.append(
+                f"{at}, column 累计完成: {target.id} ({target.metric}) {completed:g} "
+                f"{target.unit or ''} is {completed / float(quantity):.0%} of the "
+                f"{float(quantity):g} allocated — check the unit"
+            )
+    if len(problems) > before:
+        return None
+    return StoredReport(
+        filename=name,
+        sha256=_file_sha256(report.path),
+        plan_id=plan.id,
+        scenario_sha256=ident.scenario_sha256,
+        region_code=region_code,
+        period_end=period_end,
+        sample=bool(ident.sample),
+        lines=lines[["target_id", "completed", "status", "note", "sheet", "row"]].copy(),
+    )
+
+
+def _row_at(name: str, rec: Any) -> str:
+    sheet = getattr(rec, "sheet", None)
+    return f"{name}" + (f" sheet {sheet}" if sheet else "") + f" row {rec.row}"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha_of(filename: str, reports: Sequence[StoredReport]) -> str:
+    return next(r.sha256 for r in reports if r.filename == filename)
+
+
+def _user() -> str:
+    try:
+        return os.environ.get("MINSHI_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _hint(problems: list[str]) -> str:
+    if any("another scenario" in p for p in problems):
+        return (
+            "import with --allocation pointing to the allocation the sheets were made from, or "
+            "send the regions the current sheets"
+        )
+    return "correct the cells named and import again; nothing from this import was stored"
+
+
+def _project_path(value: str | Path) -> Path:
+    from minshi_geo import paths
+
+    path = Path(value)
+    if not path.is_absolute() and not path.is_file():
+        path = paths.PROJECT_ROOT / path
+    return path
