@@ -8,6 +8,7 @@ shows the same numbers a spreadsheet would compute.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import math
@@ -87,6 +88,9 @@ class SheetWriter:
         self.ws = ws
         self.formula_values: dict[tuple[int, int], Any] = {}
         self.widths: dict[int, float] = {}
+        # openpyxl hashes every style object on assignment, which dominated writing time;
+        # each distinct combination is styled once and its style array copied afterwards.
+        self._styles: dict[tuple, Any] = {}
 
     def put(self, row: int, col: int, value: Any, *, font: Font = FONT, fill=None,
             fmt: str | None = None, align: Alignment | None = None, border: bool = True,
@@ -110,8 +114,18 @@ class SheetWriter:
         self.widths[col] = max(self.widths.get(col, 0.0), text_width(value))
         return cell
 
+    def _style(self, cell, font, fill, fmt, align, border) -> None:
+        key = (id(font), id(fill), fmt, id(align), border)
+        known = self._styles.get(key)
+        if known is not None:
+            cell._style = copy.copy(known[0])
+            return
+        self._apply(cell, font, fill, fmt, align, border)
+        # the style objects are kept with the entry so that their ids cannot be reused
+        self._styles[key] = (copy.copy(cell._style), (font, fill, align))
+
     @staticmethod
-    def _style(cell, font, fill, fmt, align, border) -> None:
+    def _apply(cell, font, fill, fmt, align, border) -> None:
         cell.font = font
         if fill is not None:
             cell.fill = fill
