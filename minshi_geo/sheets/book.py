@@ -17,7 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -214,9 +213,26 @@ def write_csv(path: Path, grid: list[list[Any]]) -> None:
     path.write_text(csv_text(grid), encoding="utf-8-sig", newline="")
 
 
-def new_workbook() -> Workbook:
-    wb = Workbook()
-    return wb
+def number_value(value: Any) -> float | int | None:
+    """A quantity for a cell: int when whole (230000, not 230000.0), None for missing/NaN."""
+    if value is None:
+        return None
+    f = float(value)
+    if math.isnan(f):
+        return None
+    return int(f) if f.is_integer() else f
+
+
+def date_text(day: date | datetime) -> str:
+    """2023年3月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def scenario_text(meta: dict[str, Any]) -> str:
+    """分解方案 line: the scenario title, with its file name when that differs."""
+    title = meta.get("scenario_title") or meta.get("scenario") or "—"
+    name = meta.get("scenario")
+    return f"{title}（{name}）" if name and name != title else str(title)
 
 
 def excel_date_serial(day: date) -> int:

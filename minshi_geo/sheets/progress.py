@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from minshi_geo import atomic
 from minshi_geo.escape import path_inside
 from minshi_geo.sheets import book, layout
-from minshi_geo.sheets.writer import SheetSet, SheetsError, _created_text, _scenario_text
+from minshi_geo.sheets.writer import SheetSet, SheetsError
 
 REPORT_SUFFIX = "进度通报"
 REGION_SHEET = "进度通报"
@@ -276,9 +276,9 @@ def write_progress_sheets(
     mark = f"（{layout.SAMPLE_MARK}）" if is_sample else ""
     common = [
         ("民生实事方案", plan.official_title or plan.title),
-        ("分解方案", _scenario_text(meta) if meta else "—"),
+        ("分解方案", book.scenario_text(meta) if meta else "—"),
         ("截至日期", period_text),
-        ("生成日期", _created_text(created)),
+        ("生成日期", book.date_text(created)),
         ("数据性质", data_text),
     ]
 

@@ -17,23 +17,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from minshi_geo import atomic
 from minshi_geo.escape import path_inside
 from minshi_geo.sheets import book, layout
-from minshi_geo.sheets.writer import (
-    SheetSet,
-    _created_text,
-    _number,
-    _scenario_text,
-    check_inputs,
-    is_sample,
-)
-from minshi_geo import atomic
+from minshi_geo.sheets.writer import SheetSet, check_inputs, is_sample
 
 SUMMARY_SHEET = "汇总"
 PROVINCE_WIDE_SHEET = "全省统一指标"
@@ -80,8 +72,8 @@ def _header_block(w: book.SheetWriter, title: str, plan, meta, created: date, la
     ws.row_dimensions[1].height = 26
     lines = [
         ("民生实事方案", plan.official_title or plan.title),
-        ("分解方案", _scenario_text(meta)),
-        ("生成日期", _created_text(created)),
+        ("分解方案", book.scenario_text(meta)),
+        ("生成日期", book.date_text(created)),
         ("数据性质", layout.SAMPLE_NOTE if sample else layout.DATA_OFFICIAL),
     ]
     for i, (label, value) in enumerate(lines, start=2):
@@ -126,7 +118,7 @@ def _summary_sheet(wb: Workbook, allocation, plan, regions, created, sample, tit
     for i, target in enumerate(_split_targets(allocation, plan), start=1):
         r = hr + i
         fmt = book.number_format(target.unit, target.quantity)
-        province = _number(target.quantity)
+        province = book.number_value(target.quantity)
         w.put(r, 1, i, align=book.CENTER)
         w.put(r, 2, target.id, align=book.CENTER)
         w.put(r, 3, target.sector, align=book.WRAP)
@@ -137,12 +129,12 @@ def _summary_sheet(wb: Workbook, allocation, plan, regions, created, sample, tit
         total = 0.0
         for j, code in enumerate(codes):
             value = matrix.at[target.id, code] if code in matrix.columns else None
-            value = _number(value)
+            value = book.number_value(value)
             total += value or 0
             w.put(r, first_region + j, value, fmt=book.number_format(target.unit, value),
                   align=book.RIGHT)
         span = f"{get_column_letter(first_region)}{r}:{get_column_letter(total_col - 1)}{r}"
-        total_value = _number(total)
+        total_value = book.number_value(total)
         w.formula(r, total_col, f"=SUM({span})", total_value, fmt=fmt, fill=book.FILL_TOTAL,
                   align=book.RIGHT)
         w.formula(r, check_col,
@@ -185,7 +177,7 @@ def _sector_sheet(wb: Workbook, sector, targets, allocation, plan, regions, crea
         w.put(r, 2, code, align=book.CENTER)
         w.put(r, 3, regions.name_of(code), align=book.WRAP)
         for k, target in enumerate(targets):
-            value = _number(matrix.at[target.id, code]) if code in matrix.columns else None
+            value = book.number_value(matrix.at[target.id, code]) if code in matrix.columns else None
             w.put(r, 4 + k, value, fmt=book.number_format(target.unit, value), align=book.RIGHT)
     total_row, goal_row, check_row = hr + len(codes) + 1, hr + len(codes) + 2, hr + len(codes) + 3
     for r, label in ((total_row, "合计"), (goal_row, "全省目标"), (check_row, "核对")):
@@ -196,12 +188,12 @@ def _sector_sheet(wb: Workbook, sector, targets, allocation, plan, regions, crea
         c = 4 + k
         letter = get_column_letter(c)
         fmt = book.number_format(target.unit, target.quantity)
-        values = [_number(matrix.at[target.id, code]) if code in matrix.columns else None
+        values = [book.number_value(matrix.at[target.id, code]) if code in matrix.columns else None
                   for code in codes]
         total = sum(v or 0 for v in values)
-        province = _number(target.quantity)
+        province = book.number_value(target.quantity)
         w.formula(total_row, c, f"=SUM({letter}{hr + 1}:{letter}{hr + len(codes)})",
-                  _number(total), fmt=fmt, fill=book.FILL_TOTAL, align=book.RIGHT)
+                  book.number_value(total), fmt=fmt, fill=book.FILL_TOTAL, align=book.RIGHT)
         w.put(goal_row, c, province, fmt=fmt, fill=book.FILL_TOTAL, align=book.RIGHT)
         w.formula(check_row, c,
                   _check_formula(f"{letter}{total_row}", f"{letter}{goal_row}", target.qualifier),
@@ -243,7 +235,7 @@ def _province_wide_sheet(wb: Workbook, allocation, plan, created, sample, title,
         w.put(r, 5, t.metric + QUALIFIER_NAMES.get(t.qualifier, ""), align=book.WRAP)
         w.put(r, 6, KIND_NAMES.get(t.kind, t.kind), align=book.CENTER)
         w.put(r, 7, t.unit, align=book.CENTER)
-        w.put(r, 8, _number(t.quantity), fmt=book.number_format(t.unit, t.quantity),
+        w.put(r, 8, book.number_value(t.quantity), fmt=book.number_format(t.unit, t.quantity),
               align=book.RIGHT)
         w.put(r, 9, t.deadline, fmt=book.DATE_FORMAT, align=book.CENTER)
         w.put(r, 10, explain, align=book.WRAP)

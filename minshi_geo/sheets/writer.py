@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Protection
@@ -84,29 +83,24 @@ def is_sample(meta: dict[str, Any]) -> bool:
     return bool(meta.get("sample", False))
 
 
-def _number(value: Any) -> float | int | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    f = float(value)
-    return int(f) if f.is_integer() else f
-
-
 def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
     """The rows of one region's task sheet, in catalogue order.
 
     Splittable targets appear when the allocation gives the region a row (an ineligible region
-    has none); non-splittable targets (rates, standards, milestones, linked outcomes) appear
-    for every region with 本地区任务 = 全省统一.
+    has none); non-splittable targets (rates, standards, milestones, linked outcomes), and a
+    splittable target the scenario left unsplit, appear for every region with 本地区任务 =
+    全省统一.
     """
     table = allocation.table
+    split_here = set(table["target_id"])
     mine = table[table["region_code"] == str(region_code)]
     allocated = dict(zip(mine["target_id"], mine["quantity"], strict=True))
     rows: list[RegionRow] = []
     for target in plan.targets:
-        if target.splittable:
+        if target.splittable and target.id in split_here:
             if target.id not in allocated:
-                continue
-            quantity: Any = _number(allocated[target.id])
+                continue  # the region is not eligible for this target
+            quantity: Any = book.number_value(allocated[target.id])
         else:
             quantity = layout.PROVINCE_WIDE
         item = plan.item(target.item)
@@ -118,7 +112,7 @@ def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
                 metric=target.metric,
                 unit=target.unit,
                 kind=target.kind,
-                province_quantity=_number(target.quantity),
+                province_quantity=book.number_value(target.quantity),
                 quantity=quantity,
                 deadline=target.deadline,
                 lead=target.lead,
@@ -188,16 +182,6 @@ def _has_lead(plan) -> bool:
     return any(getattr(t, "lead", None) for t in plan.targets)
 
 
-def _created_text(created: date | datetime) -> str:
-    return f"{created.year}年{created.month}月{created.day}日"
-
-
-def _scenario_text(meta: dict[str, Any]) -> str:
-    title = meta.get("scenario_title") or meta.get("scenario") or "—"
-    name = meta.get("scenario")
-    return f"{title}（{name}）" if name and name != title else str(title)
-
-
 def build_region_workbook(
     allocation, plan, regions, region_code: str, *, created: date | None = None
 ) -> tuple[Workbook, book.SheetWriter]:
@@ -228,8 +212,8 @@ def build_region_workbook(
         "plan": plan.official_title or plan.title,
         "region": region_name,
         "region_code": str(region_code),
-        "scenario": _scenario_text(meta),
-        "created": _created_text(created),
+        "scenario": book.scenario_text(meta),
+        "created": book.date_text(created),
         "data": layout.SAMPLE_NOTE if sample else layout.DATA_OFFICIAL,
         "period_end": None,
         "identity": layout.identity_text(plan.id, str(region_code), scenario_sha),
@@ -390,15 +374,11 @@ def _write_identity(wb: Workbook, plan, meta, region_code, region_name, target_i
             )
 
 
-def _region_codes(allocation, regions) -> list[str]:
-    return [str(c) for c in regions.codes]
-
-
 def _save_region_sheets(allocation, plan, regions, folder: Path, csv: bool, created: date | None,
                         result: SheetSet) -> None:
     sample = is_sample(allocation.meta)
     seen: dict[str, str] = {}
-    for code in _region_codes(allocation, regions):
+    for code in [str(c) for c in regions.codes]:
         name = regions.name_of(code)
         stem = layout.region_file_stem(plan.title, name, sample)
         try:
