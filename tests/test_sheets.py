@@ -477,3 +477,28 @@ def test_workbook_text_widths_fit_chinese(tmp_path_factory):
     assert width("领域") >= 13  # 卫生健康护理服务 = 8 CJK characters = 16 units
     assert math.isclose(width("序号"), 6) or width("序号") >= 6
 
+
+
+def test_a_target_the_scenario_left_unsplit_is_reported_province_wide(tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    partial = Allocation(table=allocation.table[allocation.table.target_id != "1.1"],
+                         meta=allocation.meta)
+    sheet_set = write_all_sheets(partial, plan, regions, tmp_path)
+    ws = load_workbook(sheet_set.regions["220300"])[layout.TASK_SHEET]
+    row = target_rows(ws)["1.1"]
+    assert ws.cell(row, heading_columns(ws)["本地区任务"]).value == layout.PROVINCE_WIDE
+    listed = load_workbook(sheet_set.summary)[PROVINCE_WIDE_SHEET]
+    texts = {c.value for r in listed.iter_rows() for c in r}
+    assert "可分解，但本分解方案未分解" in texts
+
+
+def test_summary_and_region_sheets_can_be_written_on_their_own(tmp_path):
+    from minshi_geo.sheets.summary import write_summary
+    from minshi_geo.sheets.writer import write_region_sheets
+
+    allocation, plan, regions = jilin_inputs()
+    summary = write_summary(allocation, plan, regions, tmp_path / "s", created=CREATED)
+    assert [p.name for p in (tmp_path / "s").iterdir()] == [summary.name]
+    region_set = write_region_sheets(allocation, plan, regions, tmp_path / "r", csv=True)
+    assert len(list((tmp_path / "r").glob("*.xlsx"))) == 11
+    assert len(region_set.csv) == 11 and region_set.summary is None
