@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from shapely.geometry import shape
+
 from minshi_geo import atomic
 from minshi_geo.allocation import Allocation
 from minshi_geo.errors import MinshiError
@@ -52,26 +54,62 @@ def cjk_font() -> str:
     )
 
 
-def _draw(ax, shapes, frame_geoms, colours, labels, points, font_size: float) -> None:
-    import geopandas as gpd
-    from shapely.geometry import shape
+def region_outlines(shapes, points: list[bool]) -> list[tuple[int, object]]:
+    """(region index, matplotlib Path) per polygon part, holes included; built once per export."""
+    from matplotlib.path import Path as MplPath
 
-    geoms = [shape(f["geometry"]) for f in shapes.geojson["features"]]
-    polys = [(g, c) for g, c, pt in zip(geoms, colours, points) if not pt]
-    if polys:
-        gpd.GeoSeries([g for g, _ in polys]).plot(
-            ax=ax, color=[c for _, c in polys], edgecolor="#555555", linewidth=0.5
-        )
-    for g, c, pt in zip(geoms, colours, points):
+    outlines = []
+    for i, (feature, pt) in enumerate(zip(shapes.geojson["features"], points)):
         if pt:
-            ax.scatter([g.x], [g.y], s=60, c=[c], edgecolors="#555555", linewidths=0.6, zorder=3)
-    if font_size > 0:
-        for (lat, lon), text, pt in zip(shapes.labels, labels, points):
-            ax.text(lon, lat + (0.12 if pt else 0), text, ha="center", va="center",
-                    fontsize=font_size, zorder=4,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
-    ax.set_axis_off()
-    ax.set_aspect(1 / math.cos(math.radians(sum(b[0] for b in shapes.bounds) / 2)))
+            continue
+        geom = shape(feature["geometry"])
+        for poly in getattr(geom, "geoms", [geom]):
+            verts: list = []
+            codes: list = []
+            for ring in [poly.exterior, *poly.interiors]:
+                xy = list(ring.coords)
+                verts += xy
+                codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY]
+            outlines.append((i, MplPath(verts, codes)))
+    return outlines
+
+
+class _Canvas:
+    """One axes with the regions drawn once; each target only recolours them (fast export)."""
+
+    def __init__(self, ax, shapes, labels: list[str], points: list[bool], font_size: float,
+                 outlines: list[tuple[int, object]] | None = None):
+        from matplotlib.collections import PatchCollection
+        from matplotlib.patches import PathPatch
+
+        geoms = [shape(f["geometry"]) for f in shapes.geojson["features"]]
+        self.points = points
+        outlines = outlines if outlines is not None else region_outlines(shapes, points)
+        patches = [PathPatch(path) for _, path in outlines]
+        self.patch_region = [i for i, _ in outlines]
+        self.polys = PatchCollection(patches, edgecolor="#555555", linewidth=0.5)
+        ax.add_collection(self.polys)
+        pts = [(i, g) for i, (g, pt) in enumerate(zip(geoms, points)) if pt]
+        self.point_region = [i for i, _ in pts]
+        self.dots = ax.scatter([g.x for _, g in pts], [g.y for _, g in pts], s=60,
+                               edgecolors="#555555", linewidths=0.6, zorder=3)
+        if font_size > 0:
+            for (lat, lon), text, pt in zip(shapes.labels, labels, points):
+                ax.text(lon, lat + (0.12 if pt else 0), text, ha="center", va="center",
+                        fontsize=font_size, zorder=4,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                              "alpha": 0.6})
+        (south, west), (north, east) = shapes.bounds
+        pad = 0.02 * max(east - west, north - south)
+        ax.set_xlim(west - pad, east + pad)
+        ax.set_ylim(south - pad, north + pad)
+        ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
+        ax.set_axis_off()
+
+    def paint(self, colours: list[str]) -> None:
+        self.polys.set_facecolor([colours[i] for i in self.patch_region])
+        if self.point_region:
+            self.dots.set_facecolor([colours[i] for i in self.point_region])
 
 
 def write_pngs(
@@ -115,23 +153,28 @@ def write_pngs(
         target_ids = [t for t in target_ids if t in set(targets)]
     metric_of = dict(zip(allocation.table["target_id"], allocation.table["metric"]))
     with matplotlib.rc_context(rc), atomic.atomic_dir(out_dir) as tmp:
+        fig, ax = plt.subplots(figsize=(8, 7))
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.08)
+        outlines = region_outlines(shapes, view.points)
+        canvas = _Canvas(ax, shapes, view.labels, view.points, 0 if many else 8, outlines)
+        title = ax.set_title("", fontsize=13)
+        foot = data.subtitle + ("\n" + data.banner if data.banner else "")
+        fig.text(0.02, 0.015, foot, fontsize=7, color="#a05000" if data.banner else "#555555",
+                 wrap=True)
         for target_id in target_ids:
             v = data.views[f"{target_id}|{mode}"]
-            colours = [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
-            fig, ax = plt.subplots(figsize=(8, 7))
-            _draw(ax, shapes, None, colours, view.labels, view.points, 0 if many else 8)
-            ax.set_title(data.layers[target_id]["label"], fontsize=13)
+            canvas.paint([v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]])
+            title.set_text(data.layers[target_id]["label"])
             handles = [Patch(facecolor=c, edgecolor="#777777", label=lab) for c, lab in v["legend"]]
             if -1 in v["cls"]:
                 handles.append(Patch(facecolor=NO_DATA, edgecolor="#777777", label="不参与"))
-            ax.legend(handles=handles, title=v["heading"], loc="lower right", fontsize=8,
-                      title_fontsize=9, frameon=True)
-            foot = data.subtitle + ("\n" + data.banner if data.banner else "")
-            fig.text(0.02, 0.02, foot, fontsize=7, color="#a05000" if data.banner else "#555555")
+            legend = ax.legend(handles=handles, title=v["heading"], loc="lower right",
+                               fontsize=8, title_fontsize=9, frameon=True)
             name = safe_filename(f"{target_id}_{metric_of[target_id]}.png")
-            fig.savefig(tmp / name, dpi=dpi, bbox_inches="tight")
-            plt.close(fig)
+            fig.savefig(tmp / name, dpi=dpi)
+            legend.remove()
             written.append(Path(out_dir) / name)
+        plt.close(fig)
 
         cols = min(OVERVIEW_COLUMNS, max(1, len(target_ids)))
         rows = max(1, math.ceil(len(target_ids) / cols))
@@ -140,8 +183,9 @@ def write_pngs(
             ax.set_axis_off()
         for ax, target_id in zip(axes.flat, target_ids):
             v = data.views[f"{target_id}|{mode}"]
-            colours = [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
-            _draw(ax, shapes, None, colours, view.labels, view.points, 0)
+            _Canvas(ax, shapes, view.labels, view.points, 0, outlines).paint(
+                [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
+            )
             ax.set_title(data.layers[target_id]["label"], fontsize=7)
         fig.suptitle(data.title + ("（示例数据）" if data.banner else ""), fontsize=14)
         fig.text(0.01, 0.005, data.subtitle, fontsize=8, color="#555555")
