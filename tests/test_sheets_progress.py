@@ -7,6 +7,7 @@ converted to PDF by LibreOffice).
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -164,6 +165,13 @@ def test_sample_progress_is_marked_in_names_and_sheets_with_the_given_banner(sta
             assert ws.oddHeader.right.text == "示例"
     for path in result.csv:
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    region_csv = next(p for p in result.csv if "-长春市-" in p.name)
+    text = region_csv.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text  # the region's note, neutralised
+    for row in csv.reader(text.splitlines()):
+        for cell in row:
+            if cell.startswith(("=", "+", "-", "@")):
+                float(cell)  # only a number (a negative 差距) may start with a sign
 
 
 def test_rows_from_sample_reports_mark_the_output_sample(tmp_path, tmp_path_factory):
