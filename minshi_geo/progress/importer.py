@@ -24,7 +24,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +38,7 @@ from minshi_geo.progress.store import (
     ProgressStore,
     ReportRejected,
     StoredReport,
+    unchanged_outcome,
 )
 
 FAR_ABOVE = 1.5
@@ -81,32 +82,39 @@ def import_reports(
     problems: list[str] = []
     warnings: list[str] = []
     checked: list[StoredReport] = []
-    for path in paths:
-        report = _read(path, problems)
-        if report is None:
-            continue
-        stored = check_report(report, allocation, plan, regions, problems, warnings, far_above)
-        if stored is not None:
-            checked.append(stored)
-    seen: dict[tuple[str, date], str] = {}
-    for rep in checked:
-        key = (rep.region_code, rep.period_end)
-        if key in seen and _sha_of(seen[key], checked) != rep.sha256:
-            problems.append(
-                f"{rep.filename}: reports {regions.name_of(rep.region_code)} "
-                f"({rep.region_code}) for {rep.period_end.isoformat()}, as does {seen[key]} in "
-                "the same import; import the one that is right"
-            )
-        seen.setdefault(key, rep.filename)
-    if problems:
-        raise ReportRejected(problems, hint=_hint(problems))
-
     store = url if isinstance(url, ProgressStore) else ProgressStore(url)
     try:
-        register_reference(store, plan, regions)
-        outcomes = store.save_reports(
-            checked, imported_by=imported_by or _user(), allow_decrease=allow_decrease
-        )
+        # Files whose exact bytes are stored already are not read again: a no-op, reported.
+        hashes = {p: _file_sha256(p) for p in paths if p.is_file()}
+        known = store.imported(list(set(hashes.values())))
+        unchanged = [unchanged_outcome(p.name, known[h]) for p, h in hashes.items() if h in known]
+        for path in paths:
+            if hashes.get(path) in known:
+                continue
+            report = _read(path, problems)
+            if report is None:
+                continue
+            stored = check_report(report, allocation, plan, regions, problems, warnings, far_above)
+            if stored is not None:
+                checked.append(stored)
+        seen: dict[tuple[str, date], StoredReport] = {}
+        for rep in checked:
+            key = (rep.region_code, rep.period_end)
+            if key in seen and seen[key].sha256 != rep.sha256:
+                problems.append(
+                    f"{rep.filename}: reports {regions.name_of(rep.region_code)} "
+                    f"({rep.region_code}) for {rep.period_end.isoformat()}, as does "
+                    f"{seen[key].filename} in the same import; import the one that is right"
+                )
+            seen.setdefault(key, rep)
+        if problems:
+            raise ReportRejected(problems, hint=_hint(problems))
+        outcomes = unchanged
+        if checked:
+            register_reference(store, plan, regions)
+            outcomes = unchanged + store.save_reports(
+                checked, imported_by=imported_by or _user(), allow_decrease=allow_decrease
+            )
     finally:
         if store is not url:
             store.close()
@@ -293,10 +301,6 @@ def _file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _sha_of(filename: str, reports: Sequence[StoredReport]) -> str:
-    return next(r.sha256 for r in reports if r.filename == filename)
 
 
 def _user() -> str:

@@ -389,27 +389,12 @@ class ProgressStore:
     ) -> ImportOutcome | _Checks:
         f = report_files.c
         same = conn.execute(
-            sa.select(f.id, f.active, f.superseded_by).where(f.sha256 == report.sha256)
+            sa.select(f.id, f.active, f.superseded_by, f.region_code, f.period_end).where(
+                f.sha256 == report.sha256
+            )
         ).first()
         if same is not None:
-            return ImportOutcome(
-                filename=report.filename,
-                action="unchanged",
-                file_id=same.id,
-                region_code=report.region_code,
-                period_end=report.period_end,
-                lines=0,
-                warnings=(
-                    ()
-                    if same.active
-                    else (
-                        (
-                            f"{report.filename}: this file was imported before and later "
-                            f"replaced by file #{same.superseded_by}; it stays in history only"
-                        ),
-                    )
-                ),
-            )
+            return unchanged_outcome(report.filename, same)
         lines = _line_rows(report)
         checks = self._check_monotone(conn, report, lines, allow_decrease)
         if checks.errors:
@@ -521,6 +506,21 @@ class ProgressStore:
         return checks
 
     # ------------------------------------------------------------------ queries
+    def imported(self, sha256s: Sequence[str]) -> dict[str, Any]:
+        """Files already stored, by sha256: rows with id, active, superseded_by, region_code,
+        period_end (the importer skips reading these: importing them again is a no-op)."""
+        if not sha256s:
+            return {}
+        f = report_files.c
+        query = sa.select(
+            f.sha256, f.id, f.active, f.superseded_by, f.region_code, f.period_end
+        ).where(f.sha256.in_(list(sha256s)))
+        try:
+            with self.engine.connect() as conn:
+                return {row.sha256: row for row in conn.execute(query)}
+        except sa.exc.DBAPIError as exc:
+            raise _store_error(self.url, exc) from None
+
     def current_values(self, plan_id: str, as_of: date | None = None) -> pd.DataFrame:
         """The active value of every target × region × period (latest correction wins).
 
@@ -568,6 +568,27 @@ class ProgressStore:
         if plan_id is not None:
             query = query.where(report_lines.c.plan_id == plan_id)
         return self.read(query)
+
+
+def unchanged_outcome(filename: str, row: Any) -> ImportOutcome:
+    """The outcome for a file whose exact bytes were imported before (``row``: id, active,
+    superseded_by, region_code, period_end of the stored file)."""
+    warnings: tuple[str, ...] = ()
+    if not row.active:
+        message = (
+            f"{filename}: this file was imported before and later replaced by file "
+            f"#{row.superseded_by}; it stays in history only"
+        )
+        warnings = (message,)
+    return ImportOutcome(
+        filename=filename,
+        action="unchanged",
+        file_id=row.id,
+        region_code=row.region_code,
+        period_end=row.period_end,
+        lines=0,
+        warnings=warnings,
+    )
 
 
 # ---------------------------------------------------------------------- engine set-up
