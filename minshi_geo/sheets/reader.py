@@ -284,8 +284,8 @@ def _open_xlsx(path: Path):
             values = load_workbook(path, data_only=True)
             formulas = load_workbook(path, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise  # the CLI reports these as file problems, with the path
         raise ReportError(
             f"{path.name}: not an Excel workbook (.xlsx) that can be read ({exc.__class__.__name__})",
             path=path,
