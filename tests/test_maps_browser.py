@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from browser_fixtures import browser, open_offline  # noqa: F401  (pytest fixture)
-from maps_fixtures import HOSTILE_HTML, HOSTILE_TEMPLATE, area_split, hostile_regions, renamed
+from maps_fixtures import (
+    HOSTILE_HTML,
+    HOSTILE_TEMPLATE,
+    area_split,
+    baseline,
+    hostile_regions,
+    renamed,
+)
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -21,7 +28,13 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from minshi_geo.catalogue import load_plan
-from minshi_geo.maps import allocation_map, allocation_page, compare_map, progress_map
+from minshi_geo.maps import (
+    allocation_map,
+    allocation_page,
+    compare_map,
+    progress_map,
+    write_plan_maps,
+)
 from minshi_geo.maps.legend import Classes
 from minshi_geo.progress.status import status_from_values
 from minshi_geo.regions import load_region_set
@@ -267,3 +280,31 @@ def test_progress_panel_lists_red_regions_and_tooltip_has_expected_and_gap(brows
         assert word in text
     browser.find_element(By.CSS_SELECTOR, "input[name=minshi-mode][value=rate]").click()
     assert "完成率" in browser.find_element(By.ID, "minshi-legend").text
+
+
+# ---------------------------------------------------------------------------- acceptance
+def test_baseline_plan_map_from_disk_shows_every_target_offline(browser, tmp_path):
+    """What `minshi-geo demo` writes to maps/: every baseline target, coloured as computed."""
+    jilin = load_region_set("jilin")
+    written = write_plan_maps(baseline(), tmp_path / "maps", regions=jilin)
+    page = open_offline(browser, written["allocation"], ready=READY)
+    data, _ = allocation_page(baseline(), jilin)
+    select = Select(browser.find_element(By.ID, "minshi-target"))
+    assert [o.get_attribute("value") for o in select.options] == baseline().target_ids
+    for target_id in baseline().target_ids:
+        select.select_by_value(target_id)
+        view = data.views[f"{target_id}|quantity"]
+        assert region_fills(browser) == Classes(view["cls"], view["legend"]).colours(), target_id
+    assert page.requests == []
+
+
+def test_a_cdn_dependent_folium_page_is_caught_by_the_offline_check(browser, tmp_path):
+    """The harness can fail: folium's default page asks CDNs for Leaflet and shows no map."""
+    import folium
+
+    fmap = folium.Map(location=[43.5, 126.5], zoom_start=6, tiles=None)
+    folium.CircleMarker([43.9, 125.3], radius=8).add_to(fmap)
+    fmap.save(tmp_path / "cdn.html")
+    page = open_offline(browser, tmp_path / "cdn.html")
+    assert any("leaflet" in url for url in page.requests)
+    assert browser.execute_script("return typeof window.L") == "undefined"

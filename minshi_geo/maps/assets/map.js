@@ -307,7 +307,8 @@
     var wide = map.getSize().x > 900;
     map.fitBounds(D.bounds, {
       paddingTopLeft: [wide ? panel.offsetWidth + 20 : 10, 10],
-      paddingBottomRight: [10, 10]
+      paddingBottomRight: [10, 10],
+      animate: false
     });
     window.minshiPage = {
       map: map, data: D, layer: regionLayer, shapes: shapes, state: state,

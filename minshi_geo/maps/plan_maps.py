@@ -1,0 +1,40 @@
+"""The maps a run of the whole plan produces (used by ``minshi-geo demo``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from minshi_geo.allocation import Allocation
+from minshi_geo.maps.allocation import allocation_map
+from minshi_geo.maps.compare import compare_map
+
+ALLOCATION_FILE = "allocation.html"
+COMPARE_FILE = "compare.html"
+
+
+def write_plan_maps(
+    baseline: Allocation,
+    maps_dir: str | Path,
+    *,
+    alternative: Allocation | None = None,
+    regions: Any = None,
+    tiles: str = "none",
+) -> dict[str, Path]:
+    """Write ``maps_dir/allocation.html`` for ``baseline`` and, given an ``alternative``
+    scenario's allocation, ``maps_dir/compare.html`` (alternative − baseline).
+
+    ``regions`` defaults to the region set named in ``baseline.meta["region_set"]``.
+    Returns ``{"allocation": path, "compare": path}`` (compare only with an alternative).
+    """
+    if regions is None:
+        from minshi_geo.regions import load_region_set
+
+        regions = load_region_set(baseline.meta.get("region_set") or "jilin")
+    maps_dir = Path(maps_dir)
+    written = {"allocation": allocation_map(baseline, regions, maps_dir / ALLOCATION_FILE,
+                                            tiles=tiles)}
+    if alternative is not None:
+        written["compare"] = compare_map(baseline, alternative, regions,
+                                         maps_dir / COMPARE_FILE, tiles=tiles)
+    return written
