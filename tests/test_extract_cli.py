@@ -85,3 +85,30 @@ def test_a_text_without_a_year_asks_for_one(tmp_path):
     plan = load_plan(tmp_path / "d.yaml")
     assert plan.year == 2024 and plan.province_code == "000000"
     assert [(t.quantity, t.unit) for t in plan.targets] == [(3000, "公里"), (150, "座")]
+
+
+def test_phrases_the_catalogue_loader_reads_differently_still_give_a_loadable_draft(tmp_path):
+    text = tmp_path / "plan.txt"
+    text.write_text(
+        "2023年民生实事\n1. 新改建农村公路 3 000 公里。\n"
+        "2. 为１６万名居民开展筛查，为两万户家庭发放补贴。\n"
+        "3. 培训2000人/次，整治河道30千米，压缩至5日内办结，补助提高3百分点。\n"
+        "4. 覆盖率达到百分之九十。\n",
+        encoding="utf-8",
+    )
+    result = run(str(text), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "1 held out" in " ".join(result.output.split())
+    plan = load_plan(tmp_path / "d.yaml")
+    got = [(t.id, t.quantity, t.unit, t.kind) for t in plan.targets]
+    assert got == [
+        ("1.1", 3000, "公里", "count"),  # source folded: the loader cannot read "3 000"
+        ("2.1", 160000, "名", "count"),
+        ("2.2", 20000, "户", "count"),
+        ("3.1", 2000, "人/次", "count"),  # 3.2 (30千米) is held out: read as 30 thousand
+        ("3.3", 5, "日", "standard"),
+        ("3.4", 3, "百分点", "standard"),
+        ("4.1", 90, "%", "rate"),
+    ]
+    written = (tmp_path / "d.yaml").read_text(encoding="utf-8")
+    assert '# source: "整治河道30千米"' in written and "\nsource_text:" not in written

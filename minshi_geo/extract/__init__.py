@@ -68,6 +68,7 @@ class DraftTarget:
     linked_to: str | None = None
     lead: str | None = None  # 牵头单位, when the plan names it
     notes: list[str] = field(default_factory=list)
+    plain_source: str | None = None  # the source with spaces and full-width forms folded
 
     @property
     def review(self) -> bool:
@@ -301,6 +302,7 @@ def _draft_targets(
     for k, f in enumerate(found, 1):
         target_id = f"{item_number}.{k}"
         source = plan_text.source(offset + f.source_span[0], offset + f.source_span[1])
+        plain = plan_text.folded[offset + f.source_span[0] : offset + f.source_span[1]]
         linked_to = None
         notes = list(f.notes)
         if f.outcome and f.kind == "count" and last_driver is not None:
@@ -322,6 +324,7 @@ def _draft_targets(
             basis_note=DEFAULT_BASIS_NOTE if splittable else None,
             linked_to=linked_to,
             notes=notes,
+            plain_source=plain.strip(),
         )
         if f.kind == "count" and linked_to is None:
             last_driver = target

@@ -10,8 +10,10 @@ as targets with the rule that rejected them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from minshi_geo.catalogue import phrase_states_quantity, phrase_states_unit
 from minshi_geo.extract import Draft, DraftTarget, describe_findings
 
 #: First line of every draft: extract overwrites only files that start with it.
@@ -31,9 +33,50 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _readable(phrase: str | None, target: DraftTarget) -> bool:
+    return bool(phrase) and (
+        phrase_states_quantity(phrase, target.quantity, target.unit)
+        and phrase_states_unit(phrase, target.unit)
+    )
+
+
+def loader_unreadable(target: DraftTarget) -> bool:
+    """Whether the catalogue loader cannot read the quantity or unit in the exact source
+    phrase (3 000 公里 with a space inside the number), so the plain phrase must stand in."""
+    if target.quantity is None or target.unit is None:
+        return False
+    return not _readable(target.source, target)
+
+
+def loader_cannot_hold(target: DraftTarget) -> bool:
+    """Not even the plain phrase is read right by the loader (30千米 is read as 30 thousand):
+    the target is written commented out, for the planner to enter by hand."""
+    return loader_unreadable(target) and not _readable(target.plain_source, target)
+
+
 def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | None = None) -> str:
     """The draft as YAML text. ``source_text`` names the plan text file relative to where
-    the YAML will be written (the loader then checks every phrase against it)."""
+    the YAML will be written (the loader then checks every phrase against it).
+
+    When some source phrase is written in a way the loader cannot read (spaces inside a
+    number), that target gets the folded phrase instead and ``source_text`` is left out —
+    the phrase is then no longer a verbatim quote — with a note saying so.
+    """
+    notes = list(draft.notes)
+    held_out = [t for t in draft.targets if loader_cannot_hold(t)]
+    if held_out:
+        notes.append(
+            f"targets {', '.join(t.id for t in held_out)}: the catalogue loader misreads "
+            "their phrase; written commented out — enter them by hand"
+        )
+    unreadable = [t for t in draft.targets if loader_unreadable(t) and t not in held_out]
+    if unreadable:
+        source_text = None
+        ids = ", ".join(t.id for t in unreadable)
+        notes.append(
+            f"targets {ids}: source phrase folded (spaces/full-width removed) so the "
+            "loader can read its number; source_text left out because of that"
+        )
     out: list[str] = []
     add = out.append
     quantified = draft.quantified
@@ -42,7 +85,7 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
     add("# A planner reviews it: metrics are free text, every number is checked against the")
     add("# source phrase, targets marked REVIEW are the uncertain ones.")
     add(f"# Found: {describe_findings(draft.findings)}; {len(to_review)} marked REVIEW.")
-    for note in draft.notes:
+    for note in notes:
         add(f"# note: {note}")
     add(f"id: {draft.id}")
     add(f"title: {_q(draft.title)}")
@@ -67,8 +110,16 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
         add(f"    short: {_q(item.short)}")
         add(f"    text: {_q(item.text)}")
         add("    targets:")
+        kept = [t for t in item.targets if not loader_cannot_hold(t)]
         for target in item.targets:
-            out.extend(_target_lines(target))
+            lines = _target_lines(target)
+            if target in kept:
+                out.extend(lines)
+            else:
+                out.append("      # REVIEW: held out, the loader misreads this phrase:")
+                out.extend("      # " + line.strip() for line in lines)
+        if not kept:
+            out.extend(_target_lines(_placeholder_milestone(item)))
     if draft.rejected:
         add("")
         add("# Numbers not taken as targets (rule: reason — text):")
@@ -77,7 +128,18 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
     return "\n".join(out) + "\n"
 
 
+def _placeholder_milestone(item) -> DraftTarget:
+    """An item whose every target is held out still needs a record: a milestone."""
+    source = re.split(r"[。；，]", item.text)[0].strip() or item.text
+    return DraftTarget(
+        id=f"{item.number}.{len(item.targets) + 1}", item=item.number, metric=source[:30],
+        quantity=None, unit=None, kind="milestone", qualifier="exact", splittable=False,
+        source=source, confidence=0.0, notes=["placeholder: the targets above are held out"],
+    )  # fmt: skip
+
+
 def _target_lines(t: DraftTarget) -> list[str]:
+    source = t.plain_source if loader_unreadable(t) and t.plain_source else t.source
     pad = "        "
     lines = []
     if t.review:
@@ -95,7 +157,7 @@ def _target_lines(t: DraftTarget) -> list[str]:
         lines.append(f"{pad}basis_note: {_q(t.basis_note or '')}")
     else:
         lines.append(f"{pad}basis: null")
-    lines.append(f"{pad}source: {_q(t.source)}")
+    lines.append(f"{pad}source: {_q(source)}")
     if t.linked_to:
         lines.append(f'{pad}linked_to: "{t.linked_to}"')
     if t.lead:

@@ -96,8 +96,8 @@ def scan_item(text: str) -> ItemScan:
     tokens = find_numbers(text)
     consumed: set[int] = set()
     for index, token in enumerate(tokens):
-        if token.start in consumed:
-            continue
+        if token.start in consumed or text.endswith("百分之", 0, token.start):
+            continue  # 百分之九十 is read by _percent_words
         upper = _range_upper(text, token, tokens[index + 1 :])
         if upper is not None:
             consumed.add(upper.start)
@@ -109,6 +109,7 @@ def scan_item(text: str) -> ItemScan:
             targets.append(found)
     _place_words(text, targets)
     targets.extend(_full_coverage(text, targets))
+    targets.extend(_percent_words(text))
     targets.sort(key=lambda t: t.start)
     return ItemScan(_drop_repeats(targets, rejected), rejected)
 
@@ -267,7 +268,7 @@ def _kind(text, token, unit, before, after, at_most, notes):
     per = _per_unit_marker(before, text, after)
     if unit.family == "percent":
         change = _change_word(before)
-        if unit.unit == "个百分点" or change:
+        if unit.unit.endswith("百分点") or change:
             notes.append(f"a change ({change or '百分点'}), not a level")
             return "standard", unit.unit
         return "rate", "%"
@@ -373,6 +374,38 @@ def _metric(prefix: str, suffix: str, before: str) -> str:
     if len(metric) > 40:
         metric = metric[:40] + "…"
     return metric or before.strip("，、") or "（待定）"
+
+
+_PERCENT_WORDS = re.compile(r"百分之([0-9.]+|[零〇一二两三四五六七八九十百]+)")
+
+
+def _percent_words(text: str) -> list[FoundTarget]:
+    """百分之九十: a rate written in words."""
+    from minshi_geo.extract.numbers import NumberFormatError, parse_number
+
+    out = []
+    for m in _PERCENT_WORDS.finditer(text):
+        try:
+            value = parse_number(m.group(1))
+        except NumberFormatError:
+            continue
+        start = clause_start(text, m.start())
+        after = m.end()
+        qualifier = "exact"
+        word = U.match_prefix(text, after, U.QUALIFIER_AFTER)
+        if word:
+            qualifier, after = U.QUALIFIER_AFTER[word], after + len(word)
+        before_word = U.match_suffix(text, m.start(), U.QUALIFIER_BEFORE)
+        if before_word:
+            qualifier = U.QUALIFIER_BEFORE[before_word]
+        metric = _LEADING_WORDS.sub("", text[start : m.start()])
+        metric = re.sub(r"(达到|达|为|至|到)$", "", metric)
+        kind = "standard" if _change_word(text[start : m.start()]) else "rate"
+        out.append(
+            FoundTarget(m.start(), metric or "（待定）", value, "%", kind, qualifier,
+                        (start, after), 0.85, ["百分之… = %"], words_end=after)
+        )  # fmt: skip
+    return out
 
 
 def _full_coverage(text: str, found: list[FoundTarget]) -> list[FoundTarget]:

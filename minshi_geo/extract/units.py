@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 
 # Units of measure a count target is stated in, as written → as the catalogue records it.
-# Canonical forms follow data/targets/jilin-2023.yaml: 人（次） → 人次, rates in %.
+# The catalogue checks that the source phrase names the unit, so a unit is kept as written;
+# only 人（次） becomes 人次 (data/targets/jilin-2023.yaml; the loader ignores brackets).
 COUNT_UNITS: dict[str, str] = {
-    "人（次）": "人次", "人/次": "人次", "人·次": "人次", "人次": "人次",
+    "人（次）": "人次", "人/次": "人/次", "人·次": "人·次", "人次": "人次",
     "平方公里": "平方公里", "平方米": "平方米", "立方米": "立方米", "公里": "公里",
-    "千米": "公里", "公顷": "公顷", "千瓦": "千瓦", "吨/日": "吨/日", "吨/天": "吨/日",
+    "千米": "千米", "公顷": "公顷", "千瓦": "千瓦", "吨/日": "吨/日", "吨/天": "吨/天",
     "吨": "吨", "亩": "亩", "米": "米",
     "批次": "批次", "场次": "场次", "车次": "车次", "课时": "课时",
     "人": "人", "名": "名", "户": "户", "位": "位", "个": "个", "座": "座", "所": "所",
@@ -30,12 +31,12 @@ COUNT_UNITS: dict[str, str] = {
 # Time limits: 3个工作日内 is a service standard, not a count.
 TIME_UNITS: dict[str, str] = {
     "个工作日": "工作日", "工作日": "工作日", "个小时": "小时", "小时": "小时",
-    "分钟": "分钟", "天": "天", "日": "天", "个月": "个月",
+    "分钟": "分钟", "天": "天", "日": "日", "个月": "个月",
 }  # fmt: skip
 TIME_LIMIT_AFTER = ("以内", "之内", "内")  # a time unit is a standard only when it is a limit
 
 MONEY_UNITS: dict[str, str] = {"元": "元"}
-PERCENT_UNITS: dict[str, str] = {"%": "%", "个百分点": "个百分点", "百分点": "个百分点"}
+PERCENT_UNITS: dict[str, str] = {"%": "%", "个百分点": "个百分点", "百分点": "百分点"}
 RATIO_UNITS: dict[str, str] = {"倍": "倍"}
 
 # Qualifiers. After the unit (1200名以上, 200个左右) or between number and unit (1200余名).
