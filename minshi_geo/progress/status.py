@@ -262,23 +262,22 @@ def status_from_values(
     for period in periods:
         # The whole latest row per target × region (groupby.last() would mix columns: it
         # takes the last non-null value of each column separately).
-        known = (
-            values[values["period_end"] <= period]
-            .drop_duplicates(["target_id", "region_code"], keep="last")
-            .set_index(["target_id", "region_code"])
+        latest = values[values["period_end"] <= period].drop_duplicates(
+            ["target_id", "region_code"], keep="last"
         )
+        known = {(r["target_id"], r["region_code"]): r for r in latest.to_dict("records")}
+        paces: dict[str, float] = {}
         for target_id, region_code in pairs:
             target = targets.get(target_id)
             if target is None:
                 continue  # a target that left the catalogue; the importer never stores these
-            share_table = plan_milestones.get(target_id, plan_milestones.get("*"))
-            p = pace(period, plan.start, target.deadline or plan.deadline, share_table)
+            if target_id not in paces:
+                share_table = plan_milestones.get(target_id, plan_milestones.get("*"))
+                deadline = target.deadline or plan.deadline
+                paces[target_id] = pace(period, plan.start, deadline, share_table)
+            p = paces[target_id]
             qty = allocated.get((target_id, region_code), np.nan)
-            rec = (
-                known.loc[(target_id, region_code)]
-                if (target_id, region_code) in known.index
-                else None
-            )
+            rec = known.get((target_id, region_code))
             completed = float(rec["completed"]) if rec is not None else np.nan
             status = rec["status"] if rec is not None else None
             row = {
