@@ -95,6 +95,16 @@ def test_preamble_counts_are_not_targets():
     assert [t.quantity for t in extract_plan(text).targets] == [230000]
 
 
+def test_a_summary_repeating_targets_of_an_unnumbered_list_is_dropped():
+    text = (
+        "2023年为民办实事\n全年新增托位4万个；改造棚户区住房4.8万套。\n"
+        "新增婴幼儿托位4万个，持续优化服务。\n"
+    )
+    draft = extract_plan(text)
+    assert [t.quantity for t in draft.targets] == [40000, 48000]
+    assert [r.rule for r in draft.rejected] == ["summary_repeat"]
+
+
 @pytest.mark.parametrize("text", ["", "   \n\n", "会议纪要。今天讨论了工作安排。"])
 def test_non_plan_text_raises_with_what_was_found(text):
     with pytest.raises(NotAPlanError, match="no sector headings, no numbered items"):

@@ -179,7 +179,12 @@ def extract_plan(
         found = []
         for target in scan.targets:
             twin = next(
-                (t for n, t in all_found if n != raw.number and same_target(t, target)), None
+                (
+                    t
+                    for n, t in all_found
+                    if n != raw.number and same_target(t, target, summary=True)
+                ),
+                None,
             )
             if twin is not None and not raw.numbered:
                 rejected.append(

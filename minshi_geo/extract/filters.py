@@ -178,8 +178,13 @@ def funding(c: Candidate) -> bool:
     return any(word in around for word in _FUNDING_WORDS) and "每" not in before
 
 
+# 一 before these is a set phrase, whatever verb comes before (建设一批…, 打造一张网).
+_ONE_PHRASES = ("批", "张网", "张图", "张表", "条龙", "次性", "揽子", "系列", "盘棋", "件事",
+                "站式", "体化", "网通", "门式", "窗", "码", "线", "级", "流", "类", "些")  # fmt: skip
+
+
 def set_phrase(c: Candidate) -> bool:
-    """一站式, 一户一档, 一张网, 二次供水: 一/二 in a set phrase, not a count."""
+    """一站式, 一户一档, 一张网, 一批, 二次供水: 一/二 in a set phrase, not a count."""
     if not c.token.chinese or len(c.token.text) != 1:
         return False
     rest = c.text[c.token.end : c.token.end + 4]
@@ -187,7 +192,7 @@ def set_phrase(c: Candidate) -> bool:
         return True
     if c.token.text != "一":
         return False
-    if re.match(r".{1,2}一", rest):  # 一户一档, 一村一策
+    if re.match(r".{1,2}一", rest) or rest.startswith(_ONE_PHRASES):  # 一户一档, 一批
         return True
     return not c.text[c.clause_start : c.token.start].endswith(_CONSTRUCTION_VERBS)
 

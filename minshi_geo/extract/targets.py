@@ -450,18 +450,25 @@ def _drop_repeats(targets: list[FoundTarget], rejected: list[Rejected]) -> list[
     return kept
 
 
-def same_target(a: FoundTarget, b: FoundTarget) -> bool:
-    """Same number, unit and kind, and metrics that share most of their wording."""
+def same_target(a: FoundTarget, b: FoundTarget, *, summary: bool = False) -> bool:
+    """Same number, unit and kind, and metrics that share most of their wording.
+
+    Inside one item two rates of 95% (“两病”筛查率, 听力筛查率) are different targets, so the
+    test is strict (Jaccard ≥ 0.5). A summary elsewhere in an unnumbered list restates a
+    target in fewer or other words (新增托位4万个 … 新增婴幼儿托位4万个): there the shorter
+    metric only has to be mostly inside the longer one (overlap ≥ 0.6).
+    """
     if (a.quantity, a.unit, a.kind) != (b.quantity, b.unit, b.kind):
         return False
-    return metric_similarity(a.metric, b.metric) >= 0.5
+    grams_a, grams_b = _bigrams(a.metric), _bigrams(b.metric)
+    shared = len(grams_a & grams_b)
+    if summary:
+        return shared / min(len(grams_a), len(grams_b)) >= 0.6
+    return shared / len(grams_a | grams_b) >= 0.5
 
 
-def metric_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of character bigrams (metrics are short Chinese phrases)."""
-    grams_a = {a[i : i + 2] for i in range(len(a) - 1)} or {a}
-    grams_b = {b[i : i + 2] for i in range(len(b) - 1)} or {b}
-    return len(grams_a & grams_b) / len(grams_a | grams_b)
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
 def _context(text: str, start: int, end: int) -> str:
