@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_fixtures import find_browser, start_chromium  # noqa: E402
 from maps_fixtures import area_split, baseline  # noqa: E402
 
-from minshi_geo.maps import allocation_map  # noqa: E402
-from minshi_geo.maps import assets  # noqa: E402
+from minshi_geo.maps import allocation_map, assets  # noqa: E402
 from minshi_geo.regions import load_region_set  # noqa: E402
 
 

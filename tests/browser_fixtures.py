@@ -1,8 +1,12 @@
 """A real headless Chromium (Debian ``chromium`` + ``chromium-driver``) for map tests.
 
-Import the fixtures into a test module::
+Use it from a test module (tests/conftest.py is shared, so the fixture is declared there)::
 
-    from browser_fixtures import browser, open_offline  # noqa: F401
+    from browser_fixtures import browser_session, open_offline
+
+    @pytest.fixture(scope="session")
+    def browser():
+        yield from browser_session()
 
 The browser runs with the network off: Chromium's host resolver maps every name to
 NOTFOUND and the DevTools protocol puts the page offline, so a map that still depended on a
@@ -127,9 +131,8 @@ def open_offline(driver, html: str | Path, *, ready: str | None = None,
     return LoadedPage(driver=driver, requests=requests, console=driver.get_log("browser"))
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """One offline headless Chromium for the session (fails in CI when missing)."""
+def browser_session() -> Iterator[object]:
+    """One offline headless Chromium (fails in CI when missing, skips elsewhere)."""
     if find_browser() is None:
         reason = ("Debian chromium + chromium-driver not installed "
                   "(/usr/bin/chromium, /usr/bin/chromedriver)")

@@ -54,7 +54,7 @@ def area_split(region_set: str = "jilin") -> Allocation:
             rows.append({
                 "target_id": target.id, "item": target.item, "sector": target.sector,
                 "metric": target.metric, "region_code": code,
-                "region_name": regions.name_of(code), "quantity": int(round(q)),
+                "region_name": regions.name_of(code), "quantity": round(q),
                 "unit": target.unit or "", "quota": float(s * target.quantity),
                 "capped_quota": float(s * target.quantity), "share": float(s), "lower": 0.0,
                 "upper": np.nan, "locked": False, "basis": "area×1",

@@ -22,8 +22,7 @@ from maps_fixtures import (
 )
 
 from minshi_geo.coords import to_gcj02
-from minshi_geo.maps import allocation_map, allocation_page, compare_map, progress_map
-from minshi_geo.maps import assets
+from minshi_geo.maps import allocation_map, allocation_page, assets, compare_map, progress_map
 from minshi_geo.maps.compare import CompareError
 from minshi_geo.maps.geometry import region_shapes
 from minshi_geo.maps.legend import (
@@ -253,7 +252,7 @@ def test_compare_tooltip_has_both_scenarios_values(tmp_path, jilin):
     html = compare_map(a, area_split("jilin"), jilin, tmp_path / "c.html").read_text("utf-8")
     data = embedded(html, 0)
     target = a.target_ids[0]
-    tips = dict((row[0][:2], row[1]) for row in data["layers"][target]["tips"])
+    tips = {row[0][:2]: row[1] for row in data["layers"][target]["tips"]}
     qa = a.target(target).set_index("region_code").loc["220100", "quantity"]
     assert tips["A："][0] == f"{qa:,} 人"
     assert data["views"][f"{target}|change"]["legend"][0][0] == DIVERGING[0]

@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from browser_fixtures import browser, open_offline  # noqa: F401  (pytest fixture)
+from browser_fixtures import browser_session, open_offline
 from maps_fixtures import (
     HOSTILE_HTML,
     HOSTILE_TEMPLATE,
@@ -44,6 +44,11 @@ pytestmark = pytest.mark.browser
 READY = "return !!window.minshiPage"
 
 
+@pytest.fixture(scope="module")
+def browser():
+    yield from browser_session()
+
+
 def region_fills(driver) -> list[str]:
     return driver.execute_script(
         "return Array.from(document.querySelectorAll('path.minshi-region'))"
@@ -54,7 +59,8 @@ def region_fills(driver) -> list[str]:
 def hover_region(driver, index: int) -> str:
     """Move the real mouse onto region ``index`` (at its label point); return the tooltip text."""
     x, y, w, h = driver.execute_script(
-        "var m = minshiPage.map, p = m.latLngToContainerPoint(minshiPage.data.labels[arguments[0]]);"
+        "var m = minshiPage.map;"
+        "var p = m.latLngToContainerPoint(minshiPage.data.labels[arguments[0]]);"
         "var s = m.getSize(); return [p.x, p.y, s.x, s.y];",
         index,
     )

@@ -107,7 +107,8 @@ def sequential_classes(
     lows = [float(data.min())] + bins[:-1]
     legend = []
     for j, (lo, hi) in enumerate(zip(lows, bins)):
-        label = f"{formatter(lo)} – {formatter(hi)}" if j == 0 else f"> {formatter(lo)} – {formatter(hi)}"
+        span = f"{formatter(lo)} – {formatter(hi)}"
+        label = span if j == 0 else f"> {span}"
         legend.append((colours[j], label))
     for i, y in zip(np.flatnonzero(ok), scheme.yb):
         cls[i] = int(y)

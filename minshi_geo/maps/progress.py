@@ -244,7 +244,10 @@ def progress_page(
             more = f" 等 {len(named)} 项" if len(named) > RED_LIST_SHOWN else ""
             rows.append([index[str(code)], f"严重滞后：{shown}{more}"])
         rows.sort(key=lambda row: row[0])
-        lists[f"{ALL_TARGETS}|{p}"] = {"title": f"有严重滞后指标的地区（{len(rows)}）", "rows": rows}
+        lists[f"{ALL_TARGETS}|{p}"] = {
+            "title": f"有严重滞后指标的地区（{len(rows)}）",
+            "rows": rows,
+        }
     layers[ALL_TARGETS] = {
         "label": "全部指标（综合）",
         "basis": "综合：各数量指标完成率（封顶100%）的平均值对比平均序时进度",
