@@ -4,7 +4,8 @@
 湖北, 上海, 漳州 and 甘肃 do not number at all, 嘉兴 uses ``1.`` with ● bullets, 雄安
 puts ``(一)`` items under ``二、主要任务``, 梧州 tallies its projects in brackets, 安徽's
 stored copy runs ``一、…(3项)1.…2.…`` together on one line, 杭州 puts each item number
-alone on its line. 安徽 and 杭州 were tried blind (before any rule was written for them). Each text sits in
+alone on its line, 天津 heads its sectors with unnumbered lines. 安徽, 杭州 and 天津 were
+tried blind (before any rule was written for them). Each text sits in
 ``tests/data/extract/plans/`` with the targets read by hand; the draft must find exactly
 those and load with ``load_plan`` against the text (every phrase found in it).
 """
@@ -44,8 +45,8 @@ def test_unseen_plan_draft_finds_exactly_the_hand_read_targets(name, tmp_path):
     assert len(plan.items) == expected["items"]
 
 
-def test_eleven_plans_of_other_provinces_and_cities_are_covered():
-    assert len(NAMES) >= 11
+def test_twelve_plans_of_other_provinces_and_cities_are_covered():
+    assert len(NAMES) >= 12
 
 
 def test_bare_item_numbers_are_markers_only_when_they_count_up():
@@ -91,3 +92,13 @@ def test_item_numbers_alone_on_their_lines():
     assert [i.number for i in draft.items] == [1, 2, 3, 4, 5, 6]
     assert not any(t.unit in ("件", "次") for t in draft.targets)  # 五次会议, 12件 in the preamble
     assert not any(t.quantity == 500 for t in draft.targets)  # 五百人口规模以上村
+
+
+def test_unnumbered_lines_before_items_are_sector_headings():
+    draft = extract_plan((PLANS / "tianjin-2023.txt").read_text(encoding="utf-8"))
+    assert [(s.name, s.item_count) for s in draft.sectors] == [
+        ("落实就业优先政策，缓解群众就业压力", 2),
+        ("优化调整教育资源，满足群众教育需求", 2),
+        ("强化医疗资源配置，解决群众就医难题", 2),
+    ]
+    assert draft.items[1].text.endswith("提高失业保险待遇标准。")  # heading not in the item

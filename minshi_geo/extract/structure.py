@@ -199,9 +199,11 @@ def read_outline(folded: str) -> Outline:
     for ln in marked:
         if ln.style not in styles:
             styles.append(ln.style)
+    lines = _mark_unnumbered_headings(folded, lines, marked[0].style)
+    marked = [ln for ln in lines if ln.style is not None]
     outer = marked[0].style
     children = _child_styles(marked, outer)
-    sector_style = outer if children and outer in ("一、", "（一）") else None
+    sector_style = outer if children and outer in ("一、", "（一）", "heading") else None
     item_style = children[0] if sector_style else outer
 
     sectors: list[DraftSector] = []
@@ -289,6 +291,36 @@ def _adopt_childless_headings(
     notes.append("some headings carry targets themselves; items renumbered in text order")
     sectors[:] = kept
     return items
+
+
+def _mark_unnumbered_headings(folded: str, lines: list[Line], item_style: str) -> list[Line]:
+    """Sector headings without a number (天津: 落实就业优先政策，缓解群众就业压力): short
+    unmarked lines without digits or a closing full stop, each right before an item line.
+    Taken as headings only when there are at least two of them."""
+    if item_style in ("一、", "（一）"):
+        return lines
+    found: list[int] = []
+    for index, ln in enumerate(lines[:-1]):
+        text = folded[ln.start : ln.end]
+        nxt = lines[index + 1]
+        if (
+            ln.style is None
+            and nxt.style == item_style
+            and len(text) <= 30
+            and not re.search(r"\d|全覆盖", text)
+            and text[-1] not in _SENTENCE_END + "：，"
+        ):
+            found.append(index)
+    if len(found) < 2:
+        return lines
+    first_item = next(i for i, ln in enumerate(lines) if ln.style == item_style)
+    if found[0] > first_item:
+        return lines  # the first item has no heading: these lines are something else
+    out = list(lines)
+    for index in found:
+        ln = lines[index]
+        out[index] = Line(ln.start, ln.end, "heading", index, ln.start)
+    return out
 
 
 def _child_styles(marked: list[Line], outer: str) -> list[str]:

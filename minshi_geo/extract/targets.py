@@ -174,7 +174,13 @@ def _read_number(
         after = pos  # the noun stays part of the metric
 
     # qualifiers before the number, after the unit
-    word = U.match_suffix(text, token.start, U.QUALIFIER_BEFORE)
+    # 不少于10万个, 至少达到100家: a qualifier may come before 达到/达/为
+    linked = re.search(r"(?:达到|达|为|要)$", text[start_of_clause : token.start])
+    word = U.match_suffix(text, token.start, U.QUALIFIER_BEFORE) or (
+        U.match_suffix(text, token.start - len(linked.group(0)), U.QUALIFIER_BEFORE)
+        if linked
+        else None
+    )
     if word:
         qualifier = U.QUALIFIER_BEFORE[word]
     at_most = U.match_suffix(text, token.start, U.AT_MOST_BEFORE)
