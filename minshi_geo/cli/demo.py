@@ -14,8 +14,9 @@ from minshi_geo.cli.app import app, console, friendly
 def demo(
     out: Path = typer.Option(Path("out"), "--out", help="Folder for tables and sheets."),
     maps_dir: Path = typer.Option(Path("maps"), "--maps", help="Folder for the HTML maps."),
+    png: bool = typer.Option(False, "--png", help="Also write a static PNG map per target."),
 ) -> None:
     """Run the main job on the bundled Jilin 2023 data."""
     from minshi_geo import demo as demo_api
 
-    demo_api.run(out, maps_dir, console=console)
+    demo_api.run(out, maps_dir, console=console, png=png)

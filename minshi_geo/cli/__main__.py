@@ -1,0 +1,3 @@
+from minshi_geo.cli import main
+
+main()
