@@ -30,30 +30,6 @@ _LEADING_WORDS = re.compile(
 )
 REVIEW_BELOW = 0.8
 
-# Units that also have other meanings (次 a time, 件 an item, 批 a batch): less certain.
-_AMBIGUOUS_UNITS = {
-    "件",
-    "次",
-    "批",
-    "期",
-    "只",
-    "部",
-    "本",
-    "口",
-    "对",
-    "段",
-    "片",
-    "节",
-    "单",
-    "例",
-    "位",
-    "组",
-    "班",
-    "米",
-    "床",
-    "箱",
-}
-
 
 @dataclass
 class FoundTarget:
@@ -217,7 +193,7 @@ def _read_number(
             "a time that is not a limit (24小时, 15分钟): part of a description",
             had_unit=True,
         )
-    if unit.written in _AMBIGUOUS_UNITS:
+    if unit.written in U.AMBIGUOUS_UNITS:
         confidence = min(confidence, 0.75)
         notes.append(f"unit {unit.written} has other meanings; check it is a measure here")
     if token.chinese:
@@ -269,7 +245,15 @@ def _place_words(text: str, targets: list[FoundTarget]) -> None:
         previous_end = target.source_span[1]
 
 
-def _kind(text, token, unit, before, after, at_most, notes):
+def _kind(
+    text: str,
+    token: NumberToken,
+    unit: U.UnitMatch,
+    before: str,
+    after: int,
+    at_most: str | None,
+    notes: list[str],
+) -> tuple[str | None, str | None]:
     """(kind, canonical unit) of a number with a unit; (None, None) for a non-limit time."""
     per = _per_unit_marker(before, text, after)
     if unit.family == "percent":

@@ -28,6 +28,10 @@ COUNT_UNITS: dict[str, str] = {
     "箱": "箱", "片": "片", "段": "段", "条次": "条次", "单": "单", "例": "例",
 }  # fmt: skip
 
+# Units that also have other meanings (次 a time, 件 an item, 批 a batch): targets stated in
+# them get a lower confidence and a review mark.
+AMBIGUOUS_UNITS = frozenset("件次批期只部本口对段片节单例位组班米床箱")
+
 # Time limits: 3个工作日内 is a service standard, not a count.
 TIME_UNITS: dict[str, str] = {
     "个工作日": "工作日", "工作日": "工作日", "个小时": "小时", "小时": "小时",
