@@ -312,3 +312,11 @@ def test_png_export_draws_chinese_without_missing_glyphs(tmp_path, jilin):
     for p in files:
         data = p.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_per_10k_is_left_out_when_some_region_has_no_population():
+    counties = load_region_set("jilin-counties")
+    data, _ = allocation_page(area_split("jilin-counties"), counties)
+    assert [m["id"] for m in data.modes] == ["quantity", "share"]
+    assert "无常住人口数据" in data.note
+    assert not any(key.endswith("|per10k") for key in data.views)

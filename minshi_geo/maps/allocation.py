@@ -176,6 +176,16 @@ def allocation_page(
     check_codes(list(table["region_code"]), view, "allocation table")
     meta = allocation.meta
     pop = population_for(allocation, regions, population)
+    note = None
+    if pop is not None:
+        allocated = list(dict.fromkeys(table["region_code"]))
+        lacking = [c for c in allocated if pd.isna(pop.get(c)) or not pop.get(c) > 0]
+        if lacking:
+            # A per-capita ranking with holes misleads: leave the mode out and say why.
+            note = f"{len(lacking)} 个分解单位无常住人口数据：未提供“每万人”视图"
+            pop = None
+    elif population is None:
+        note = "无常住人口数据：未提供“每万人”视图"
     modes = MODES if pop is not None else [m for m in MODES if m["id"] != "per10k"]
     factors = meta.get("factors") or {}
     facts = factor_facts(allocation, view)
@@ -251,7 +261,7 @@ def allocation_page(
             ) if p
         ),
         banner=SAMPLE_BANNER if meta.get("sample") else None,
-        note=None if pop is not None else "无常住人口数据：未提供“每万人”视图",
+        note=note,
         groups=[{"label": g, "layers": ids} for g, ids in groups.items()],
         layers=layers,
         facts=facts,

@@ -119,11 +119,14 @@
     if (D.note) { panel.appendChild(el("div", "minshi-note", D.note)); }
 
     var pick = el("div", "minshi-field");
-    pick.appendChild(el("label", null, "指标"));
+    var pickLabel = el("label", null, "指标");
+    pickLabel.htmlFor = "minshi-target";
+    pick.appendChild(pickLabel);
     var search = el("input");
     search.type = "search";
     search.id = "minshi-search";
     search.placeholder = "搜索指标…";
+    search.setAttribute("aria-label", "搜索指标");
     pick.appendChild(search);
     var select = el("select");
     select.id = "minshi-target";
@@ -193,7 +196,9 @@
     var slider = null, periodLabel = null;
     if (D.periods) {
       var time = el("div", "minshi-field minshi-time");
-      time.appendChild(el("label", null, "报告期"));
+      var timeLabel = el("label", null, "报告期");
+      timeLabel.htmlFor = "minshi-period";
+      time.appendChild(timeLabel);
       slider = el("input");
       slider.type = "range";
       slider.id = "minshi-period";
