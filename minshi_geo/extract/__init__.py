@@ -228,9 +228,14 @@ def extract_plan(
     if findings["targets"] == 0 and findings["numbered_items"] == 0:
         raise NotAPlanError(f"not a plan's list: {describe_findings(findings)}")
 
+    notes = list(outline.notes)
     sectors = []
     for s in outline.sectors:
         count = sum(1 for item in items if item.sector == sector_names[s.number])
+        if s.stated_count is not None and s.stated_count != count:
+            notes.append(
+                f"sector {s.number} {s.name}: heading says {s.stated_count} items, found {count}"
+            )
         if count:
             sectors.append(
                 DraftSector(len(sectors) + 1, sector_names[s.number], count, s.stated_count)
@@ -238,7 +243,6 @@ def extract_plan(
 
     title_text = outline.title or ""
     found_year = year or find_year(title_text) or find_year(head) or find_year(folded)
-    notes = list(outline.notes)
     if found_year is None:
         raise ExtractError(
             "the text names no year (20xx年) to date the plan",

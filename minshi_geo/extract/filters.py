@@ -129,6 +129,11 @@ def category_count(c: Candidate) -> bool:
     return c.text.startswith(("类", "种", "大类", "型", "个类别", "个品种"), c.token.end)
 
 
+def project_phase(c: Candidate) -> bool:
+    """一期工程, 启动二期建设: a phase of a project, not a count of anything."""
+    return c.token.chinese and c.text.startswith("期", c.token.end)
+
+
 def size_class(c: Candidate) -> bool:
     """五百人口规模以上村, 千人以上规模企业: a size class says which places, not how many."""
     return bool(re.match(r"(?:人口|人|户)?(?:以上)?(?:的)?规模", c.text[c.token.end :]))
@@ -209,6 +214,7 @@ RULES: tuple[Rule, ...] = (
     Rule("name_digits", "digits inside a name (22号线, 24小时供水, 15分钟生活圈)", name_digits),
     Rule("phone_or_platform", "a phone or platform number (96110, 12345)", phone_or_platform),
     Rule("category_count", "a count of kinds (8类, 5种): describes who is served", category_count),
+    Rule("project_phase", "a phase of a project (二期工程)", project_phase),
     Rule("size_class", "a size class (五百人口规模以上村): says which places", size_class),
     Rule("plan_item_count", "a count of the plan's own items (十件, 50项, 十个方面)",
          plan_item_count),

@@ -115,26 +115,35 @@ def _segments(folded: str, breaks: set[int]) -> list[tuple[int, int]]:
     return spans
 
 
-# An item number inside a line, after the end of the previous item (。；）): 省残联）7.实施…
-_INLINE_ITEM = re.compile(r"(?<=[。；！？）”])(\d{1,3})[.、](?!\d)")
+# An item number inside a line, after the end of the previous item (。；）：): 省残联）7.实施…,
+# 分别是：（1）加快建设…。（2）开工新建…  — with the line-start styles of the same family.
+_INLINE_ITEMS = (
+    (re.compile(r"(?<=[。；！？）”：])(\d{1,3})[.、](?!\d)"), ("1.", "1")),
+    (re.compile(r"(?<=[。；！？”：])（(\d{1,3})）"), ("（1）",)),
+)
 
 
 def inline_item_breaks(folded: str) -> set[int]:
     """Where items start inside lines, for copies that lost their line breaks.
 
-    Used only when items are not already at line starts, and only for numbers that run
-    1, 2, 3 … in order (at least 3), so a stray ``）2.`` inside a sentence is not taken.
+    A numbering style is looked for inside lines only when fewer than 3 lines start with
+    it already, and only numbers that run 1, 2, 3 … in order (at least 3) are taken, so a
+    stray ``）2.`` inside a sentence is not.
     """
-    at_line_start = re.findall(r"(?m)^\d{1,3}[.、](?!\d)", folded)
-    if len(at_line_start) >= 3:
-        return set()
-    breaks: list[int] = []
-    expected = 1
-    for m in _INLINE_ITEM.finditer(folded):
-        if int(m.group(1)) == expected:
-            breaks.append(m.start())
-            expected += 1
-    return set(breaks) if len(breaks) >= 3 else set()
+    styles = [ln.style for ln in read_lines(folded)]
+    best: list[int] = []
+    for pattern, family in _INLINE_ITEMS:
+        if sum(1 for style in styles if style in family) >= 3:
+            continue
+        breaks: list[int] = []
+        expected = 1
+        for m in pattern.finditer(folded):
+            if int(m.group(1)) == expected:
+                breaks.append(m.start())
+                expected += 1
+        if len(breaks) > len(best):
+            best = breaks
+    return set(best) if len(best) >= 3 else set()
 
 
 def read_lines(folded: str, breaks: set[int] | None = None) -> list[Line]:
@@ -249,13 +258,6 @@ def read_outline(folded: str) -> Outline:
         sector.number = renumber[sector.number]
     for item in items:
         item.sector = renumber[item.sector]
-    for sector in sectors:
-        count = sum(1 for item in items if item.sector == sector.number)
-        if sector.stated_count is not None and sector.stated_count != count:
-            notes.append(
-                f"sector {sector.number} {sector.name}: heading says {sector.stated_count} "
-                f"items, found {count}"
-            )
     return Outline(title, _title_span(lines, title), sectors, items, preamble, notes, styles)
 
 
@@ -275,6 +277,9 @@ def _adopt_childless_headings(
             continue
         own = heading_items.get(sector.number)
         text = "".join(folded[s:e] for s, e in own.spans) if own else ""
+        text = re.sub(
+            r"（(?:共)?[\d一二三四五六七八九十]+项）", "", text
+        )  # the heading's own count
         if own and re.search(r"\d|全覆盖", text):
             own.needs_target = True
             items.append(own)
