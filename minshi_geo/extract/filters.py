@@ -144,7 +144,10 @@ def plan_item_count(c: Candidate) -> bool:
     rest = c.text[c.token.end :]
     if rest.startswith(("项", "个方面", "方面", "大方面", "个领域", "大类")):
         return True
-    if re.match(r"(?:件|个|大)(?:重要|重点)?(?:民生)?(?:实事|大事|好事|工程|领域|项目|事项)", rest):
+    if re.match(
+        r"(?:件|个|大)(?:重要|重点)?(?:民生|为民|惠民|办)?(?:实事|大事|好事|工程|领域|项目|事项)",
+        rest,
+    ):
         return True
     before = c.text[c.clause_start : c.token.start]
     return rest.startswith("件") and ("实事" in before or "清单" in before)

@@ -401,7 +401,8 @@ def _percent_words(text: str) -> list[FoundTarget]:
 def _full_coverage(text: str, found: list[FoundTarget]) -> list[FoundTarget]:
     out = []
     for word in U.FULL_COVERAGE:
-        for m in re.finditer(re.escape(word), text):
+        # 全覆盖巩固提升工程 names a project; 实现…全覆盖 states a rate
+        for m in re.finditer(re.escape(word) + r"(?!巩固|提升|工程|行动|项目|攻坚)", text):
             start = clause_start(text, m.start())
             metric = text[start : m.start()]
             metric = re.sub(r"^(实现|确保|做到|力争|基本)", "", metric) + "覆盖率"
