@@ -238,6 +238,14 @@ def test_hostile_names_show_as_text_and_run_nothing(browser, pages):
     assert page.requests == []
 
 
+def test_long_ranking_shows_the_top_ten_until_asked_for_all(browser, pages):
+    open_offline(browser, pages["counties"], ready=READY)
+    rows = "#minshi-ranking tr"
+    assert len(browser.find_elements(By.CSS_SELECTOR, rows)) == 1 + 10
+    browser.find_element(By.ID, "minshi-rank-more").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, rows)) == 1 + 60
+
+
 @pytest.mark.parametrize("name, count", [("counties", 60), ("prefectures", 9)])
 def test_other_region_sets_render_every_region(browser, pages, name, count):
     page = open_offline(browser, pages[name], ready=READY)

@@ -31,6 +31,7 @@
 
   window.minshiMap = function (map, D, G) {
     var state = {
+      rankAll: false,
       layer: D.initial.layer,
       mode: D.initial.mode || (D.modes.length ? D.modes[0].id : ""),
       period: D.periods ? (D.initial.period !== undefined ? D.initial.period : D.periods.length - 1) : null
@@ -250,7 +251,9 @@
       var head = el("tr");
       ["#", "地区", v.heading].forEach(function (h) { head.appendChild(el("th", null, h)); });
       table.appendChild(head);
-      order.forEach(function (i, k) {
+      // With many regions the full table would cover the map: top 10 until asked for all.
+      var shown = (order.length > 12 && !state.rankAll) ? order.slice(0, 10) : order;
+      shown.forEach(function (i, k) {
         var tr = el("tr");
         tr.appendChild(el("td", "minshi-rank-n", k + 1));
         tr.appendChild(el("td", null, D.regions[i].name));
@@ -260,6 +263,17 @@
         table.appendChild(tr);
       });
       ranking.appendChild(table);
+      if (order.length > 12) {
+        var more = el("button", "minshi-more",
+                      state.rankAll ? "收起" : "显示全部 " + order.length + " 个");
+        more.type = "button";
+        more.id = "minshi-rank-more";
+        more.addEventListener("click", function () {
+          state.rankAll = !state.rankAll;
+          drawRanking(view());
+        });
+        ranking.appendChild(more);
+      }
     }
 
     function drawList() {
