@@ -320,3 +320,13 @@ def test_per_10k_is_left_out_when_some_region_has_no_population():
     assert [m["id"] for m in data.modes] == ["quantity", "share"]
     assert "无常住人口数据" in data.note
     assert not any(key.endswith("|per10k") for key in data.views)
+
+
+def test_progress_map_works_from_the_contract_columns_alone(tmp_path, jilin):
+    from minshi_geo.progress.status import STATUS_COLUMNS
+
+    full = _status()
+    data, _ = progress_page(full, jilin)
+    bare, _ = progress_page(full[STATUS_COLUMNS], jilin)
+    assert bare.views["all|light|1"]["cls"] == data.views["all|light|1"]["cls"]
+    assert bare.views["all|rate|0"]["rank"] == data.views["all|rate|0"]["rank"]

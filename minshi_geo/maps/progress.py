@@ -94,6 +94,11 @@ def _rollup(status: pd.DataFrame) -> pd.DataFrame:
     """Per period × region over all targets (the status module's definition)."""
     from minshi_geo.progress.status import region_rollup
 
+    if "pace" not in status.columns:
+        # A table with only the contract columns: pace is 序时进度 over the allocation.
+        allocated = pd.to_numeric(status["allocated"], errors="coerce")
+        expected = pd.to_numeric(status["expected"], errors="coerce")
+        status = status.assign(pace=(expected / allocated.where(allocated > 0)))
     return region_rollup(status)
 
 
