@@ -398,8 +398,7 @@ def test_decrease_between_periods_is_refused_and_nothing_is_stored(
     with pytest.raises(ReportRejected) as caught:
         do_import([sample_file(sample_dir, "吉林市", JUN), lowered], db_url, baseline)
     assert caught.value.problems[0].startswith(
-        f"{june.name}, sheet 任务分解表, row {row}, column 累计完成: target 1.1 cumulative 1 is "
-        "below"
+        f"{june.name} sheet 任务分解表 row {row}, column 累计完成: target 1.1 cumulative 1 is below"
     )
     assert "stored for 2023-03-31" in caught.value.problems[0]
     assert "--allow-decrease" in caught.value.hint

@@ -148,7 +148,7 @@ def test_decrease_between_periods_is_refused_and_nothing_is_stored(db_url):
     ]
     with pytest.raises(
         ReportRejected,
-        match=r"220100-2023-06-30\.xlsx, sheet 任务分解表, row 11, "
+        match=r"220100-2023-06-30\.xlsx sheet 任务分解表 row 11, "
         r"column 累计完成: target 29.2 cumulative 12 is below 15 stored for "
         r"2023-03-31",
     ) as caught:

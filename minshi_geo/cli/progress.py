@@ -215,7 +215,11 @@ def sheets_cmd(
     if full.empty:
         fail(f"no progress reports for plan {plan.id}",
              "import returned sheets first: minshi-geo progress import FILE...")  # fmt: skip
-    written = write_progress_sheets(full, plan, regions, output, allocation.meta, csv=csv)
+    # Any value from a 示例 file marks the whole 通报 示例 (the writer's standard note).
+    sample = bool(full["sample"].any()) or None
+    written = write_progress_sheets(
+        full, plan, regions, output, allocation.meta, csv=csv, sample=sample
+    )
     console.print(
         f"{len(written.regions)} region workbooks + summary (截至 "
         f"{max(full['period_end']).isoformat()}) → {output}"

@@ -80,6 +80,7 @@ def import_reports(
     if not paths:
         raise MinshiError("no report files given", hint="minshi-geo progress import FILE...")
     problems: list[str] = []
+    hints: list[str] = []
     warnings: list[str] = []
     checked: list[StoredReport] = []
     store = url if isinstance(url, ProgressStore) else ProgressStore(url)
@@ -91,7 +92,7 @@ def import_reports(
         for path in paths:
             if hashes.get(path) in known:
                 continue
-            report = _read(path, problems)
+            report = _read(path, problems, hints)
             if report is None:
                 continue
             stored = check_report(report, allocation, plan, regions, problems, warnings, far_above)
@@ -108,7 +109,7 @@ def import_reports(
                 )
             seen.setdefault(key, rep)
         if problems:
-            raise ReportRejected(problems, hint=_hint(problems))
+            raise ReportRejected(problems, hint=_hint(problems, hints))
         outcomes = unchanged
         if checked:
             register_reference(store, plan, regions)
@@ -159,13 +160,15 @@ def load_inputs(allocation_dir: str | Path | None) -> tuple[Any, Any, Any]:
 
 
 # ---------------------------------------------------------------------- one file
-def _read(path: Path, problems: list[str]):
+def _read(path: Path, problems: list[str], hints: list[str]):
     from minshi_geo.sheets.reader import ReportError, read_report
 
     try:
         return read_report(path)
     except ReportError as exc:
         problems.extend(exc.problems)
+        if exc.hint:
+            hints.append(exc.hint)
     except FileNotFoundError:
         problems.append(f"{path}: file not found")
     except IsADirectoryError:
@@ -246,6 +249,7 @@ def check_report(
             problems.append(
                 f"{at}, column 截至日期: {when.isoformat()} is outside plan {plan.id} "
                 f"({plan.start.isoformat()} – {last_deadline.isoformat()}){more}"
+                + ("; rows without their own date take 本期截至日期" if more else "")
             )
     for rec in lines.itertuples(index=False):
         at = _row_at(name, rec)
@@ -310,7 +314,9 @@ def _user() -> str:
         return "unknown"
 
 
-def _hint(problems: list[str]) -> str:
+def _hint(problems: list[str], hints: list[str]) -> str:
+    if len(set(hints)) == 1 and len(hints) == len(problems):
+        return hints[0]  # the reader's own advice for the one kind of problem found
     if any("another scenario" in p for p in problems):
         return (
             "import with --allocation pointing to the allocation the sheets were made from, or "

@@ -352,7 +352,7 @@ def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds())
     """Province totals per period × target (全省汇总).
 
     Columns: period_end, target_id, metric, unit, allocated (sum), completed (sum over regions
-    that reported), rate, expected (pace · allocated), gap, light, regions, reported (regions
+    that reported; NaN for rates and status targets, which do not add up), rate, expected (pace · allocated), gap, light, regions, reported (regions
     with a value), done, green, yellow, red, none (region counts per light). Count targets are
     judged on the totals with the same thresholds; status targets show their worst region.
     """
@@ -366,7 +366,9 @@ def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds())
         counts = group["light"].value_counts()
         reported = int((group["light"] != "none").sum())
         allocated = group["allocated"].sum(min_count=1)
-        completed = group["completed"].sum(min_count=1)
+        # Only counts add up across regions; a rate (each region's own %) does not.
+        is_count = first["kind"] == "count"
+        completed = group["completed"].sum(min_count=1) if is_count else np.nan
         p = float(first["pace"])
         row = {
             "period_end": period, "target_id": target_id, "metric": first["metric"],

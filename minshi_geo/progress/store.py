@@ -692,13 +692,13 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def _at(filename: str, row: dict) -> str:
-    bits = [filename]
+    """``file sheet S row R, column 累计完成`` — the sheets reader's way of naming a cell."""
+    head = filename
     if row.get("sheet"):
-        bits.append(f"sheet {row['sheet']}")
+        head += f" sheet {row['sheet']}"
     if row.get("row") is not None:
-        bits.append(f"row {row['row']}")
-    bits.append("column 累计完成")
-    return ", ".join(bits)
+        head += f" row {row['row']}"
+    return f"{head}, column 累计完成"
 
 
 def _num(value: float) -> str:
