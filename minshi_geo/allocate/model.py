@@ -142,18 +142,36 @@ class AllocationModel:
             A = p.quanta()
             fair = p.objective == "fair" and p.method == "optimal"
             ys, ds = [], []
+            Q = apportion.QUANTUM
             for i in range(p.n):
+                low = int(lo[i])
                 up = int(hi[i]) if hi[i] < BIG else None
                 if fair and A[i] == 0:
-                    up = int(lo[i])
-                ys.append(solver_mod.new_variable(prob, f"y_{k}_{i}", int(lo[i]), up, True))
-                ds.append(solver_mod.new_variable(prob, f"d_{k}_{i}", 0, None))
+                    up = low
+                yv = solver_mod.new_variable(prob, f"y_{k}_{i}", low, up, True)
+                ys.append(yv)
+                # |y − a| for integer y as a sum of unit segments of rising cost (−1 below ⌊a⌋,
+                # 1 − 2·frac across a, +1 above ⌈a⌉): exact at integers, and its LP relaxation
+                # is tight, so the MILP needs no branching to prove the optimum
+                fl, ce = A[i] // Q, -(-A[i] // Q)
+                top = up if up is not None else None
+                below = max(0, min(fl, top if top is not None else fl) - low)
+                cross = 1 if (A[i] % Q and low <= fl and (top is None or fl + 1 <= top)) else 0
+                start = max(low, ce)
+                above = None if top is None else max(0, top - start)
+                segs = []
+                if below:
+                    segs.append((solver_mod.new_variable(prob, f"sb_{k}_{i}", 0, below), -1.0))
+                if cross:
+                    segs.append((solver_mod.new_variable(prob, f"sc_{k}_{i}", 0, 1),
+                                 1.0 - 2.0 * (A[i] % Q) / Q))
+                if above is None or above > 0:
+                    segs.append((solver_mod.new_variable(prob, f"sa_{k}_{i}", 0, above), 1.0))
+                prob += yv - pulp.lpSum(v for v, _ in segs) == low, f"seg_{k}_{i}"
+                ds.append(abs(low * Q - A[i]) / Q + pulp.lpSum(c * v for v, c in segs))
             y[p.target_id], d[p.target_id] = ys, ds
             a[p.target_id] = [v / apportion.QUANTUM for v in A]
             prob += pulp.lpSum(ys) == p.units, f"total_{k}"
-            for i in range(p.n):
-                prob += ds[i] - ys[i] >= -a[p.target_id][i], f"dpos_{k}_{i}"
-                prob += ds[i] + ys[i] >= a[p.target_id][i], f"dneg_{k}_{i}"
         self._add_budget(prob, y)
         region_burden = self._burden_expressions(y)
 
@@ -186,6 +204,7 @@ class AllocationModel:
                 prob += expr <= reached * (1 + 1e-9) + 1e-12, f"burden_fix_{code}"
         # B. fair targets
         fair = [p for p in self.problems if p.objective == "fair" and p.method == "optimal"]
+        fair_boxes: dict[str, tuple[list[int], list[int]]] = {}
         if fair:
             ms = {}
             for k, p in enumerate(self.problems):
@@ -205,21 +224,33 @@ class AllocationModel:
                 lo, hi = p.step_bounds()
                 t = _reached_fair(values(p.target_id), p.quanta())
                 blo, bhi = apportion.fair_box(p.quanta(), lo, hi, t)
+                fair_boxes[p.target_id] = (blo, bhi)
                 for i, v in enumerate(y[p.target_id]):
                     prob += v >= blo[i], f"fairlo_{k}_{i}"
                     prob += v <= bhi[i], f"fairhi_{k}_{i}"
-        # C. deviation from the capped quota
+        # C. deviation from the capped quota; targets weighted by 1/N_t, scaled so the
+        # smallest weight is 1 (a quantum of deviation stays far above the MIP gap)
+        smallest = min(max(p.units, 1) for p in self.problems)
         prob.setObjective(
             pulp.lpSum(
-                pulp.lpSum(d[p.target_id]) * (1.0 / max(p.units, 1)) for p in self.problems
+                pulp.lpSum(d[p.target_id]) * (smallest / max(p.units, 1)) for p in self.problems
             )
         )
         go("deviation")
-        deviation_units = {}
+        coupled_ids = set(self.budget.costs) if self.budget else set()
+        coupled_ids |= set(self.balance.costs) if self.balance else set()
         for k, p in enumerate(self.problems):
-            Z = _reached_l1(values(p.target_id), p.quanta())
-            deviation_units[p.target_id] = Z
+            reached = values(p.target_id)
+            Z = _reached_l1(reached, p.quanta())
             prob += pulp.lpSum(d[p.target_id]) <= (Z + 0.5) / apportion.QUANTUM, f"devfix_{k}"
+            if p.target_id not in coupled_ids:
+                # the optimal face of a separable L1 problem, read off the stage-C solution:
+                # each region may only move between allocations of equal marginal cost
+                lo, hi = fair_boxes.get(p.target_id) or p.step_bounds()
+                face = _optimal_face(reached, p.quanta(), list(lo), list(hi), p.units)
+                for i, (f_lo, f_hi) in enumerate(face):
+                    prob += y[p.target_id][i] >= f_lo, f"facelo_{k}_{i}"
+                    prob += y[p.target_id][i] <= f_hi, f"facehi_{k}_{i}"
         # D. deterministic tie-break by region order
         prob.setObjective(
             pulp.lpSum(i * v for p in self.problems for i, v in enumerate(y[p.target_id]))
@@ -317,6 +348,41 @@ class AllocationModel:
             f"rules for {labels} cannot all hold: bounds (min/max/locks/capacity/coverage "
             "floors) admit no allocation of the totals"
         )
+
+
+def _unit_cost(k: int, A: int) -> int:
+    """Marginal L1 cost, in quanta, of a region's k-th unit (from k−1 to k) when a = A/Q."""
+    Q = apportion.QUANTUM
+    return abs(Q * k - A) - abs(Q * (k - 1) - A)
+
+
+def _optimal_face(
+    x: list[int], quanta: list[int], lo: list[int], hi: list[int], total: int
+) -> list[tuple[int, int]]:
+    """Per-region ranges that contain every minimiser of Σ|y − a| with Σy = total, lo ≤ y ≤ hi.
+
+    ``x`` is one minimiser (stage C). Separable convex costs with one sum constraint are
+    optimal iff a threshold λ separates the units taken (cost ≤ λ) from those not taken
+    (cost ≥ λ); the other optima only trade units whose cost is exactly λ. Costs are exact
+    integers (quanta), so ties are exact.
+    """
+    n = len(x)
+    last = [_unit_cost(x[i], quanta[i]) for i in range(n) if x[i] > lo[i]]
+    nxt = [_unit_cost(x[i] + 1, quanta[i]) for i in range(n) if x[i] < hi[i]]
+    if not last or not nxt or max(last) < min(nxt):
+        return [(v, v) for v in x]  # unique optimum
+    lam = max(last)
+    face = []
+    for i in range(n):
+        a_lo, a_hi = x[i], x[i]
+        # give back units that cost exactly λ (never below the bound)
+        while a_lo > lo[i] and _unit_cost(a_lo, quanta[i]) == lam:
+            a_lo -= 1
+        # take more units that cost exactly λ (never beyond the bound or the total)
+        while a_hi < min(hi[i], total) and _unit_cost(a_hi + 1, quanta[i]) == lam:
+            a_hi += 1
+        face.append((a_lo, a_hi))
+    return face
 
 
 def _reached_l1(x: list[int], quanta: list[int]) -> int:

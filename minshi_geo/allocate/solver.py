@@ -126,7 +126,7 @@ def select_solver(
     pulp_version = getattr(pulp, "__version__", "?")
     if chosen in ("highs", "auto") and _highs_available():
         _silence_highs_banner()
-        kwargs: dict[str, Any] = {"msg": msg, "gapRel": 0.0}
+        kwargs: dict[str, Any] = {"msg": msg, "gapRel": 0.0, "gapAbs": 1e-9}
         if time_limit is not None:
             kwargs["timeLimit"] = time_limit
         backend = pulp.HiGHS(**kwargs)
