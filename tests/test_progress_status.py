@@ -54,11 +54,12 @@ def store(request, tmp_path):
         s.close()
 
 
-def put(store: ProgressStore, region: str, period: date, values: dict) -> None:
+def put(store: ProgressStore, region: str, period: date, values: dict, notes=None) -> None:
+    notes = notes or {}
     lines = pd.DataFrame(
         [{"target_id": t, "completed": float("nan") if isinstance(v, str) else float(v),
-          "status": v if isinstance(v, str) else None, "note": None, "sheet": "任务分解表",
-          "row": 11 + i} for i, (t, v) in enumerate(values.items())]
+          "status": v if isinstance(v, str) else None, "note": notes.get(t),
+          "sheet": "任务分解表", "row": 11 + i} for i, (t, v) in enumerate(values.items())]
     )  # fmt: skip
     sha = f"{region}{period:%Y%m%d}{abs(hash(str(values))):x}".ljust(64, "0")[:64]
     store.save_reports(
@@ -173,6 +174,18 @@ def test_lights_done_green_red_and_none(store):
     assert june["light"] == "red"
 
 
+def test_a_later_report_replaces_the_whole_row_not_column_by_column(store):
+    put(store, "220100", MAR, {"29.2": 15}, notes={"29.2": "汛期停工"})
+    put(store, "220100", JUN, {"29.2": 40})
+    june = (
+        compute_status(store, hand_allocation(), PLAN)
+        .set_index(["period_end", "target_id", "region_code"])
+        .loc[(JUN, "29.2", "220100")]
+    )
+    assert june["completed"] == 40
+    assert pd.isna(june["note"])  # March's note does not leak into June
+
+
 def test_status_targets_map_to_lights(store):
     put(store, "220100", MAR, {"1.2": "推进中", "2.1": "已完成", "3.2": "未启动"})
     put(store, "220100", SEP, {"1.2": "推进中", "2.1": "已完成", "3.2": "未启动"})
@@ -224,6 +237,15 @@ def test_province_rollup_sums_regions_per_target(store):
     assert bridges["regions"] == 3 and bridges["reported"] == 2
     assert (bridges["green"], bridges["yellow"], bridges["none"]) == (1, 1, 1)
     assert bridges["light"] == "yellow"  # 11.3 % against 24.7 %
+
+
+def test_province_rollup_does_not_add_up_rates(store):
+    put(store, "220100", MAR, {"42.2": 55.0})  # 行政村5G网络通达率, each region's own %
+    put(store, "220200", MAR, {"42.2": 65.0})
+    province = st.province_rollup(compute_status(store, hand_allocation(), PLAN))
+    rate_row = province.set_index("target_id").loc["42.2"]
+    assert pd.isna(rate_row["completed"]) and rate_row["light"] == "none"
+    assert rate_row["reported"] == 2 and rate_row["none"] == 2
 
 
 def test_region_rollup_caps_each_target_at_100_percent(store):

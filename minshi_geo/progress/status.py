@@ -364,7 +364,7 @@ def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds())
     for (period, target_id), group in status.groupby(["period_end", "target_id"], sort=False):
         first = group.iloc[0]
         counts = group["light"].value_counts()
-        reported = int((group["light"] != "none").sum())
+        reported = int((group["completed"].notna() | group["status"].notna()).sum())
         allocated = group["allocated"].sum(min_count=1)
         # Only counts add up across regions; a rate (each region's own %) does not.
         is_count = first["kind"] == "count"
