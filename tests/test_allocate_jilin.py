@@ -206,3 +206,36 @@ def test_cli_allocate_and_compare(tmp_path):
 def test_build_problems_orders_regions_by_code_for_the_tie_break(baseline):
     for p in build_problems(baseline):
         assert p.codes == sorted(p.codes)
+
+
+def test_fair_scenario_gives_the_same_answer_through_pulp():
+    fair = load_scenario(SCENARIOS / "jilin-2023-fair.yaml")
+    a, b = allocate(fair), allocate(fair, engine="pulp")
+    pd.testing.assert_series_equal(a.table["quantity"], b.table["quantity"])
+
+
+def test_example_scenario_gives_the_same_answer_through_pulp(example, example_allocation):
+    via_pulp = allocate(example, engine="pulp")
+    pd.testing.assert_series_equal(via_pulp.table["quantity"],
+                                   example_allocation.table["quantity"])
+
+
+def test_balance_rule_lowers_the_heaviest_burden_relative_to_gdp():
+    scenario = load_scenario(Path(__file__).parent / "data" / "scenarios" / "balance.yaml")
+    balanced = allocate(scenario)
+    assert balanced.is_sample and balanced.meta["model_targets"] == ["29.1", "29.2", "39.1"]
+    _assert_rules_hold(scenario, balanced)
+    costs = {"29.1": 50, "29.2": 200, "39.1": 0.5}
+    gdp = balanced.factor_values["gdp_h1_2022"]
+
+    def worst(allocation):
+        q = allocation.table.set_index(["target_id", "region_code"])["quantity"]
+        return max(sum(q.get((t, c), 0) * k for t, k in costs.items()) / gdp[c]
+                   for c in gdp.index)
+
+    plain = allocate(load_scenario(SCENARIOS / "jilin-2023-population.yaml"))
+    assert worst(balanced) == pytest.approx(balanced.meta["max_burden"])
+    # the best any split can do is every region at the same burden: total cost / total GDP
+    floor = (3000 * 50 + 150 * 200 + 47_000 * 0.5) / gdp.sum()
+    assert floor <= worst(balanced) <= floor * 1.01
+    assert worst(balanced) < 0.7 * worst(plain)  # population shares load GDP-poor regions
