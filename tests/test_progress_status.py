@@ -268,3 +268,15 @@ def test_lagging_lists_red_before_yellow_furthest_behind_first(store):
     ]
     assert list(lagging["label"]) == ["严重滞后", "严重滞后", "滞后"]
     assert lagging.loc[0, "behind"] == pytest.approx((181 / 365 - 0.1) * 100)
+
+
+def test_status_refuses_an_allocation_the_reports_were_not_made_from(store):
+    put(store, "220100", MAR, {"29.2": 15})
+    other = hand_allocation()
+    other.meta["scenario_sha256"] = "6" * 64
+    with pytest.raises(
+        StatusError,
+        match=r"1 report file\(s\) made from another allocation "
+        r"\(scenario sha256 555555555555…; e\.g\. 220100-2023-03-31\.xlsx\)",
+    ):
+        compute_status(store, other, PLAN)

@@ -220,8 +220,26 @@ def compute_status(
     finally:
         if store is not store_or_url:
             store.close()
+    _check_scenario(values, allocation)
     return status_from_values(
         values, allocation, plan, thresholds=thresholds, milestones=milestones
+    )
+
+
+def _check_scenario(values: pd.DataFrame, allocation: Any) -> None:
+    """Reports made from another allocation would be measured against the wrong quantities."""
+    expected = str((getattr(allocation, "meta", None) or {}).get("scenario_sha256") or "")
+    if not expected or values.empty or "scenario_sha256" not in values.columns:
+        return
+    other = values[values["scenario_sha256"].notna() & (values["scenario_sha256"] != expected)]
+    if other.empty:
+        return
+    theirs = sorted(set(other["scenario_sha256"]))
+    raise StatusError(
+        f"the store holds {other['file_id'].nunique()} report file(s) made from another "
+        f"allocation (scenario sha256 {', '.join(t[:12] + '…' for t in theirs)}; e.g. "
+        f"{other['filename'].iloc[0]}), not from the one given (sha256 {expected[:12]}…)",
+        hint="pass --allocation with the allocation folder the sheets were made from",
     )
 
 

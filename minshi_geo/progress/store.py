@@ -525,7 +525,8 @@ class ProgressStore:
         """The active value of every target × region × period (latest correction wins).
 
         Columns: target_id, region_code, region_name, period_end (date), completed (float, NaN
-        when blank), status, note, file_id, filename, sample (bool), imported_at.
+        when blank), status, note, file_id, filename, sample (bool), imported_at,
+        scenario_sha256 (of the allocation the sheet was made from).
         """
         rl, f = report_lines.c, report_files.c
         query = (
@@ -541,6 +542,7 @@ class ProgressStore:
                 f.filename,
                 f.sample,
                 f.imported_at,
+                f.scenario_sha256,
             )
             .join(report_files, rl.file_id == f.id)
             .join(regions_table, rl.region_code == regions_table.c.region_code)
