@@ -18,7 +18,7 @@ sector        str   sector (领域) name
 metric        str   short metric name (危桥改造)
 region_code   str   adcode, or a stable code where none exists ("changbaishan")
 region_name   str   official region name
-quantity      number  the allocated amount, in ``unit``: an integer, or a multiple of the rule's step
+quantity      number  the allocated amount in ``unit``: an integer, or a multiple of the step
 unit          str   unit of measure (公里, 座, 户 …)
 quota         float ideal factor share of the total, T·s_i (before bounds)
 capped_quota  float q*: the continuous split after bounds, locks and capacity (see DESIGN.md)
@@ -183,7 +183,9 @@ class Allocation:
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise AllocationFileError(f"{meta_path}: not valid JSON ({exc.msg}, line {exc.lineno})")
+            raise AllocationFileError(
+                f"{meta_path}: not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
         factors_path = folder / FACTORS_FILE
         if factors_path.is_file():
             factors = pd.read_csv(factors_path, dtype={"region_code": str}).set_index(

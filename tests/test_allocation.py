@@ -22,7 +22,8 @@ def _allocation(quantities: dict[str, int], scenario: str = "s") -> Allocation:
                  quantity=q, unit="座", quota=q + 0.25, capped_quota=q + 0.25, share=q / total,
                  lower=0.0, upper=np.nan, locked=code == "changbaishan",
                  basis="population×1"))
-    meta = {"scenario": scenario, "sample": False, "objective": 0.5, "factors": {"29.2": {"population": 1.0}}}
+    meta = {"scenario": scenario, "sample": False, "objective": 0.5,
+            "factors": {"29.2": {"population": 1.0}}}
     factors = pd.DataFrame({"population": [9.0e6, 6.1e4, 3.6e6]},
                            index=pd.Index(["220100", "changbaishan", "220200"], name="region_code"))
     return Allocation(table=pd.DataFrame(rows), meta=meta, factor_values=factors)

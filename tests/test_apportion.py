@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minshi_geo.allocate import apportion
-from minshi_geo.allocate.apportion import ApportionError, apportion as split, capped_quota
+from minshi_geo.allocate.apportion import ApportionError, capped_quota
+from minshi_geo.allocate.apportion import apportion as split
 
 
 # --------------------------------------------------------------------------- capped quota
@@ -213,7 +214,7 @@ def test_rounding_is_the_brute_force_optimum_on_tiny_instances(inst):
     for combo in itertools.product(*[range(int(lo[i]), int(hi[i]) + 1) for i in range(n)]):
         if sum(combo) != units:
             continue
-        key = (sum(abs(apportion.QUANTUM * c - a) for c, a in zip(combo, A)),
+        key = (sum(abs(apportion.QUANTUM * c - a) for c, a in zip(combo, A, strict=True)),
                sum(i * c for i, c in enumerate(combo)))
         if best is None or key < best[0]:
             best = (key, combo)

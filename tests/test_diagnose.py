@@ -121,7 +121,8 @@ def test_minimums_rounded_up_to_the_step_can_exceed_the_total():
 
 def test_negative_bounds_are_refused():
     p = bridges(minimum=np.array([-3.0, 0.0, 0.0]))
-    with pytest.raises(InfeasibleAllocationError, match="minimum for 长春市 is -3 座; expected ≥ 0"):
+    with pytest.raises(InfeasibleAllocationError,
+                       match="minimum for 长春市 is -3 座; expected ≥ 0"):
         diagnose.check_target(p)
 
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate import diagnose
+from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate.diagnose import InfeasibleAllocationError
 from minshi_geo.allocate.model import AllocationModel
 from minshi_geo.allocate.problem import Balance, Budget, TargetProblem

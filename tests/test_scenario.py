@@ -38,7 +38,8 @@ def test_the_small_scenario_resolves_defaults_regions_and_rules():
     assert bridges.minimum.value_for("220100", 150) == 1
     assert s.rules["33.2"].method == "webster"
     assert s.rules["28.1"].locks == {"220100": 3.0} and s.rules["28.1"].objective == "fair"
-    assert s.rules["4.1"].factors == {"population": 1.0} and s.rules["4.1"].factors_from == "defaults"
+    assert s.rules["4.1"].factors == {"population": 1.0}
+    assert s.rules["4.1"].factors_from == "defaults"
 
 
 def test_without_factors_a_target_uses_the_catalogue_basis(tmp_path):

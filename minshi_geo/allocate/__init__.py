@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from minshi_geo.allocate import apportion, diagnose
+from minshi_geo.allocate import diagnose
 from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate.diagnose import InfeasibleAllocationError
 from minshi_geo.allocate.model import AllocationModel
@@ -119,7 +119,7 @@ def build_problems(scenario) -> list[TargetProblem]:
         p.factors = dict(rule.factors)
         diagnose.check_target(p)
         problems.append(p)
-    for tid, cov in scenario.coverage.items():
+    for cov in scenario.coverage.values():
         problems.append(_coverage_problem(scenario, cov))
     return problems
 
@@ -303,7 +303,7 @@ def allocate(
                           "capped quota)",
         "status": "Optimal",
         "runtime_s": time.perf_counter() - started,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "factors": {p.target_id: dict(p.factors) for p in problems},
         "deviation": deviation,
         "model_targets": [p.target_id for p in in_model],
@@ -365,7 +365,8 @@ def _factor_values(scenario, problems: list[TargetProblem]) -> pd.DataFrame:
         for name in p.factors:
             if name in set(scenario.indicators["indicator"]) and name not in names:
                 names.append(name)
-        if p.capacity_name in set(scenario.indicators["indicator"]) and p.capacity_name not in names:
+        known = set(scenario.indicators["indicator"])
+        if p.capacity_name in known and p.capacity_name not in names:
             names.append(p.capacity_name)
     for extra in (scenario.budget, scenario.balance):
         if extra is not None:

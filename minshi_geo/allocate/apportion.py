@@ -334,7 +334,9 @@ def fair_threshold(
                            [int(v) for v in hi], int(total))
 
 
-def round_fair(quanta: Sequence[int], lo: Sequence[int], hi: Sequence[int], total: int) -> np.ndarray:
+def round_fair(
+    quanta: Sequence[int], lo: Sequence[int], hi: Sequence[int], total: int
+) -> np.ndarray:
     """min max|x−a|/a, then min Σ|x−a|, then min Σ i·x_i (see module docstring)."""
     t = fair_threshold(quanta, lo, hi, total)
     blo, bhi = fair_box(quanta, lo, hi, t)

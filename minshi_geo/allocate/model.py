@@ -7,11 +7,12 @@ Data: capped quota a_ti = A_ti / QUANTUM (apportion.py), integer bounds lo_ti �
 total N_t, step h_t; optional unit costs c_t, regional budgets B_i or a province budget B,
 burden capacities K_i.
 
-Variables: y_ti integer in [lo_ti, hi_ti]; d_ti ≥ |y_ti − a_ti|; m_t (``fair`` targets);
-z (``balance``).
+Variables: y_ti integer in [lo_ti, hi_ti]; unit segments y_ti = lo_ti + b_ti + c_ti + e_ti with
+b (units up to ⌊a⌋, cost −1 each), c (the unit across a, cost 1 − 2·frac(a)), e (units above
+⌈a⌉, cost +1 each), so d_ti = |lo_ti − a_ti| + Σ cost·segment equals |y_ti − a_ti| at every
+integer y and the LP relaxation is tight; m_t (``fair`` targets); z (``balance``).
 
-Constraints: Σ_i y_ti = N_t;  d_ti ≥ y_ti − a_ti, d_ti ≥ a_ti − y_ti;
-budget Σ_t c_t·h_t·y_ti ≤ B_i (or the province-wide sum ≤ B);
+Constraints: Σ_i y_ti = N_t;  budget Σ_t c_t·h_t·y_ti ≤ B_i (or the province-wide sum ≤ B);
 balance Σ_t c_t·h_t·y_ti / K_i ≤ z;  fair d_ti ≤ m_t·a_ti.
 
 Objective, lexicographic (each stage fixes what the previous one reached, computed exactly
@@ -23,7 +24,10 @@ C. min Σ_t Σ_i d_ti / N_t (deviation from the capped quota); then each target'
    Σ_i |y_ti − a_ti| is held to what it reached (it is a multiple of 1/QUANTUM, so half a
    quantum separates it from the next value).
 D. tie-break: min Σ_t Σ_i p_i·y_ti — a unit that could go to either of two regions goes to
-   the one with the smaller region code; the same rule as the fast path.
+   the one with the smaller region code; the same rule as the fast path. For a target no
+   plan-level rule couples, each y_ti is first bounded to the optimal face (the range of
+   allocations with the same marginal cost, read exactly off the stage-C solution), which
+   makes this stage an easy LP instead of a knapsack.
 
 For one uncoupled target this returns exactly what :meth:`TargetProblem.fast` returns
 (checked by property tests over thousands of random instances).
@@ -38,9 +42,10 @@ from fractions import Fraction
 import numpy as np
 import pulp
 
-from minshi_geo.allocate import apportion, solver as solver_mod
-from minshi_geo.allocate.problem import BIG, Balance, Budget, TargetProblem
+from minshi_geo.allocate import apportion
+from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate.diagnose import InfeasibleAllocationError
+from minshi_geo.allocate.problem import BIG, Balance, Budget, TargetProblem
 from minshi_geo.errors import MinshiError
 
 __all__ = ["AllocationModel", "InfeasibleAllocationError", "SolverFailedError"]

@@ -7,7 +7,8 @@ Regions are kept in region-code order: that order is the documented tie-break.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,8 @@ class TargetProblem:
     method: str = "optimal"
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    factors: dict[str, float] = field(default_factory=dict)  # indicator → weight (for output)
+    coverage: Any = None  # the CoverageRule this problem came from, if any
 
     def __post_init__(self) -> None:
         n = len(self.codes)
