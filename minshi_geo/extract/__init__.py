@@ -171,6 +171,7 @@ def extract_plan(
     sector_names = _unique_sector_names(outline)
     numbers_with_units = 0
     dropped = False
+    empty_items: list[int] = []
     for raw in outline.items:
         item_folded = folded[raw.start : raw.end]
         lead, lead_at = find_lead(item_folded)
@@ -203,7 +204,10 @@ def extract_plan(
             dropped = True
             continue  # prose (an unnumbered clause, a 主要目标 heading), not an item
         item_text = plan_text.source(raw.start, raw.end).strip()
-        item_text = item_text.rstrip("\r\n")
+        if not item_text:
+            empty_items.append(raw.number)
+            continue  # a number with nothing after it
+
         targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
         for target in targets:
             target.lead = lead
@@ -225,10 +229,12 @@ def extract_plan(
         "numbers_with_units": numbers_with_units,
         "targets": sum(1 for i in items for t in i.targets if t.quantity is not None),
     }
-    if findings["targets"] == 0 and findings["numbered_items"] == 0:
+    if not items or (findings["targets"] == 0 and findings["numbered_items"] == 0):
         raise NotAPlanError(f"not a plan's list: {describe_findings(findings)}")
 
     notes = list(outline.notes)
+    if empty_items:
+        notes.append(f"item numbers without text left out: {', '.join(map(str, empty_items))}")
     sectors = []
     for s in outline.sectors:
         count = sum(1 for item in items if item.sector == sector_names[s.number])

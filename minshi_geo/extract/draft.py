@@ -64,6 +64,7 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
     """
     notes = list(draft.notes)
     held_out = [t for t in draft.targets if loader_cannot_hold(t)]
+    held_ids = {t.id for t in held_out}
     if held_out:
         notes.append(
             f"targets {', '.join(t.id for t in held_out)}: the catalogue loader misreads "
@@ -112,7 +113,7 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
         add("    targets:")
         kept = [t for t in item.targets if not loader_cannot_hold(t)]
         for target in item.targets:
-            lines = _target_lines(target)
+            lines = _target_lines(target, held_ids)
             if target in kept:
                 out.extend(lines)
             else:
@@ -138,7 +139,7 @@ def _placeholder_milestone(item) -> DraftTarget:
     )  # fmt: skip
 
 
-def _target_lines(t: DraftTarget) -> list[str]:
+def _target_lines(t: DraftTarget, held_ids: set[str] | frozenset[str] = frozenset()) -> list[str]:
     source = t.plain_source if loader_unreadable(t) and t.plain_source else t.source
     pad = "        "
     lines = []
@@ -158,11 +159,14 @@ def _target_lines(t: DraftTarget) -> list[str]:
     else:
         lines.append(f"{pad}basis: null")
     lines.append(f"{pad}source: {_q(source)}")
-    if t.linked_to:
+    notes = list(t.notes)
+    if t.linked_to in held_ids:
+        notes.append(f"its driver {t.linked_to} is held out: link it again by hand")
+    elif t.linked_to:
         lines.append(f'{pad}linked_to: "{t.linked_to}"')
     if t.lead:
         lines.append(f"{pad}lead: {_q(t.lead)}")
-    note = "; ".join(t.notes)
+    note = "; ".join(notes)
     if t.review:
         note = f"REVIEW (confidence {t.confidence:.2f})" + (f": {note}" if note else "")
     if note:
