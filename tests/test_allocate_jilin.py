@@ -239,3 +239,45 @@ def test_balance_rule_lowers_the_heaviest_burden_relative_to_gdp():
     floor = (3000 * 50 + 150 * 200 + 47_000 * 0.5) / gdp.sum()
     assert floor <= worst(balanced) <= floor * 1.01
     assert worst(balanced) < 0.7 * worst(plain)  # population shares load GDP-poor regions
+
+
+def test_area_factor_for_the_point_region_is_a_named_error_with_a_hint(tmp_path):
+    from minshi_geo.allocate.diagnose import InfeasibleAllocationError
+
+    text = (
+        "scenario: t\ntitle: t\ndefaults:\n  factors: {population: 1.0}\n"
+        'targets:\n  "29.2":\n    factors: {population: 0.5, area: 0.5}\n'
+    )
+    path = tmp_path / "area.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InfeasibleAllocationError,
+                       match=r"^29.2 改造农村危桥: factor area has no value for "
+                             r"长白山保护开发区管理委员会 \(changbaishan\)$") as err:
+        allocate(load_scenario(path))
+    assert "exclude: [长白山管委会]" in err.value.hint
+
+
+def test_an_empty_eligible_list_is_a_named_error(tmp_path):
+    from minshi_geo.allocate.diagnose import InfeasibleAllocationError
+
+    text = ("scenario: t\ntitle: t\ndefaults:\n  factors: {population: 1.0}\n"
+            'targets:\n  "33.3":\n    eligible: []\n')
+    path = tmp_path / "empty.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InfeasibleAllocationError,
+                       match=r"^33.3 多功能运动场: no eligible region \(eligible: empty list; "
+                             r"exclude: none\)$"):
+        allocate(load_scenario(path))
+
+
+def test_excluding_every_eligible_region_names_them(tmp_path):
+    from minshi_geo.allocate.diagnose import InfeasibleAllocationError
+
+    text = ("scenario: t\ntitle: t\ndefaults:\n  factors: {population: 1.0}\n"
+            'targets:\n  "33.3":\n    eligible: [长春市]\n    exclude: [长春市]\n')
+    path = tmp_path / "none.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InfeasibleAllocationError,
+                       match=r"^33.3 多功能运动场: no eligible region \(eligible: 长春市; "
+                             r"exclude: 长春市\)$"):
+        allocate(load_scenario(path))

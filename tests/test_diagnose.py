@@ -91,7 +91,7 @@ def test_every_region_locked_but_short_of_the_total():
 def test_no_eligible_region():
     with pytest.raises(InfeasibleAllocationError,
                        match=r"^49.1 抓拍卡口监控点位: no eligible region \(eligible: all; "
-                             r"exclude: \('220100',\)\)$"):
+                             r"exclude: 220100\)$"):
         diagnose.check_eligible("49.1 抓拍卡口监控点位", [], None, ("220100",))
 
 

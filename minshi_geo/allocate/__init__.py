@@ -93,7 +93,12 @@ def build_problems(scenario) -> list[TargetProblem]:
     for tid, rule in scenario.rules.items():
         target = plan.target(tid)
         label = f"{tid} {target.metric}"
-        diagnose.check_eligible(label, rule.eligible, rule.eligible_given, rule.exclude)
+        given = rule.eligible_given
+        diagnose.check_eligible(
+            label, rule.eligible,
+            None if given is None else [regions.name_of(c) for c in given],
+            [regions.name_of(c) for c in rule.exclude],
+        )
         codes = sorted(rule.eligible)
         frame = _values(scenario, list(rule.factors), codes, label)
         weights = _shares(frame, rule.factors, label)

@@ -58,9 +58,10 @@ def _listing(names: Sequence[str], values: Sequence[float], prefix: str = "") ->
 def check_eligible(label: str, codes: Sequence[str], eligible: object, exclude: object) -> None:
     """At least one region must take part."""
     if len(codes) == 0:
+        listed = "all" if eligible is None else (", ".join(map(str, eligible)) or "empty list")
+        excluded = ", ".join(map(str, exclude or ())) or "none"
         raise InfeasibleAllocationError(
-            f"{label}: no eligible region (eligible: {eligible or 'all'}; exclude: "
-            f"{exclude or 'none'})"
+            f"{label}: no eligible region (eligible: {listed}; exclude: {excluded})"
         )
 
 
