@@ -6,10 +6,13 @@ One code path for two backends:
   ``MINSHI_DB`` variable says otherwise. WAL journal (readers never block the writer), a 30 s
   busy timeout, foreign keys on, and every write transaction opened with ``BEGIN IMMEDIATE`` so
   concurrent imports queue for the write lock instead of failing half-way.
-- **PostgreSQL** for a shared office server (``postgresql+psycopg://…``): writes run
-  ``SERIALIZABLE``; a serialization failure or a lost race on a unique key rolls the whole
-  transaction back and it is retried from the start (the retry re-reads, so a file that another
-  process stored meanwhile becomes a no-op or is superseded, never duplicated).
+- **PostgreSQL** for a shared office server (``postgresql+psycopg://…``): an import holds a
+  transaction-level advisory lock per plan × region it writes (taken in sorted order), so imports
+  of one region queue while other regions proceed; READ COMMITTED, so after the lock every
+  statement sees what the previous holder committed. The unique indexes stay the last word:
+  should a race still slip through (a unique violation, serialization failure or deadlock), the
+  whole transaction is rolled back and retried from the start — the retry re-reads, so a file
+  another process stored meanwhile becomes a no-op or is superseded, never duplicated.
 
 Tables
 ------
@@ -285,14 +288,24 @@ class ProgressStore:
         except sa.exc.DBAPIError as exc:
             raise _store_error(self.url, exc) from None
 
-    def write(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work(conn)`` in one write transaction, retrying it whole after a lost race."""
+    def write(self, work: Callable[[Connection], T], locks: Sequence[str] = ()) -> T:
+        """Run ``work(conn)`` in one write transaction, retrying it whole after a lost race.
+
+        ``locks``: names to hold for the transaction. On PostgreSQL each becomes a
+        transaction-level advisory lock, taken in sorted order (no deadlock between two
+        batches); SQLite's ``BEGIN IMMEDIATE`` already serialises all writers.
+        """
         writer = self.engine.execution_options(minshi_write=True)
-        if self.dialect == "postgresql":
-            writer = writer.execution_options(isolation_level="SERIALIZABLE")
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with writer.begin() as conn:
+                    if self.dialect == "postgresql":
+                        for name in sorted(set(locks)):
+                            conn.execute(
+                                sa.select(
+                                    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0))
+                                )
+                            )
                     return work(conn)
             except sa.exc.DBAPIError as exc:
                 if attempt == MAX_ATTEMPTS or not _is_lost_race(exc):
@@ -377,7 +390,10 @@ class ProgressStore:
                 )
             return outcomes  # type: ignore[return-value]
 
-        return self.write(work)
+        # Imports of one region (same file, corrections, earlier/later periods) queue behind
+        # each other; different regions proceed in parallel.
+        locks = [f"minshi-progress:{r.plan_id}:{r.region_code}" for r in ordered]
+        return self.write(work, locks=locks)
 
     def _save_one(
         self,
