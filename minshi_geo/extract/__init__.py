@@ -21,7 +21,7 @@ from datetime import date
 from minshi_geo.errors import MinshiError
 from minshi_geo.extract.numbers import find_numbers
 from minshi_geo.extract.plan_facts import find_province, find_year
-from minshi_geo.extract.structure import read_outline
+from minshi_geo.extract.structure import Outline, read_outline
 from minshi_geo.extract.targets import REVIEW_BELOW, FoundTarget, same_target, scan_item
 from minshi_geo.extract.text import PlanText
 
@@ -158,96 +158,34 @@ def extract_plan(
     """Read a plan text into a :class:`Draft` (not yet written anywhere).
 
     Raises :class:`NotAPlanError` when the text has no target and no numbered item, with
-    a message that says what was found instead.
+    a message that says what was found instead; :class:`ExtractError` when it names no
+    year and none is given.
     """
     plan_text = PlanText.of(text)
     folded = plan_text.folded
     outline = read_outline(folded)
-    head = folded[: outline.items[0].start] if outline.items else folded[:400]
-
-    items: list[DraftItem] = []
-    rejected: list[RejectedNumber] = []
-    all_found: list[tuple[int, FoundTarget]] = []
     sector_names = _unique_sector_names(outline)
-    numbers_with_units = 0
-    dropped = False
-    empty_items: list[int] = []
-    for raw in outline.items:
-        item_folded = folded[raw.start : raw.end]
-        lead, lead_at = find_lead(item_folded)
-        scan = scan_item(item_folded[:lead_at])
-        numbers_with_units += len(scan.targets) + sum(1 for r in scan.rejected if r.had_unit)
-        found = []
-        for target in scan.targets:
-            twin = next(
-                (
-                    t
-                    for n, t in all_found
-                    if n != raw.number and same_target(t, target, summary=True)
-                ),
-                None,
-            )
-            if twin is not None and not raw.numbered:
-                rejected.append(
-                    RejectedNumber(
-                        raw.number,
-                        target.metric,
-                        "summary_repeat",
-                        "a summary repeating a target stated elsewhere",
-                    )
-                )
-                continue
-            found.append(target)
-            all_found.append((raw.number, target))
-        rejected.extend(RejectedNumber(raw.number, r.text, r.rule, r.reason) for r in scan.rejected)
-        if not found and raw.needs_target:
-            dropped = True
-            continue  # prose (an unnumbered clause, a 主要目标 heading), not an item
-        item_text = plan_text.source(raw.start, raw.end).strip()
-        if not item_text:
-            empty_items.append(raw.number)
-            continue  # a number with nothing after it
-
-        targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
-        for target in targets:
-            target.lead = lead
-        items.append(
-            DraftItem(
-                raw.number, sector_names[raw.sector], item_text, _short(targets, item_text), targets
-            )
-        )
-
-    if dropped and any(raw.needs_target for raw in outline.items):
-        # renumber kept items 1..N: dropped prose clauses and headings leave gaps otherwise
-        for index, item in enumerate(items, 1):
-            _renumber(item, index)
+    reading = _read_items(plan_text, outline, sector_names)
+    items = reading.items
 
     findings = {
         "sector_headings": sum(1 for s in outline.sectors if s.heading != (0, 0)),
         "numbered_items": sum(1 for raw in outline.items if raw.numbered),
         "numbers": len(find_numbers(folded)),
-        "numbers_with_units": numbers_with_units,
+        "numbers_with_units": reading.numbers_with_units,
         "targets": sum(1 for i in items for t in i.targets if t.quantity is not None),
     }
     if not items or (findings["targets"] == 0 and findings["numbered_items"] == 0):
         raise NotAPlanError(f"not a plan's list: {describe_findings(findings)}")
 
     notes = list(outline.notes)
-    if empty_items:
-        notes.append(f"item numbers without text left out: {', '.join(map(str, empty_items))}")
-    sectors = []
-    for s in outline.sectors:
-        count = sum(1 for item in items if item.sector == sector_names[s.number])
-        if s.stated_count is not None and s.stated_count != count:
-            notes.append(
-                f"sector {s.number} {s.name}: heading says {s.stated_count} items, found {count}"
-            )
-        if count:
-            sectors.append(
-                DraftSector(len(sectors) + 1, sector_names[s.number], count, s.stated_count)
-            )
+    if reading.empty_items:
+        numbers = ", ".join(map(str, reading.empty_items))
+        notes.append(f"item numbers without text left out: {numbers}")
+    sectors = _draft_sectors(outline, items, sector_names, notes)
 
     title_text = outline.title or ""
+    head = folded[: outline.items[0].start] if outline.items else folded[:400]
     found_year = year or find_year(title_text) or find_year(head) or find_year(folded)
     if found_year is None:
         raise ExtractError(
@@ -261,20 +199,97 @@ def extract_plan(
         notes.append("no province named in the title: province_code 000000 is a placeholder")
     draft_id = plan_id or (f"{province[2]}-{found_year}" if province else f"plan-{found_year}")
     notes.append(f"start and deadline assumed {found_year}-01-01 and {found_year}-12-31")
+    official = plan_text.source(*outline.title_span).strip() if outline.title_span else None
     return Draft(
         id=draft_id,
         title=_short_title(title_text, found_year, province),
-        official_title=plan_text.source(*outline.title_span).strip()
-        if outline.title_span
-        else None,
+        official_title=official,
         province_code=code,
         year=found_year,
         sectors=sectors,
         items=items,
-        rejected=rejected,
+        rejected=reading.rejected,
         notes=notes,
         findings=findings,
     )
+
+
+@dataclass
+class _ItemReading:
+    items: list[DraftItem] = field(default_factory=list)
+    rejected: list[RejectedNumber] = field(default_factory=list)
+    empty_items: list[int] = field(default_factory=list)
+    numbers_with_units: int = 0
+
+
+def _read_items(
+    plan_text: PlanText, outline: Outline, sector_names: dict[int, str]
+) -> _ItemReading:
+    """Targets of every item of the outline; prose clauses and empty numbers left out."""
+    folded = plan_text.folded
+    reading = _ItemReading()
+    stated: list[tuple[int, FoundTarget]] = []  # (item, target) so far, for summary repeats
+    dropped = False
+    for raw in outline.items:
+        item_folded = folded[raw.start : raw.end]
+        lead, lead_at = find_lead(item_folded)
+        scan = scan_item(item_folded[:lead_at])
+        reading.numbers_with_units += len(scan.targets) + sum(
+            1 for r in scan.rejected if r.had_unit
+        )
+        found = []
+        for target in scan.targets:
+            repeats = any(
+                n != raw.number and same_target(t, target, summary=True) for n, t in stated
+            )
+            if repeats and not raw.numbered:
+                reading.rejected.append(
+                    RejectedNumber(raw.number, target.metric, "summary_repeat",
+                                   "a summary repeating a target stated elsewhere")
+                )  # fmt: skip
+                continue
+            found.append(target)
+            stated.append((raw.number, target))
+        reading.rejected.extend(
+            RejectedNumber(raw.number, r.text, r.rule, r.reason) for r in scan.rejected
+        )
+        if not found and raw.needs_target:
+            dropped = True
+            continue  # prose (an unnumbered clause, a 主要目标 heading), not an item
+        item_text = plan_text.source(raw.start, raw.end).strip()
+        if not item_text:
+            reading.empty_items.append(raw.number)
+            continue  # a number with nothing after it
+        targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
+        for target in targets:
+            target.lead = lead
+        reading.items.append(
+            DraftItem(raw.number, sector_names[raw.sector], item_text,
+                      _short(targets, item_text), targets)
+        )  # fmt: skip
+    if dropped and any(raw.needs_target for raw in outline.items):
+        # renumber kept items 1..N: dropped prose clauses and headings leave gaps otherwise
+        for index, item in enumerate(reading.items, 1):
+            _renumber(item, index)
+    return reading
+
+
+def _draft_sectors(
+    outline: Outline, items: list[DraftItem], sector_names: dict[int, str], notes: list[str]
+) -> list[DraftSector]:
+    """Sectors that kept items, numbered 1..N; a heading's own count that disagrees is noted."""
+    sectors: list[DraftSector] = []
+    for s in outline.sectors:
+        count = sum(1 for item in items if item.sector == sector_names[s.number])
+        if s.stated_count is not None and s.stated_count != count:
+            notes.append(
+                f"sector {s.number} {s.name}: heading says {s.stated_count} items, found {count}"
+            )
+        if count:
+            sectors.append(
+                DraftSector(len(sectors) + 1, sector_names[s.number], count, s.stated_count)
+            )
+    return sectors
 
 
 # （牵头单位：省民政厅） — the plan names who leads the item; its text is not part of a target.
@@ -299,7 +314,7 @@ def _renumber(item: DraftItem, number: int) -> None:
             target.linked_to = f"{number}." + target.linked_to.split(".", 1)[1]
 
 
-def _unique_sector_names(outline) -> dict[int, str]:
+def _unique_sector_names(outline: Outline) -> dict[int, str]:
     names: dict[int, str] = {}
     for sector in outline.sectors:
         name = sector.name
