@@ -122,6 +122,16 @@ def test_thresholds_are_options(workspace, tmp_path):
     assert reds("--red", "50") < reds() < reds("--yellow", "5", "--red", "15")
 
 
+def test_a_folder_stands_for_the_sheets_in_it(workspace, tmp_path):
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    (workspace["reports"] / "~$lock.xlsx").write_bytes(b"Excel's lock file, not a workbook")
+    result = run("import", str(workspace["reports"]), "--db", db, "--allocation",
+                 str(workspace["allocation"]))  # fmt: skip
+    (workspace["reports"] / "~$lock.xlsx").unlink()
+    assert result.exit_code == 0, result.output
+    assert "33 imported" in result.output
+
+
 def test_db_url_from_environment(workspace, tmp_path):
     db = f"sqlite:///{tmp_path / 'env.db'}"
     alloc = str(workspace["allocation"])

@@ -60,7 +60,9 @@ def _as_of(text: str | None) -> date | None:
 @progress_app.command("import")
 @friendly
 def import_cmd(
-    files: list[Path] = typer.Argument(..., help="Returned region sheets (.xlsx or .csv)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Returned region sheets (.xlsx or .csv), or folders holding them."
+    ),
     db: str | None = typer.Option(None, "--db", help=_DB_HELP),
     allow_decrease: bool = typer.Option(
         False,

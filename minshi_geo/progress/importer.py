@@ -76,7 +76,7 @@ def import_reports(
     """
     if allocation is None or plan is None or regions is None:
         allocation, plan, regions = baseline_inputs()
-    paths = [Path(p) for p in paths]
+    paths = _expand([Path(p) for p in paths])
     if not paths:
         raise MinshiError("no report files given", hint="minshi-geo progress import FILE...")
     problems: list[str] = []
@@ -171,8 +171,6 @@ def _read(path: Path, problems: list[str], hints: list[str]):
             hints.append(exc.hint)
     except FileNotFoundError:
         problems.append(f"{path}: file not found")
-    except IsADirectoryError:
-        problems.append(f"{path}: is a folder, expected a report file (.xlsx or .csv)")
     return None
 
 
@@ -292,6 +290,23 @@ def check_report(
         sample=bool(ident.sample),
         lines=lines[["target_id", "completed", "status", "note", "sheet", "row"]].copy(),
     )
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """A folder stands for the .xlsx and .csv files in it (not Excel's ``~$`` lock files)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                p
+                for p in sorted(path.iterdir())
+                if p.is_file()
+                and p.suffix.lower() in (".xlsx", ".csv")
+                and not p.name.startswith(("~$", "."))
+            )
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
 
 
 def _row_at(name: str, rec: Any) -> str:
