@@ -1,16 +1,23 @@
 """Sectors and items: the outline of a plan text.
 
 Plans number their parts in a handful of styles: sector headings ``一、促进就业方面（2项）``,
-items ``1.`` ``1、`` ``（一）`` ``(1)`` ``①`` or zero-padded ``01``. The outline is read from
-the markers themselves, not from one province's layout:
+items ``1.`` ``1、`` ``（一）`` ``(1)`` ``①`` ``1)``, zero-padded ``01``, or a bare number
+(``1开展…``, or ``1`` alone on its line). The outline is read from the markers themselves,
+not from one province's layout:
 
 * the first marker style that has other marker styles nested under it gives the sectors
   (``一、`` over ``1.``; ``一、`` over ``（一）``), the style nested under it the items;
+* short unnumbered lines right before items (天津: 落实就业优先政策，缓解群众就业压力) are
+  sector headings when there are at least two of them;
 * with no nesting, every marked line is an item in one default sector;
+* a heading with no items under it but with numbers of its own is an item itself;
+* copies that lost their line breaks (``…省残联）7.实施…``, ``。（2）开工…``) are split
+  where numbers inside lines count 1, 2, 3 …; bare numbers likewise count only in order;
 * with no markers at all, items are the clauses of the body separated by ``；`` or line
   breaks (only those that carry a target are kept, see :func:`extract_plan`).
 
-Deeper markers (``（1）`` inside an item) and unmarked continuation lines belong to the item.
+Deeper markers (``（1）`` inside an item) and unmarked continuation lines belong to the item;
+a closing paragraph without numbers after the last item does not.
 Everything here works on :class:`~minshi_geo.extract.text.PlanText.folded`.
 """
 
