@@ -15,7 +15,8 @@ Confidence (each target; below 0.8 the draft marks it REVIEW):
 0.95 a number with a unit from the lexicon; 0.85 全覆盖, 百分之…, Chinese numerals;
 0.75 a unit with other meanings (次, 件, 批…) or a percentage without 率/占比/覆盖;
 0.7 a unit read from a noun (惠及70万农村居民) or a range (200—300个, lower bound kept);
-0.6 a lone 一 (建成一个…); 0.55 a sum of money without a per-unit word.
+0.6 a one-character Chinese numeral (建成一个…, 新建三所…); 0.55 a sum of money without a
+per-unit word.
 """
 
 from __future__ import annotations
