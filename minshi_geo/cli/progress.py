@@ -301,10 +301,9 @@ def _light(light: str) -> Text:
 
 def _status_table(rows) -> Table:
     table = Table(title="指标 × 地区", title_justify="left", show_lines=False)
-    for name, justify in [("指标", "left"), ("名称", "left"), ("地区", "left"),
-                          ("任务", "right"), ("累计完成", "right"), ("完成率", "right"),
-                          ("序时进度", "right"), ("差距(点)", "right"), ("状态", "left")]:  # fmt: skip
-        table.add_column(name, justify=justify)
+    heads = ["指标", "名称", "地区", "任务", "累计完成", "完成率", "序时进度", "差距(点)", "状态"]
+    for i, name in enumerate(heads):
+        table.add_column(name, justify="right" if 3 <= i <= 7 else "left")
     for r in rows.itertuples(index=False):
         done = (
             r.status if isinstance(r.status, str) and math.isnan(r.completed) else _num(r.completed)
@@ -318,10 +317,10 @@ def _status_table(rows) -> Table:
 
 def _province_table(province) -> Table:
     table = Table(title="全省汇总（按指标）", title_justify="left")
-    for name, justify in [("指标", "left"), ("名称", "left"), ("单位", "left"), ("任务", "right"),
-                          ("累计完成", "right"), ("完成率", "right"), ("序时进度", "right"),
-                          ("差距(点)", "right"), ("已报/地区", "right"), ("状态", "left")]:  # fmt: skip
-        table.add_column(name, justify=justify)
+    heads = ["指标", "名称", "单位", "任务", "累计完成", "完成率", "序时进度", "差距(点)",
+             "已报/地区", "状态"]  # fmt: skip
+    for i, name in enumerate(heads):
+        table.add_column(name, justify="right" if 3 <= i <= 8 else "left")
     for r in province.itertuples(index=False):
         table.add_row(
             r.target_id, r.metric, _txt(r.unit), _num(r.allocated), _num(r.completed),

@@ -270,7 +270,8 @@ def status_from_values(
         )
     }
     # Targets that are not split (rates, standards, milestones) appear where a region reported.
-    pairs = list(dict.fromkeys([*allocated, *zip(values["target_id"], values["region_code"])]))
+    reported = zip(values["target_id"], values["region_code"], strict=True)
+    pairs = list(dict.fromkeys([*allocated, *reported]))
     for code, name in zip(values["region_code"], values["region_name"], strict=False):
         region_names.setdefault(code, name)
 
@@ -370,9 +371,10 @@ def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds())
     """Province totals per period × target (全省汇总).
 
     Columns: period_end, target_id, metric, unit, allocated (sum), completed (sum over regions
-    that reported; NaN for rates and status targets, which do not add up), rate, expected (pace · allocated), gap, light, regions, reported (regions
-    with a value), done, green, yellow, red, none (region counts per light). Count targets are
-    judged on the totals with the same thresholds; status targets show their worst region.
+    that reported; NaN for rates and status targets, which do not add up), rate, expected
+    (pace · allocated), gap, light, regions, reported (regions with a value), done, green,
+    yellow, red, none (region counts per light). Count targets are judged on the totals with
+    the same thresholds; status targets show their worst region.
     """
     cols = ["period_end", "target_id", "metric", "unit", "allocated", "completed", "rate",
             "expected", "gap", "light", "regions", "reported", *LIGHTS]  # fmt: skip
