@@ -101,11 +101,12 @@ def _regions(out: Path, state: dict, result: DemoResult) -> None:
 def _allocate(out: Path, state: dict, result: DemoResult) -> None:
     from minshi_geo.allocate import run_scenario
 
-    baseline = run_scenario(paths.DEFAULT_SCENARIO, out / "allocation" / "baseline")
-    alternative = run_scenario(ALTERNATIVE_SCENARIO, out / "allocation" / "population")
+    # out/allocation is where `minshi-geo sheets/map/progress --allocation` look by default.
+    baseline = run_scenario(paths.DEFAULT_SCENARIO, out / "allocation")
+    alternative = run_scenario(ALTERNATIVE_SCENARIO, out / "allocation-population")
     state["baseline"], state["alternative"] = baseline, alternative
-    result.files["allocation"] = out / "allocation" / "baseline" / "allocation.csv"
-    result.files["alternative"] = out / "allocation" / "population" / "allocation.csv"
+    result.files["allocation"] = out / "allocation" / "allocation.csv"
+    result.files["alternative"] = out / "allocation-population" / "allocation.csv"
     result.figures["allocation rows"] = len(baseline.table)
     result.figures["solver"] = f"{baseline.meta.get('solver')} ({baseline.meta.get('status')})"
 

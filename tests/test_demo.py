@@ -20,7 +20,7 @@ def test_demo_writes_every_output(tmp_path):
 
     plan = load_plan()
     splittable = {t.id for t in plan.targets if t.splittable}
-    allocation = pd.read_csv(out / "allocation" / "baseline" / "allocation.csv", dtype={"target_id": str})
+    allocation = pd.read_csv(out / "allocation" / "allocation.csv", dtype={"target_id": str})
     assert set(allocation["target_id"]) == splittable
     totals = allocation.groupby("target_id")["quantity"].sum()
     for target_id, total in totals.items():
