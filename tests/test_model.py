@@ -89,15 +89,19 @@ def test_the_capped_quota_keeps_pulp_from_dumping_leftovers_on_one_region():
     assert np.all(np.abs(x[1:] - (q[1:] + expected_extra)) < 1)
 
 
-def test_the_same_answer_with_cbc_where_cbc_is_available():
+def _cbc():
     try:
-        cbc = solver_mod.select_solver("cbc")
+        return solver_mod.select_solver("cbc")
     except solver_mod.SolverUnavailableError:
-        pytest.skip("no CBC on this machine (PuLP 4 without pulp[cbc])")
-    p = TargetProblem("t", "", "", ["a", "b", "c", "d"], list("abcd"),
-                      np.array([5.0, 3.0, 1.5, 0.5]), 100, maximum=np.array([35, np.inf, np.inf,
-                                                                             np.inf]))
-    assert AllocationModel([p]).solve(cbc).quantities["t"].tolist() == p.fast().tolist()
+        return None
+
+
+@pytest.mark.skipif(_cbc() is None, reason="no CBC here (PuLP 4 without pulp[cbc]); "
+                                           "PuLP 3.x bundles one")
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(separable_targets("quota") | separable_targets("fair"))
+def test_the_same_answer_with_cbc_where_cbc_is_available(p):
+    assert AllocationModel([p]).solve(_cbc()).quantities["t"].tolist() == p.fast().tolist()
 
 
 def _pair():

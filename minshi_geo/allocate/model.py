@@ -213,16 +213,17 @@ class AllocationModel:
         if fair:
             ms = {}
             for k, p in enumerate(self.problems):
-                if p not in fair:
-                    continue
+                A = p.quanta()
+                if p not in fair or not any(A):
+                    continue  # nothing to split: every relative deviation is 0
                 m = solver_mod.new_variable(prob, f"m_{k}", 0, None)
                 ms[p.target_id] = m
-                A = p.quanta()
                 for i in range(p.n):
                     if A[i] > 0:
                         prob += d[p.target_id][i] - a[p.target_id][i] * m <= 0, f"fair_{k}_{i}"
-            prob.setObjective(pulp.lpSum(ms.values()))
-            go("fair")
+            if ms:
+                prob.setObjective(pulp.lpSum(ms.values()))
+                go("fair")
             for k, p in enumerate(self.problems):
                 if p not in fair:
                     continue
@@ -236,18 +237,26 @@ class AllocationModel:
         # C. deviation from the capped quota; targets weighted by 1/N_t, scaled so the
         # smallest weight is 1 (a quantum of deviation stays far above the MIP gap)
         smallest = min(max(p.units, 1) for p in self.problems)
-        prob.setObjective(
-            pulp.lpSum(
-                pulp.lpSum(d[p.target_id]) * (smallest / max(p.units, 1)) for p in self.problems
-            )
+        deviation_objective = pulp.lpSum(
+            pulp.lpSum(d[p.target_id]) * (smallest / max(p.units, 1)) for p in self.problems
         )
+        order_objective = pulp.lpSum(
+            (i + 1) * v for p in self.problems for i, v in enumerate(y[p.target_id])
+        )
+        # when every region is pinned nothing can deviate and the objective is a constant;
+        # PuLP would add a dummy column for it that CBC's MPS reader rejects
+        has_terms = any(True for _ in deviation_objective.keys())
+        prob.setObjective(deviation_objective if has_terms else order_objective)
         go("deviation")
         coupled_ids = set(self.budget.costs) if self.budget else set()
         coupled_ids |= set(self.balance.costs) if self.balance else set()
         for k, p in enumerate(self.problems):
             reached = values(p.target_id)
             Z = _reached_l1(reached, p.quanta())
-            prob += pulp.lpSum(d[p.target_id]) <= (Z + 0.5) / apportion.QUANTUM, f"devfix_{k}"
+            deviation = pulp.lpSum(d[p.target_id])
+            if any(True for _ in deviation.keys()):  # no segments: nothing can deviate; and
+                # an empty row makes PuLP write a dummy column CBC's MPS reader rejects
+                prob += deviation <= (Z + 0.5) / apportion.QUANTUM, f"devfix_{k}"
             if p.target_id not in coupled_ids:
                 # the optimal face of a separable L1 problem, read off the stage-C solution:
                 # each region may only move between allocations of equal marginal cost
@@ -256,10 +265,10 @@ class AllocationModel:
                 for i, (f_lo, f_hi) in enumerate(face):
                     prob += y[p.target_id][i] >= f_lo, f"facelo_{k}_{i}"
                     prob += y[p.target_id][i] <= f_hi, f"facehi_{k}_{i}"
-        # D. deterministic tie-break by region order
-        prob.setObjective(
-            pulp.lpSum(i * v for p in self.problems for i, v in enumerate(y[p.target_id]))
-        )
+        # D. deterministic tie-break by region order (weights from 1, not 0: Σ_i y_ti is
+        # fixed, so this is the same order, and no variable gets a zero coefficient — CBC's
+        # MPS reader rejects the dummy column PuLP then writes)
+        prob.setObjective(order_objective)
         go("tie-break")
         for p in self.problems:
             x = np.array(values(p.target_id), dtype=np.int64)
