@@ -44,6 +44,9 @@ def _allocation_from(source: Path, solver: str | None, engine: str, bar: _Bar):
     from minshi_geo.allocation import Allocation
     from minshi_geo.scenario import load_scenario
 
+    if not source.exists():
+        raise MinshiError(f"{source}: not found",
+                          hint="give a scenario file (.yaml) or a folder written by allocate")
     if source.is_dir():
         return Allocation.load(source)
     if source.suffix.lower() in (".yaml", ".yml"):
