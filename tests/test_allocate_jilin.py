@@ -281,3 +281,14 @@ def test_excluding_every_eligible_region_names_them(tmp_path):
                        match=r"^33.3 多功能运动场: no eligible region \(eligible: 长春市; "
                              r"exclude: 长春市\)$"):
         allocate(load_scenario(path))
+
+
+def test_lower_and_upper_columns_are_the_effective_step_bounds(tmp_path):
+    text = ("scenario: t\ntitle: t\ndefaults:\n  factors: {population: 1.0}\n"
+            'targets:\n  "29.1":\n    step: 10\n    min: 15\n    max: 25%\n')
+    path = tmp_path / "steps.yaml"
+    path.write_text(text, encoding="utf-8")
+    rows = allocate(load_scenario(path)).target("29.1")
+    assert (rows["lower"] == 20).all()  # 15 公里 rounded up to a whole step of 10
+    assert (rows["upper"] == 750).all()  # 25% of 3000
+    assert (rows["quantity"] % 10 == 0).all() and (rows["quantity"] >= 20).all()

@@ -339,6 +339,10 @@ def _table(scenario, problems: list[TargetProblem], quantities) -> pd.DataFrame:
         x = quantities[p.target_id]
         capped = p.capped()
         quota = p.quota
+        # effective bounds: rounded to the step (a min of 5 公里 in steps of 10 is 10)
+        lo_steps, hi_steps = p.step_bounds()
+        lower = lo_steps * p.step
+        upper = np.where(np.isfinite(p.upper), np.minimum(hi_steps, 2**52) * p.step, np.nan)
         for i in sorted(range(p.n), key=lambda k: order[p.codes[k]]):
             q = x[i]
             rows.append({
@@ -353,8 +357,8 @@ def _table(scenario, problems: list[TargetProblem], quantities) -> pd.DataFrame:
                 "quota": float(quota[i]),
                 "capped_quota": float(capped[i]),
                 "share": float(p.shares[i]),
-                "lower": float(p.lower[i]),
-                "upper": float(p.upper[i]) if np.isfinite(p.upper[i]) else np.nan,
+                "lower": float(lower[i]),
+                "upper": float(upper[i]),
                 "locked": bool(p.locked[i]),
                 "basis": basis_text(p.factors),
             })
