@@ -151,31 +151,22 @@ def _maps(maps_dir: Path, out: Path, png: bool, state: dict, result: DemoResult)
 
 
 def _progress_import(out: Path, state: dict, result: DemoResult) -> None:
-    from minshi_geo.progress.importer import import_reports
-    from minshi_geo.progress.sample import write_sample_reports
+    from minshi_geo.progress.sample import demo_progress
 
-    baseline, plan, regions = state["baseline"], state["plan"], state["regions"]
-    reports = write_sample_reports(baseline, plan, regions, out / "sample-reports")
-    db = out / "minshi-demo.db"
-    for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        leftover.unlink(missing_ok=True)  # the demo always starts from a fresh store
-    url = f"sqlite:///{db}"
-    imported = import_reports(
-        reports, url, allocation=baseline, plan=plan, regions=regions, imported_by="demo"
-    )
-    state["db_url"] = url
+    run = demo_progress(state["baseline"], state["plan"], state["regions"], out)
+    state["status"] = run.status
     result.files["sample reports (示例)"] = out / "sample-reports"
-    result.files["progress store"] = db
-    result.figures["reports imported"] = imported.count("imported")
+    result.files["progress store"] = Path(run.url.removeprefix("sqlite:///"))
+    result.figures["reports imported"] = run.imported.count("imported")
 
 
 def _progress_outputs(out: Path, maps_dir: Path, state: dict, result: DemoResult) -> None:
     from minshi_geo.maps.progress import progress_map
-    from minshi_geo.progress.status import compute_status
     from minshi_geo.sheets.progress import write_progress_sheets
 
-    baseline, plan, regions = state["baseline"], state["plan"], state["regions"]
-    status = compute_status(state["db_url"], baseline, plan)
+    baseline, plan, regions, status = (
+        state["baseline"], state["plan"], state["regions"], state["status"]
+    )
     path = out / "status.csv"
     atomic.write_text(path, status.to_csv(index=False), encoding="utf-8-sig")
     result.files["status"] = path
