@@ -12,7 +12,7 @@ File layout (see ``data/targets/jilin-2023.yaml``)::
     sectors: [{number, name, item_count}]
     items:   [{number, sector (name), short?, text, targets: [target, ...]}]
     target:  {id "29.2", metric, quantity, unit, kind, qualifier?, splittable?, basis?,
-              basis_note?, deadline?, source, linked_to?, lead?, note?}
+              basis_note?, deadline?, source, linked_to?, lead?, note?, confidence?, review?}
 
 Conventions of the curated data:
 
@@ -20,6 +20,8 @@ Conventions of the curated data:
   percent with unit ``%`` (全覆盖 → 100); milestones have no quantity.
 * ``source`` is the exact phrase of the plan text; it must state the quantity (plainly, in
   万/亿 form or in Chinese numerals) and the unit, and must occur in the plan text.
+* ``confidence`` (0–1) and ``review`` (default false) record how sure whoever wrote the
+  target was — ``minshi-geo extract`` sets them on a draft; a curated catalogue may omit them.
 * Outcome numbers tied to another target (800个老旧小区 → 惠及居民14万户) are *derived
   outcomes*: kind ``count``, ``linked_to`` the target that drives them, never splittable —
   their regional figures follow the linked target's split.
@@ -52,6 +54,7 @@ BASIS_INDICATORS = ("population", "gdp_h1_2022", "area", "county_count")
 TARGET_COLUMNS = [
     "id", "item", "sector", "metric", "quantity", "unit", "kind", "qualifier", "splittable",
     "basis", "basis_note", "deadline", "source", "linked_to", "lead", "note",
+    "confidence", "review",
 ]  # fmt: skip
 
 _HINT = "fix the catalogue file; data/targets/jilin-2023.yaml shows the format"
@@ -97,6 +100,8 @@ class Target:
     linked_to: str | None = None  # for derived outcomes: the target that drives this one
     lead: str | None = None  # 牵头单位
     note: str | None = None
+    confidence: float | None = None  # 0–1, how sure the extractor/curator was; None if unstated
+    review: bool = False  # marked for a planner to check
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,8 @@ class Plan:
         frame["quantity"] = frame["quantity"].astype(float)
         frame["item"] = frame["item"].astype(int)
         frame["splittable"] = frame["splittable"].astype(bool)
+        frame["confidence"] = frame["confidence"].astype(float)  # NaN where unstated
+        frame["review"] = frame["review"].astype(bool)
         return frame
 
 
@@ -307,7 +314,7 @@ _SECTOR_FIELDS = {"number", "name", "item_count"}
 _ITEM_FIELDS = {"number", "sector", "short", "text", "targets"}
 _TARGET_FIELDS = {
     "id", "metric", "quantity", "unit", "kind", "qualifier", "splittable", "basis", "basis_note",
-    "deadline", "source", "linked_to", "lead", "note",
+    "deadline", "source", "linked_to", "lead", "note", "confidence", "review",
 }  # fmt: skip
 _TARGET_ID = re.compile(r"^(\d+)\.(\d+)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -652,7 +659,7 @@ def _read_target(
                 f"phrase {source!r} does not contain the unit {unit!r}", *field_at("source")
             )
 
-    splittable = check.flag(record, "splittable", False, *field_at("splittable"))
+    splittable = check.flag(record, "splittable", False, *at)
     if splittable and kind != "count":
         raise check.fail(f"only a count can be split among regions, this is a {kind}",
                          *field_at("splittable"))  # fmt: skip
@@ -668,6 +675,16 @@ def _read_target(
                 *field_at("splittable"),
             )  # fmt: skip
     basis = _read_basis(check, record.get("basis"), splittable, field_at("basis"))
+
+    confidence = record.get("confidence")
+    if confidence is not None:
+        confidence = _number_value(confidence)
+        if confidence is None or not 0 <= confidence <= 1:
+            raise check.fail(
+                f"expected a number from 0 to 1, got {_show(record['confidence'])}",
+                *field_at("confidence"),
+            )  # fmt: skip
+    review = check.flag(record, "review", False, *at)
 
     raw_deadline = record.get("deadline")
     target_deadline = (
@@ -694,6 +711,8 @@ def _read_target(
         linked_to=linked_to,
         lead=check.text(record, "lead", *at, required=False),
         note=check.text(record, "note", *at, required=False),
+        confidence=confidence,
+        review=review,
     )
 
 

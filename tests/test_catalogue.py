@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import shutil
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +30,7 @@ from minshi_geo.catalogue import (
     phrase_states_unit,
 )
 
+MINI_DIR = Path(__file__).parent / "data" / "catalogue"
 PLAN_TEXT = (paths.TARGETS_DIR / "jilin-2023.txt").read_text(encoding="utf-8")
 
 # Numbers in the plan's items that are not targets, and why.
@@ -253,6 +257,37 @@ def test_targets_frame_has_one_row_per_target(plan):
         29,
     )
     assert frame.loc[frame["kind"] == "milestone", "quantity"].isna().all()
+
+
+def test_confidence_and_review_come_after_the_csv_contract_columns(plan):
+    assert TARGET_COLUMNS[:9] == [
+        "id", "item", "sector", "metric", "quantity", "unit", "kind", "qualifier", "splittable",
+    ]  # fmt: skip
+    assert TARGET_COLUMNS[-2:] == ["confidence", "review"]
+    frame = plan.targets_frame()  # the curated catalogue states neither: NaN and False
+    assert frame["confidence"].isna().all() and not frame["review"].any()
+    assert plan.target("29.1").confidence is None and plan.target("29.1").review is False
+
+
+def test_confidence_and_review_are_read_from_a_target(tmp_path):
+    shutil.copy(MINI_DIR / "mini.txt", tmp_path / "mini.txt")
+    doc = yaml.safe_load((MINI_DIR / "mini.yaml").read_text(encoding="utf-8"))
+    targets = {t["id"]: t for item in doc["items"] for t in item["targets"]}
+    targets["29.1"].update(confidence=0.95)
+    targets["29.2"].update(confidence=0.6, review=True)
+    targets["37.1"].update(confidence=0, review=False)
+    targets["37.2"].update(confidence=1)
+    (tmp_path / "mini.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    plan = load_plan(tmp_path / "mini.yaml")
+    got = {t.id: (t.confidence, t.review) for t in plan.targets}
+    assert got == {
+        "1.1": (None, False), "1.2": (None, False), "2.1": (None, False),
+        "29.1": (0.95, False), "29.2": (0.6, True), "37.1": (0.0, False), "37.2": (1.0, False),
+    }  # fmt: skip
+    frame = plan.targets_frame().set_index("id")
+    assert frame.loc["29.2", "confidence"] == 0.6 and bool(frame.loc["29.2", "review"])
+    assert frame["confidence"].isna().sum() == 3
+    assert frame["review"].dtype == bool and frame["review"].sum() == 1
 
 
 def test_unknown_target_id_suggests_close_ones(plan):

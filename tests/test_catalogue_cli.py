@@ -51,6 +51,22 @@ def test_csv_prints_integral_quantities_as_integers():
     assert rows["37.2"]["linked_to"] == "37.1"
 
 
+def test_csv_ends_with_confidence_and_review(tmp_path):
+    fixtures = Path(__file__).parent / "data" / "catalogue"
+    shutil.copy(fixtures / "mini.txt", tmp_path / "mini.txt")
+    text = (fixtures / "mini.yaml").read_text(encoding="utf-8")
+    marked = text.replace('        source: "改造农村危桥150座"\n',
+                          '        source: "改造农村危桥150座"\n        confidence: 0.6\n'
+                          "        review: true\n")  # fmt: skip
+    assert marked != text
+    (tmp_path / "mini.yaml").write_text(marked, encoding="utf-8")
+    out = run("--format", "csv", "--plan", str(tmp_path / "mini.yaml")).stdout
+    assert out.splitlines()[0].endswith(",note,confidence,review")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert (rows["29.2"]["confidence"], rows["29.2"]["review"]) == ("0.6", "true")
+    assert (rows["29.1"]["confidence"], rows["29.1"]["review"]) == ("", "false")
+
+
 def test_sector_filter_takes_a_name_or_a_number():
     by_name = [r["id"] for r in csv_rows("--sector", "交通出行")]
     assert by_name == ["29.1", "29.2", "29.3", "29.4", "30.1"]

@@ -45,7 +45,7 @@ def _csv_value(target: Target, column: str) -> str:
     value = getattr(target, column)
     if column == "quantity":
         return format_quantity(value)
-    if column == "splittable":
+    if column in ("splittable", "review"):
         return "true" if value else "false"
     if column == "basis":
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
