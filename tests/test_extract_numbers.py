@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from minshi_geo.catalogue import load_plan
 from minshi_geo.extract import extract_plan, extract_targets
 from minshi_geo.extract.draft import draft_yaml
 from minshi_geo.extract.filters import RULES
@@ -70,7 +71,7 @@ def test_every_rule_has_a_name_and_a_reason():
     assert all(r.reason and r.reason[0].islower() or r.reason[0] in "一二在" for r in RULES)
 
 
-def test_uncertain_targets_are_marked_review_in_the_draft():
+def test_uncertain_targets_are_marked_review_in_the_draft(tmp_path):
     draft = extract_plan("2023年\n1.新增供水工程1200处，惠及70万农村居民。\n2.建成一个示范区。\n")
     inferred = draft.items[0].targets[1]
     assert (inferred.quantity, inferred.unit, inferred.review) == (700000, "人", True)
@@ -78,7 +79,13 @@ def test_uncertain_targets_are_marked_review_in_the_draft():
     assert (single.quantity, single.unit, single.review) == (1, "个", True)
     assert not draft.items[0].targets[0].review
     text = draft_yaml(draft)
-    assert text.count("# review: true") == 2 and "REVIEW (confidence 0.60)" in text
+    assert "REVIEW (confidence 0.60)" in text and "# review" not in text
+    # confidence and review are catalogue fields: the loader reads them back
+    (tmp_path / "draft.yaml").write_text(text, encoding="utf-8")
+    plan = load_plan(tmp_path / "draft.yaml")
+    marks = {t.id: (t.confidence, t.review) for t in plan.targets}
+    drafted = {t.id: (t.confidence, t.review) for t in draft.targets}
+    assert marks == drafted and sum(review for _, review in marks.values()) == 2
 
 
 def test_rejected_numbers_are_listed_with_their_rule():

@@ -2,9 +2,10 @@
 
 The layout is the one of ``data/targets/jilin-2023.yaml`` (see
 :mod:`minshi_geo.catalogue`), so the draft loads with ``load_plan`` as it stands.
-What the catalogue has no field for travels in comments: every target's confidence, a
-``REVIEW`` mark on the uncertain ones, and at the end the numbers that were *not* taken
-as targets with the rule that rejected them.
+Every target carries its ``confidence`` and, on the uncertain ones, ``review: true``
+(catalogue fields); what the catalogue has no field for travels in comments: a ``REVIEW``
+mark above the uncertain ones, and at the end the numbers that were *not* taken as targets
+with the rule that rejected them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from minshi_geo.extract import Draft, DraftTarget, describe_findings
 #: First line of every draft: extract overwrites only files that start with it.
 DRAFT_MARK = "# DRAFT catalogue written by `minshi-geo extract`"
 
-# The catalogue format has no confidence/review fields yet; when it does, set this to True
-# and the writer emits them as fields instead of comments.
-REVIEW_FIELDS_IN_CATALOGUE = False
+# The catalogue format has optional confidence/review target fields: the writer emits them
+# as fields (False would write them as comments, for a loader without them).
+REVIEW_FIELDS_IN_CATALOGUE = True
 
 
 def _q(value: str) -> str:
