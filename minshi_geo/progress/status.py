@@ -35,17 +35,18 @@ carry forward when a region skipped a month); ``value_period_end`` says which pe
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from minshi_geo import pace as pace_mod
 from minshi_geo.errors import MinshiError
+from minshi_geo.pace import MilestoneError, pace
 from minshi_geo.progress.store import ProgressStore
 
 LIGHTS: tuple[str, ...] = ("done", "green", "yellow", "red", "none")
@@ -107,88 +108,17 @@ class Thresholds:
 
 
 # ---------------------------------------------------------------------- pace (序时进度)
-def pace(
-    day: date, start: date, deadline: date, milestones: Mapping[date, float] | None = None
-) -> float:
-    """Share of the work due by ``day`` (0–1), linear from ``start`` to ``deadline`` counting
-    both ends, or piecewise linear through ``milestones`` {date: share}."""
-    origin = start - timedelta(days=1)
-    points = [(origin, 0.0)]
-    for when, share in sorted((milestones or {}).items()):
-        if origin < when < deadline:
-            points.append((when, float(share)))
-    points.append((deadline, 1.0))
-    x = [p[0].toordinal() for p in points]
-    y = [p[1] for p in points]
-    return float(np.clip(np.interp(day.toordinal(), x, y), 0.0, 1.0))
-
-
+# pace() and the milestone reader live in minshi_geo.pace, shared with the scenario reader.
 def parse_milestones(
     raw: Mapping[Any, Any] | None, year: int, where: str = "milestones"
 ) -> dict[str, dict[date, float]]:
-    """Milestones as ``{target_id or "*": {date: share}}``.
-
-    Accepts ``{"2023-06-30": 0.5}`` or ``{"6-30": "50%"}`` (all targets) or
-    ``{"29.2": {"6-30": 0.5}, "*": {...}}`` (per target, ``*`` for the rest). Shares must rise
-    with the date and stay within 0–1.
-    """
-    if not raw:
-        return {}
-    raw = dict(raw)
-    if all(_looks_like_date(k) for k in raw):
-        raw = {"*": raw}
-    result: dict[str, dict[date, float]] = {}
-    for key, table in raw.items():
-        if not isinstance(table, Mapping):
-            raise StatusError(
-                f"{where}: target {key}: expected a mapping of date → share, got {table!r}"
-            )
-        parsed = {
-            _milestone_date(d, year, f"{where}: target {key}"): _share(
-                v, f"{where}: target {key}, {d}"
-            )
-            for d, v in table.items()
-        }
-        shares = [parsed[d] for d in sorted(parsed)]
-        if any(b < a for a, b in itertools.pairwise(shares)):
-            raise StatusError(
-                f"{where}: target {key}: shares must not fall as dates rise, got {table!r}"
-            )
-        result[str(key)] = parsed
-    return result
-
-
-def _looks_like_date(key: Any) -> bool:
-    if isinstance(key, date):
-        return True
-    text = str(key).strip()
-    return bool(text) and text[0].isdigit() and "-" in text and text.count(".") == 0
-
-
-def _milestone_date(value: Any, year: int, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
+    """Milestones as ``{target_id or "*": {date: share}}`` (see :func:`minshi_geo.pace.
+    parse_milestones`); a bad one raises :class:`StatusError` prefixed with ``where``."""
     try:
-        if text.count("-") == 1:
-            month, day = text.split("-")
-            return date(year, int(month), int(day))
-        return date.fromisoformat(text)
-    except ValueError:
-        raise StatusError(
-            f"{where}: expected a date like 2023-06-30 or 6-30, got {text!r}"
-        ) from None
-
-
-def _share(value: Any, where: str) -> float:
-    text = str(value).strip()
-    try:
-        share = float(text[:-1]) / 100 if text.endswith(("%", "％")) else float(text)
-    except ValueError:
-        raise StatusError(f"{where}: expected a share like 0.5 or 50%, got {text!r}") from None
-    if not 0 <= share <= 1:
-        raise StatusError(f"{where}: expected a share between 0 and 1 (0–100%), got {text!r}")
-    return share
+        return pace_mod.parse_milestones(raw, year)
+    except MilestoneError as exc:
+        raise StatusError(f"{where}.{exc.key}: {exc.problem}" if exc.key
+                          else f"{where}: {exc.problem}") from None
 
 
 # ---------------------------------------------------------------------- the status table
