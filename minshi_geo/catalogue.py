@@ -182,7 +182,12 @@ _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}  # fmt: skip
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_RUN = re.compile("[〇零一二两三四五六七八九十百千万亿]+")
-_ARABIC = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万亿|千万|百万|亿|万|千)?")
+# 千 before a unit character is the unit's kilo- prefix, not a multiplier: 30千米 is 30 千米,
+# 100千瓦 is 100 千瓦 (千克, 千伏, 千帕, 千焦, 千卡, 千赫, 千字节 alike).
+_KILO_UNIT = r"[米瓦克伏帕焦卡赫]|字节"
+_ARABIC = re.compile(
+    rf"(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*(万亿|千万|百万|亿|万|千(?!{_KILO_UNIT}))?"
+)
 _MULTIPLIER = {None: 1, "千": 1000, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8,
                "万亿": 10**12}  # fmt: skip
 # Coverage words that state 100% without a number.

@@ -320,6 +320,14 @@ def test_sector_by_name_or_number(plan):
         ("两千场", [2000]),
         ("二〇二三年", [2023]),
         ("千村示范，百村提升", []),
+        # 千 before a unit character is the unit's kilo- prefix, not a multiplier
+        ("整治河道30千米", [30]),
+        ("装机100千瓦", [100]),
+        ("1.5千米步道", [Decimal("1.5")]),
+        ("30 千米", [30]),
+        ("3千克，220千伏，80千帕，2千字节", [3, 220, 80, 2]),
+        ("3千人", [3000]),
+        ("3千字", [3000]),
     ],
 )
 def test_numbers_in_a_phrase_are_read_in_base_units(phrase, values):
@@ -329,6 +337,14 @@ def test_numbers_in_a_phrase_are_read_in_base_units(phrase, values):
 def test_a_wan_number_does_not_state_its_coefficient():
     assert phrase_states_quantity("城镇新增就业23万人", 230000)
     assert not phrase_states_quantity("城镇新增就业23万人", 23)
+
+
+def test_kilo_units_state_their_own_number():
+    assert phrase_states_quantity("整治河道30千米", 30, "千米")
+    assert not phrase_states_quantity("整治河道30千米", 30000, "千米")
+    assert phrase_states_quantity("新增装机100千瓦", 100, "千瓦")
+    assert not phrase_states_quantity("新增装机100千瓦", 100000, "千瓦")
+    assert phrase_states_quantity("培训3千人", 3000, "人")
 
 
 def test_full_coverage_states_one_hundred_percent():
