@@ -50,8 +50,9 @@ def loader_unreadable(target: DraftTarget) -> bool:
 
 
 def loader_cannot_hold(target: DraftTarget) -> bool:
-    """Not even the plain phrase is read right by the loader (30千米 is read as 30 thousand):
-    the target is written commented out, for the planner to enter by hand."""
+    """Not even the plain phrase is read right by the loader (5百人: the loader takes no 百
+    multiplier, so it reads 5): the target is written commented out, for the planner to
+    enter by hand."""
     return loader_unreadable(target) and not _readable(target.plain_source, target)
 
 
