@@ -185,8 +185,14 @@ _CN_RUN = re.compile("[〇零一二两三四五六七八九十百千万亿]+")
 # 千 before a unit character is the unit's kilo- prefix, not a multiplier: 30千米 is 30 千米,
 # 100千瓦 is 100 千瓦 (千克, 千伏, 千帕, 千焦, 千卡, 千赫, 千字节 alike).
 _KILO_UNIT = r"[米瓦克伏帕焦卡赫]|字节"
+# Thousands separators inside a number, as plans and web pages write them: ASCII or
+# full-width comma, normal, no-break, thin, narrow no-break or ideographic space (3,000 /
+# 3，000 / 3 000 / ３　０００). One number uses one separator throughout, and each group
+# after it has exactly three digits.
+_THOUSANDS_SEPARATORS = ",，\u0020\u00a0\u2009\u202f\u3000"
 _ARABIC = re.compile(
-    rf"(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*(万亿|千万|百万|亿|万|千(?!{_KILO_UNIT}))?"
+    rf"(?P<whole>\d{{1,3}}(?P<sep>[{_THOUSANDS_SEPARATORS}])\d{{3}}(?:(?P=sep)\d{{3}})*(?!\d)|\d+)"
+    rf"(?P<fraction>\.\d+)?\s*(?P<multiplier>万亿|千万|百万|亿|万|千(?!{_KILO_UNIT}))?"
 )
 _MULTIPLIER = {None: 1, "千": 1000, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8,
                "万亿": 10**12}  # fmt: skip
@@ -222,13 +228,15 @@ def chinese_numeral(text: str) -> int:
 def numbers_in(phrase: str) -> list[Decimal]:
     """Every number a phrase states, in base units: ``为1.6万人（次）`` → [16000].
 
-    Arabic numerals take a following 万/亿/千 multiplier (23万 is 230000, not 23); runs of
+    Arabic numerals may group thousands with commas or spaces (1,200 · 3，000 · 3 000) and
+    take a following 万/亿/千 multiplier (23万 is 230000, not 23; 千米 is a unit); runs of
     Chinese numerals are read as numbers (一千二百 → 1200).
     """
     found: list[Decimal] = []
     for m in _ARABIC.finditer(phrase):
-        value = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
-        found.append(value * _MULTIPLIER[m.group(3)])
+        whole = m["whole"] if m["sep"] is None else m["whole"].replace(m["sep"], "")
+        value = Decimal(whole + (m["fraction"] or ""))
+        found.append(value * _MULTIPLIER[m["multiplier"]])
     for m in _CN_RUN.finditer(phrase):
         run = m.group(0)
         if run in ("万", "亿", "千", "百", "万亿"):

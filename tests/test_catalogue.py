@@ -328,6 +328,19 @@ def test_sector_by_name_or_number(plan):
         ("3千克，220千伏，80千帕，2千字节", [3, 220, 80, 2]),
         ("3千人", [3000]),
         ("3千字", [3000]),
+        # thousands separators inside a number: comma, full-width comma, spaces
+        ("新改建农村公路 3 000 公里", [3000]),
+        ("新改建农村公路3，000公里", [3000]),
+        ("新改建农村公路３，０００公里", [3000]),
+        ("新改建农村公路　３　０００　公里", [3000]),
+        ("3\u2009000公里，3\u202f000座，3\u00a0000户", [3000, 3000, 3000]),
+        ("12 345 678人", [12345678]),
+        ("3 000.5吨", [Decimal("3000.5")]),
+        ("3 000 万元", [30000000]),
+        ("改造危桥150座，300个", [150, 300]),  # a clause comma after a unit separates
+        ("2023 100户", [2023, 100]),  # a group before the separator has at most three digits
+        ("3，00公里", [3, 0]),  # a group after it has exactly three
+        ("1,200 000", [1200, 0]),  # one separator throughout a number
     ],
 )
 def test_numbers_in_a_phrase_are_read_in_base_units(phrase, values):
@@ -345,6 +358,13 @@ def test_kilo_units_state_their_own_number():
     assert phrase_states_quantity("新增装机100千瓦", 100, "千瓦")
     assert not phrase_states_quantity("新增装机100千瓦", 100000, "千瓦")
     assert phrase_states_quantity("培训3千人", 3000, "人")
+
+
+def test_numbers_with_spaced_or_full_width_thousands_state_their_quantity():
+    for phrase in ("新改建农村公路 3 000 公里", "新改建农村公路3，000公里", "公路3\u2009000公里"):
+        assert phrase_states_quantity(phrase, 3000, "公里"), phrase
+        assert not phrase_states_quantity(phrase, 3, "公里"), phrase
+        assert phrase_states_unit(phrase, "公里"), phrase
 
 
 def test_full_coverage_states_one_hundred_percent():
