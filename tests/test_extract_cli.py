@@ -93,7 +93,8 @@ def test_phrases_the_catalogue_loader_reads_differently_still_give_a_loadable_dr
         "2023年民生实事\n1. 新改建农村公路 3 000 公里。\n"
         "2. 为１６万名居民开展筛查，为两万户家庭发放补贴。\n"
         "3. 培训2000人/次，整治河道30千米，压缩至5日内办结，补助提高3百分点。\n"
-        "4. 覆盖率达到百分之九十。\n5. 培训护理员5百人，建设驿站20个。\n",
+        "4. 覆盖率达到百分之九十。\n5. 培训护理员5百人，建设驿站20个。\n"
+        "6. 改造供热管网2，500公里。\n",
         encoding="utf-8",
     )
     result = run(str(text), "-o", str(tmp_path / "d.yaml"))
@@ -102,7 +103,7 @@ def test_phrases_the_catalogue_loader_reads_differently_still_give_a_loadable_dr
     plan = load_plan(tmp_path / "d.yaml")
     got = [(t.id, t.quantity, t.unit, t.kind) for t in plan.targets]
     assert got == [
-        ("1.1", 3000, "公里", "count"),  # source folded: the loader cannot read "3 000"
+        ("1.1", 3000, "公里", "count"),
         ("2.1", 160000, "名", "count"),
         ("2.2", 20000, "户", "count"),
         ("3.1", 2000, "人/次", "count"),
@@ -111,7 +112,12 @@ def test_phrases_the_catalogue_loader_reads_differently_still_give_a_loadable_dr
         ("3.4", 3, "百分点", "standard"),
         ("4.1", 90, "%", "rate"),
         ("5.2", 20, "个", "count"),  # 5.1 (5百人) is held out: the loader reads 5
+        ("6.1", 2500, "公里", "count"),
     ]
     written = (tmp_path / "d.yaml").read_text(encoding="utf-8")
-    assert '# source: "培训护理员5百人"' in written and "\nsource_text:" not in written
+    assert '# source: "培训护理员5百人"' in written
     assert '        source: "整治河道30千米"\n' in written
+    # the loader reads "3 000" and "2，500": the phrases stay verbatim, the plan text is named
+    assert plan.target("1.1").source == "新改建农村公路 3 000 公里"
+    assert plan.target("6.1").source == "改造供热管网2，500公里"
+    assert plan.source_text == text.read_text(encoding="utf-8")

@@ -43,7 +43,9 @@ def _readable(phrase: str | None, target: DraftTarget) -> bool:
 
 def loader_unreadable(target: DraftTarget) -> bool:
     """Whether the catalogue loader cannot read the quantity or unit in the exact source
-    phrase (3 000 公里 with a space inside the number), so the plain phrase must stand in."""
+    phrase, so the plain phrase must stand in. The loader reads thousands separators
+    (3 000 公里, 3，000公里); what it cannot read is spacing that runs two numbers together
+    (3 0001 200名 is folded to 30001200) or a circled digit the extractor takes as a number."""
     if target.quantity is None or target.unit is None:
         return False
     return not _readable(target.source, target)
@@ -60,9 +62,10 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
     """The draft as YAML text. ``source_text`` names the plan text file relative to where
     the YAML will be written (the loader then checks every phrase against it).
 
-    When some source phrase is written in a way the loader cannot read (spaces inside a
-    number), that target gets the folded phrase instead and ``source_text`` is left out —
-    the phrase is then no longer a verbatim quote — with a note saying so.
+    When some source phrase is written in a way the loader cannot read (see
+    :func:`loader_unreadable`), that target gets the folded phrase instead and
+    ``source_text`` is left out — the phrase is then no longer a verbatim quote — with a
+    note saying so.
     """
     notes = list(draft.notes)
     held_out = [t for t in draft.targets if loader_cannot_hold(t)]
