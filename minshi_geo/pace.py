@@ -85,8 +85,8 @@ def read_share_table(
     for a, b in itertools.pairwise(ordered):
         if table[b] < table[a]:
             raise MilestoneError(written[b], f"shares must not fall as dates rise: "
-                                             f"{written[a]} is {table[a]:.0%}, {written[b]} is "
-                                             f"{table[b]:.0%}")
+                                             f"{written[a]} is {table[a] * 100:g}%, "
+                                             f"{written[b]} is {table[b] * 100:g}%")
     return {d: table[d] for d in ordered}
 
 

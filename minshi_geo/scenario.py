@@ -11,6 +11,8 @@ A scenario file looks like this (every key is optional unless marked)::
     sample: false                        # true when the scenario uses 示例 data (also inferred
                                          # from indicator files named sample-*)
     solver: highs                        # highs | cbc | auto
+    milestones: {3-31: 15%, 6-30: 50%}   # 序时进度 for every target: share due by each date
+                                         # (default: linear from the plan's start to deadline)
     defaults: {RULE}                     # applied to every splittable target
     targets:                             # per-target rules, overriding the defaults
       "29.2": {RULE}
@@ -35,6 +37,13 @@ A RULE may hold::
     step: 10                                # whole multiples of step (default 1)
     objective: quota | fair                 # min Σ|x−q*| (default) | min max |x−q*|/q*
     method: optimal | largest_remainder | webster | dhondt | huntington_hill
+    milestones: {6-30: 30%, 9-30: 70%}      # this target's own 序时进度 (replaces the
+                                            # top-level milestones; not allowed in defaults)
+
+Milestones: dates ``MM-DD`` or ``YYYY-MM-DD`` inside the plan year (start to deadline), shares
+``0.5`` or ``"50%"``, never falling as the date rises; a date on the deadline must be 100%.
+Between milestones pace is linear in days (see :mod:`minshi_geo.pace`). A derived outcome
+(``linked_to``) follows its driver's milestones as it follows its split.
 
 Every mistake raises :class:`ScenarioError` with one line naming the file and the key:
 ``baseline.yaml: targets.29.2.max: expected a number ≥ 0 or a share like '35%', got '-3'``.
@@ -48,6 +57,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -58,14 +68,15 @@ from minshi_geo import paths
 from minshi_geo.allocate.apportion import METHOD_ALIASES, OBJECTIVES
 from minshi_geo.allocate.solver import SOLVER_NAMES
 from minshi_geo.errors import MinshiError
+from minshi_geo.pace import EVERY_TARGET, MilestoneError, read_share_table
 
 RULE_KEYS = (
     "factors", "eligible", "exclude", "min", "max", "locks", "capacity", "step", "objective",
-    "method", "note",
+    "method", "note", "milestones",
 )  # fmt: skip
 TOP_KEYS = (
     "scenario", "title", "description", "plan", "region_set", "indicators", "sample", "solver",
-    "defaults", "targets", "plan_rules",
+    "defaults", "targets", "plan_rules", "milestones",
 )  # fmt: skip
 PLAN_RULE_KEYS = ("budget", "balance", "coverage")
 BUDGET_KEYS = ("costs", "currency", "per_region", "province", "note")
@@ -170,6 +181,9 @@ class Scenario:
     balance: BalanceRule | None = None
     coverage: dict[str, CoverageRule] = field(default_factory=dict)
     description: str = ""
+    # 序时进度 milestones {"*" or target id: {date: share}} — the shape progress.status reads;
+    # empty = linear pace for every target.
+    milestones: dict[str, dict[date, float]] = field(default_factory=dict)
 
     @property
     def target_ids(self) -> list[str]:
@@ -347,8 +361,24 @@ def _indicator_name(w: _Where, value: Any, key: str, known: set[str]) -> str:
     return value
 
 
-def _read_rule(w: _Where, raw: Any, key: str, regions: Any, known: set[str]) -> dict[str, Any]:
-    """Validate one rule mapping; returns only the keys it sets (for merging with defaults)."""
+def _milestones(w: _Where, raw: Any, key: str, plan: Any, deadline: date) -> dict[date, float]:
+    """A milestone table, read by the same code progress.status uses; errors keep file + key."""
+    if isinstance(raw, Mapping):
+        for k in raw:
+            if isinstance(k, str) and k.strip() in {t.id for t in plan.targets}:
+                raise w.fail(_join(key, k), f"milestones take dates, not target ids: write "
+                                            f"this target's own under targets.{k.strip()}."
+                                            "milestones")
+    try:
+        return read_share_table(raw, plan.year, start=plan.start, deadline=deadline)
+    except MilestoneError as exc:
+        raise w.fail(_join(key, exc.key) if exc.key else key, exc.problem) from None
+
+
+def _read_rule(w: _Where, raw: Any, key: str, regions: Any, known: set[str],
+               target: Any = None, plan: Any = None) -> dict[str, Any]:
+    """Validate one rule mapping; returns only the keys it sets (for merging with defaults).
+    ``target`` is None for ``defaults``, which may not carry milestones."""
     raw = w.keys(raw, RULE_KEYS, key)
     out: dict[str, Any] = {}
     for k, v in raw.items():
@@ -379,6 +409,11 @@ def _read_rule(w: _Where, raw: Any, key: str, regions: Any, known: set[str]) -> 
             out[k] = name
         elif k == "note":
             out[k] = str(v)
+        elif k == "milestones":
+            if target is None:
+                raise w.fail(at, "milestones for every target go at the top level "
+                                 "(milestones:), a target's own in its rule")
+            out[k] = _milestones(w, v, at, plan, target.deadline or plan.deadline)
     return out
 
 
@@ -487,7 +522,9 @@ def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenari
         tid_text = _target_id_text(w, tid, "targets")
         key = f"targets.{tid_text}"
         _check_target_id(w, plan, tid_text, key, split_ids, coverage)
-        per_target[tid_text] = _read_rule(w, rule, key, regions, known)
+        per_target[tid_text] = _read_rule(w, rule, key, regions, known,
+                                          target=plan.target(tid_text), plan=plan)
+    milestones = _scenario_milestones(w, raw.get("milestones"), plan, per_target)
 
     rules: dict[str, Rule] = {}
     for t in splittable:
@@ -502,7 +539,24 @@ def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenari
         plan=plan, regions=regions, indicators=indicators, indicator_paths=indicator_paths,
         sample=bool(sample_flag) or uses_sample, solver=solver, rules=rules, budget=budget,
         balance=balance, coverage=coverage, description=str(raw.get("description") or ""),
+        milestones=milestones,
     )
+
+
+def _scenario_milestones(w: _Where, raw: Any, plan: Any,
+                         per_target: dict[str, dict[str, Any]]) -> dict[str, dict[date, float]]:
+    """{"*": plan-wide, target id: its own}; a derived outcome (linked_to) takes its
+    driver's own table, as it takes its driver's split."""
+    out: dict[str, dict[date, float]] = {}
+    if raw is not None:
+        out[EVERY_TARGET] = _milestones(w, raw, "milestones", plan, plan.deadline)
+    for tid, rule in per_target.items():
+        if "milestones" in rule:
+            out[tid] = rule["milestones"]
+    for t in plan.targets:
+        if t.linked_to in out and t.linked_to != EVERY_TARGET and t.id not in out:
+            out[t.id] = dict(out[t.linked_to])
+    return out
 
 
 def _is_sample_file(path: Path) -> bool:

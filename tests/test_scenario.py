@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,25 @@ def test_the_small_scenario_resolves_defaults_regions_and_rules():
     assert s.rules["28.1"].locks == {"220100": 3.0} and s.rules["28.1"].objective == "fair"
     assert s.rules["4.1"].factors == {"population": 1.0}
     assert s.rules["4.1"].factors_from == "defaults"
+
+
+def test_milestones_plan_wide_and_per_target(tmp_path):
+    def edit(r):
+        r["milestones"] = {"3-31": "15%", "6-30": 0.5, "2023-09-30": "80%"}
+        r["targets"]["29.2"]["milestones"] = {"6-30": "35%"}
+        r["targets"]["37.1"] = {"milestones": {"9-30": "90%"}}
+    s = load_scenario(_variant(tmp_path, edit))
+    assert s.milestones["*"] == {date(2023, 3, 31): 0.15, date(2023, 6, 30): 0.5,
+                                 date(2023, 9, 30): 0.8}
+    assert s.milestones["29.2"] == {date(2023, 6, 30): 0.35}  # replaces the plan-wide table
+    # 37.2 惠及居民14万户 follows 37.1's split, so it follows 37.1's schedule too.
+    assert s.milestones["37.2"] == s.milestones["37.1"] == {date(2023, 9, 30): 0.9}
+    assert "4.1" not in s.milestones  # takes "*"
+
+
+def test_without_milestones_pace_stays_linear():
+    assert load_scenario(SMALL).milestones == {}
+    assert load_scenario(SCENARIOS / "jilin-2023-baseline.yaml").milestones == {}
 
 
 def test_without_factors_a_target_uses_the_catalogue_basis(tmp_path):
@@ -133,6 +153,43 @@ MISTAKES = [
     ("unknown region set",
      lambda r: r.update({"region_set": "jilin-villages"}),
      r"^bad.yaml: region_set: "),
+    # 序时进度 milestones: plan-wide at the top level, a target's own in its rule.
+    ("milestone date outside the plan year",
+     lambda r: r.update({"milestones": {"2024-06-30": "50%"}}),
+     r"^bad.yaml: milestones.2024-06-30: expected a date in the plan year 2023, got 2024-06-30$"),
+    ("milestone date that does not exist",
+     lambda r: r.update({"milestones": {"6-31": "50%"}}),
+     r"^bad.yaml: milestones.6-31: expected a date like 6-30 or 2023-06-30, got '6-31'$"),
+    ("milestone share above 100%",
+     lambda r: r.update({"milestones": {"6-30": "150%"}}),
+     r"^bad.yaml: milestones.6-30: expected a share between 0 and 1 \(0–100%\), got '150%'$"),
+    ("milestone share that is not a number",
+     lambda r: r.update({"milestones": {"6-30": "half"}}),
+     r"^bad.yaml: milestones.6-30: expected a share like 0.5 or 50%, got 'half'$"),
+    ("milestone shares falling as the date rises",
+     lambda r: r.update({"milestones": {"6-30": "60%", "9-30": 0.4}}),
+     r"^bad.yaml: milestones.9-30: shares must not fall as dates rise: 6-30 is 60%, "
+     r"9-30 is 40%$"),
+    ("the same milestone date written twice",
+     lambda r: r.update({"milestones": {"6-30": 0.5, "2023-06-30": 0.5}}),
+     r"^bad.yaml: milestones.2023-06-30: the same date as 6-30 \(2023-06-30\)$"),
+    ("milestone on the deadline below 100%",
+     lambda r: r.update({"milestones": {"12-31": "90%"}}),
+     r"^bad.yaml: milestones.12-31: the deadline 2023-12-31 is 100% by definition, got '90%'$"),
+    ("milestones that are not a mapping",
+     lambda r: r.update({"milestones": "50%"}),
+     r"^bad.yaml: milestones: expected a mapping of date → share such as \{6-30: 50%\}, "
+     r"got '50%'$"),
+    ("per-target milestones at the top level",
+     lambda r: r.update({"milestones": {"29.2": {"6-30": "50%"}}}),
+     r"^bad.yaml: milestones.29.2: milestones take dates, not target ids: write this target's "
+     r"own under targets.29.2.milestones$"),
+    ("a target's own milestones falling",
+     lambda r: r["targets"]["29.2"].update({"milestones": {"6-30": "60%", "9-30": "40%"}}),
+     r"^bad.yaml: targets.29.2.milestones.9-30: shares must not fall as dates rise"),
+    ("milestones in defaults",
+     lambda r: r["defaults"].update({"milestones": {"6-30": "50%"}}),
+     r"^bad.yaml: defaults.milestones: milestones for every target go at the top level"),
 ]
 
 
