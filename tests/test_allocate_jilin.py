@@ -292,3 +292,62 @@ def test_lower_and_upper_columns_are_the_effective_step_bounds(tmp_path):
     assert (rows["lower"] == 20).all()  # 15 公里 rounded up to a whole step of 10
     assert (rows["upper"] == 750).all()  # 25% of 3000
     assert (rows["quantity"] % 10 == 0).all() and (rows["quantity"] >= 20).all()
+
+
+def test_scenario_milestones_travel_with_the_allocation_into_progress_status(
+    example, example_allocation, tmp_path
+):
+    from datetime import date
+
+    from minshi_geo.progress.status import compute_status
+    from minshi_geo.progress.store import ProgressStore, StoredReport
+
+    # The example scenario: 3-31 15%, 6-30 50%, 9-30 80% for all; 29.2 has its own table.
+    meta = example_allocation.meta["milestones"]
+    assert meta["*"] == {"2023-03-31": 0.15, "2023-06-30": 0.5, "2023-09-30": 0.8}
+    assert meta["29.2"] == {"2023-04-30": 0.05, "2023-06-30": 0.35, "2023-09-30": 0.85}
+    example_allocation.save(tmp_path / "run")
+    saved = json.loads((tmp_path / "run" / "allocation.json").read_text(encoding="utf-8"))
+    assert saved["milestones"] == meta
+    loaded = Allocation.load(tmp_path / "run")
+    assert loaded.meta["milestones"] == meta
+
+    plan = example.plan
+    table = loaded.table
+    jun = date(2023, 6, 30)
+    store = ProgressStore(f"sqlite:///{tmp_path / 'progress.db'}")
+    try:
+        store.register(plan.id, [(t.id, t.metric, t.unit, t.kind) for t in plan.targets],
+                       dict.fromkeys(zip(table["region_code"], table["region_name"],
+                                         strict=True)))
+        lines = pd.DataFrame([
+            {"target_id": "4.1", "completed": 1.0, "status": None, "note": None,
+             "sheet": "任务分解表", "row": 11},
+            {"target_id": "29.2", "completed": 1.0, "status": None, "note": None,
+             "sheet": "任务分解表", "row": 12},
+        ])  # fmt: skip
+        store.save_reports(
+            [StoredReport("长春市-2023-06.xlsx", "a" * 64, plan.id,
+                          loaded.meta["scenario_sha256"], "220100", jun, True, lines)],
+            imported_by="test",
+        )  # fmt: skip
+        status = compute_status(store, loaded, plan)
+    finally:
+        store.close()
+    rows = status[status["region_code"] == "220100"].set_index("target_id")
+    allocated_41 = loaded.target("4.1").set_index("region_code").at["220100", "quantity"]
+    assert rows.at["4.1", "pace"] == pytest.approx(0.5)  # not the linear 181/365
+    assert rows.at["4.1", "expected"] == pytest.approx(0.5 * allocated_41)
+    assert rows.at["29.2", "pace"] == pytest.approx(0.35)  # its own table wins
+    # Without milestones (the baseline) the same date is linear.
+    linear = compute_status(f"sqlite:///{tmp_path / 'progress.db'}",
+                            Allocation(table=loaded.table,
+                                       meta={k: v for k, v in loaded.meta.items()
+                                             if k != "milestones"}), plan)
+    assert linear.set_index(["target_id", "region_code"]).at[("4.1", "220100"), "pace"] == \
+        pytest.approx(181 / 365)
+
+
+def test_the_baseline_keeps_a_linear_pace(baseline_allocation):
+    # 时间过半、任务过半: no milestones in the baseline, so progress status paces linearly.
+    assert "milestones" not in baseline_allocation.meta

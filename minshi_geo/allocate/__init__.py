@@ -32,6 +32,7 @@ from minshi_geo.allocate.model import AllocationModel
 from minshi_geo.allocate.problem import Balance, Budget, TargetProblem
 from minshi_geo.allocation import Allocation
 from minshi_geo.errors import MinshiError
+from minshi_geo.pace import milestones_to_meta
 
 __all__ = ["allocate", "run_scenario", "build_problems", "ENGINES", "InfeasibleAllocationError"]
 
@@ -314,6 +315,9 @@ def allocate(
         "model_targets": [p.target_id for p in in_model],
         "indicator_files": [str(x) for x in scenario.indicator_paths],
     }
+    if scenario.milestones:
+        # 序时进度 travels with the allocation: progress.status reads meta["milestones"].
+        meta["milestones"] = milestones_to_meta(scenario.milestones)
     if burden is not None:
         meta["max_burden"] = burden
     if budget is not None:
