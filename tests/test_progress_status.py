@@ -102,6 +102,8 @@ def test_milestones_accept_month_day_and_percent_forms():
         ({"6-31": 0.5}, "expected a date"),
         ({"29.2": 0.5}, "expected a mapping"),
         ({"6-30": "half"}, "expected a share"),
+        ({"2024-06-30": 0.5}, r"milestones\.\*\.2024-06-30: expected a date in the plan year 2023"),
+        ({"6-30": 0.5, "06-30": 0.5}, "the same date as 6-30"),
     ],
 )
 def test_bad_milestones_are_named(raw, message):
