@@ -201,7 +201,10 @@ def test_tooltip_rows_hold_quota_and_the_factor_values_used(jilin):
     data, _ = allocation_page(baseline(), jilin)
     target = baseline().target_ids[0]
     layer = data.layers[target]
-    assert [row[0] for row in layer["tips"]][:2] == ["占全省比例", "测算份额（因素法）"]
+    unit = baseline().target(target)["unit"].iloc[0]
+    assert [row[0] for row in layer["tips"]][:3] == [
+        f"分配数量（{unit}）", "占全省比例", "测算份额（因素法）"
+    ]
     assert set(layer["facts"]) == set(baseline().meta["factors"][target])
     assert data.facts["population"]["cells"][0] == "9,066,906 人"
 

@@ -218,6 +218,17 @@ def test_tooltip_shows_name_quantity_share_and_factor(browser, pages):
     assert "占全省比例" in text and "面积" in text
 
 
+@pytest.mark.parametrize("mode", ["per10k", "share"])
+def test_tooltip_keeps_the_quantity_with_unit_in_every_mode(browser, pages, mode):
+    open_offline(browser, pages["allocation"], ready=READY)
+    browser.find_element(By.CSS_SELECTOR, f"input[name=minshi-mode][value={mode}]").click()
+    text = hover_region(browser, 0)
+    split = area_split("jilin")
+    row = split.target(split.target_ids[0]).iloc[0]
+    assert f"{row['quantity']:,} {row['unit']}" in text
+    assert text.count("占全省比例") == 1
+
+
 def test_hostile_names_show_as_text_and_run_nothing(browser, pages):
     page = open_offline(browser, pages["hostile"], ready=READY)
     assert_no_alert(browser)

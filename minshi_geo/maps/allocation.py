@@ -205,7 +205,12 @@ def allocation_page(
         share = [None if q is None or total == 0 else q / total for q in qty]
         groups.setdefault(str(first["sector"]), []).append(target_id)
         weights = factors.get(target_id) or {}
+        qty_heading = f"分配数量（{unit}）" if unit else "分配数量"
+        qty_text = [with_unit(q, unit) if q is not None else "不参与" for q in qty]
+        # The quantity and share rows stay in the tooltip whatever the mode (the page skips
+        # the row that repeats the mode's own heading), so 每万人 never hides the quantity.
         tips = [
+            [qty_heading, qty_text],
             ["占全省比例", [format_percent(s) for s in share]],
             ["测算份额（因素法）", [with_unit(q, unit, 1) for q in quota]],
         ]
@@ -220,9 +225,8 @@ def allocation_page(
             "tips": tips,
             "facts": [k for k in weights if k in facts],
         }
-        qty_text = [with_unit(q, unit) if q is not None else "不参与" for q in qty]
         views[f"{target_id}|quantity"] = _view(
-            f"分配数量（{unit}）" if unit else "分配数量",
+            qty_heading,
             qty,
             qty_text,
             format_number,

@@ -100,6 +100,8 @@
       var t = el("table");
       if (v) { row(t, v.heading, v.value[i]); }
       (layer.tips || []).forEach(function (tip) {
+        // The mode's own row is already first; a tip row with the same heading would repeat it.
+        if (v && tip[0] === v.heading) { return; }
         var cells = tip[1];
         var cell = Array.isArray(cells[0]) ? cells[state.period][i] : cells[i];
         row(t, tip[0], cell);
