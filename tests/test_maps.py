@@ -230,6 +230,16 @@ def test_fisher_jenks_classes_cover_every_value_in_order():
     assert classes.cls[-1] == 4 and classes.cls[0] == 0
 
 
+def test_whole_number_classes_are_named_by_the_counts_they_hold():
+    # "0 – 0" and "> 0 – 1" read badly for bridges and stations: say "0" and "1 – 2".
+    classes = sequential_classes([0, 0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 9, 9])
+    labels = [label for _, label in classes.legend]
+    assert labels == ["0", "1 – 2", "3 – 4", "5 – 6", "9"]
+    fractional = sequential_classes([0.1, 0.2, 0.5, 0.7, 1.3, 2.2, 3.1])
+    fractions = [label for _, label in fractional.legend]
+    assert fractions[0] == "0.1 – 0.2" and fractions[1].startswith("> 0.2 – ")
+
+
 def test_diverging_classes_are_symmetric_and_zero_is_neutral():
     classes = diverging_classes([-100, -10, 0, 10, 100, None])
     colours = classes.colours()

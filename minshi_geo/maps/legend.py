@@ -104,13 +104,22 @@ def sequential_classes(
         scheme = mapclassify.FisherJenks(data, k=k)
     bins = list(scheme.bins)
     colours = SEQUENTIAL[len(bins)]
-    lows = [float(data.min())] + bins[:-1]
+    yb = np.asarray(scheme.yb)
     legend = []
-    for j, (lo, hi) in enumerate(zip(lows, bins)):
-        span = f"{formatter(lo)} – {formatter(hi)}"
-        label = span if j == 0 else f"> {span}"
-        legend.append((colours[j], label))
-    for i, y in zip(np.flatnonzero(ok), scheme.yb):
+    if np.all(data == np.round(data)):
+        # Whole numbers (allocated counts): "> 0 – 1" would mean just 1, so name each class
+        # by the smallest and largest value in it ("1", "2 – 3", "4 – 5").
+        for j in range(len(bins)):
+            members = data[yb == j]
+            lo, hi = float(members.min()), float(members.max())
+            label = formatter(lo) if lo == hi else f"{formatter(lo)} – {formatter(hi)}"
+            legend.append((colours[j], label))
+    else:
+        lows = [float(data.min())] + bins[:-1]
+        for j, (lo, hi) in enumerate(zip(lows, bins)):
+            span = f"{formatter(lo)} – {formatter(hi)}"
+            legend.append((colours[j], span if j == 0 else f"> {span}"))
+    for i, y in zip(np.flatnonzero(ok), yb):
         cls[i] = int(y)
     return Classes(cls, legend)
 
