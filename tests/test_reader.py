@@ -314,3 +314,36 @@ def test_files_that_are_not_task_sheets_are_refused(tmp_path):
     wb.save(tmp_path / "other.xlsx")
     with pytest.raises(ReportError, match="no sheet '任务分解表'"):
         read_report(tmp_path / "other.xlsx")
+
+
+@pytest.mark.parametrize("field, typed", [("region_code", "220200"), ("region", "吉林市")])
+def test_a_header_retyped_for_another_region_is_refused(changchun, tmp_path, field, typed):
+    # A 吉林市 clerk unprotects 长春市's sheet and types their own code / name over the header:
+    # storing the figures for 长春市 (what the hidden identity says) would be wrong.
+    wb = load_workbook(changchun)
+    ws = wb[layout.TASK_SHEET]
+    ws.protection.sheet = False
+    ws.cell(layout.header_row_of(field), layout.HEADER_VALUE_COL).value = typed
+    rows, cols = target_rows(ws), heading_columns(ws)
+    ws.cell(rows["1.1"], cols["累计完成"]).value = 500
+    ws.cell(rows["1.1"], cols["截至日期"]).value = date(2023, 6, 30)
+    wb.save(tmp_path / "retyped.xlsx")
+    label = layout.HEADER_LABELS[field]
+    row = layout.header_row_of(field)
+    with pytest.raises(ReportError, match=rf"retyped.xlsx sheet 任务分解表 row {row}, field "
+                                          rf"{label} \(D\): expected .* got '{typed}'"):
+        read_report(tmp_path / "retyped.xlsx")
+
+
+def test_a_copied_header_must_name_the_same_region_as_its_identity_line(changchun, tmp_path):
+    src = load_workbook(changchun)[layout.TASK_SHEET]
+    wb = Workbook()
+    ws = wb.active
+    for row in src.iter_rows():
+        for c in row:
+            if c.value is not None:
+                ws.cell(c.row, c.column).value = c.value
+    ws.cell(layout.header_row_of("region_code"), layout.HEADER_VALUE_COL).value = 220200
+    wb.save(tmp_path / "copy.xlsx")
+    with pytest.raises(ReportError, match=r"field 单位代码 \(D\): expected '220100'"):
+        read_report(tmp_path / "copy.xlsx")

@@ -611,6 +611,7 @@ def _identity(path: Path, where: str, hidden, props: dict[str, str], header: dic
                 path=path, hint="the header of another region's sheet was pasted in; send back "
                 "the sheet as received",
             )
+        _check_region_header(path, where, header, identity.region_code, identity.region_name)
         return identity
     # No hidden identity sheet: the visible header (and document properties) must say it all.
     if visible is None and props.get("plan_id") and props.get("region_code"):
@@ -622,10 +623,11 @@ def _identity(path: Path, where: str, hidden, props: dict[str, str], header: dic
             path=path, hint="send back the task sheet produced by `minshi-geo sheets` without "
             "removing its header rows",
         )
+    region_name = header.get("region", (None, None))[1]
+    _check_region_header(path, where, header, visible[1], None)
     data = header.get("data", (None, None))[1]
     sample = (str(data).strip().startswith(layout.SAMPLE_MARK) if data is not None
               else _truthy(props.get("sample", "false")))
-    region_name = header.get("region", (None, None))[1]
     return ReportIdentity(
         plan_id=visible[0],
         scenario_sha256=visible[2],
@@ -635,3 +637,30 @@ def _identity(path: Path, where: str, hidden, props: dict[str, str], header: dic
         region_name=_unguard(region_name) if region_name is not None else None,
         source="header block",
     )
+
+
+def _check_region_header(path: Path, where: str, header: dict[str, Any], region_code: str,
+                         region_name: str | None) -> None:
+    """单位代码 and 分解单位 in the header block must name the identity's region.
+
+    A region that unprotects another region's sheet and types its own code and name over the
+    header would otherwise have its figures stored for the region the identity names.
+    """
+    checks = [("region_code", region_code)]
+    if region_name:
+        checks.append(("region", region_name))
+    for key, expected in checks:
+        if key not in header:
+            continue
+        r, value = header[key]
+        shown = "" if value is None else _unguard(value).strip()
+        if isinstance(value, float) and value.is_integer():
+            shown = str(int(value))  # 220100 retyped as a number
+        if shown != str(expected):
+            raise ReportError(
+                f"{where} row {r}, field {layout.HEADER_LABELS[key]} "
+                f"({get_column_letter(layout.HEADER_VALUE_COL)}): expected {expected!r} as in the "
+                f"sheet's identity, got {_got(shown) if shown else 'nothing'}",
+                path=path, hint="each region returns its own sheet as received; do not edit the "
+                "header — ask the provincial office for your region's sheet",
+            )
