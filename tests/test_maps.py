@@ -327,6 +327,30 @@ def test_png_export_draws_chinese_without_missing_glyphs(tmp_path, jilin):
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
 
 
+def test_sample_pngs_say_so_in_their_title_and_name_the_plan(tmp_path, jilin):
+    from PIL import Image
+
+    from minshi_geo.maps.png import write_pngs
+
+    split = area_split("jilin")  # 示例 data
+    files = write_pngs(split, jilin, tmp_path / "png", targets=split.target_ids[:1])
+    for p in files:
+        with Image.open(p) as image:
+            assert "（示例数据）" in image.text["Title"]
+            assert "2023年吉林省民生实事" in image.text["Title"] + image.text["Description"]
+    real = write_pngs(baseline(), jilin, tmp_path / "real", targets=baseline().target_ids[:1])
+    with Image.open(real[0]) as image:
+        assert "示例" not in image.text["Title"]
+        assert image.text["Description"].startswith("2023年吉林省民生实事")
+
+
+def test_png_footer_breaks_between_parts_so_lines_never_overlap():
+    from minshi_geo.maps.png import footer_lines
+
+    lines = footer_lines("甲" * 40 + " · " + "乙" * 20 + " · " + "丙" * 30, width=70)
+    assert lines == ["甲" * 40 + " · " + "乙" * 20, "丙" * 30]
+
+
 def test_per_10k_is_left_out_when_some_region_has_no_population():
     counties = load_region_set("jilin-counties")
     data, _ = allocation_page(area_split("jilin-counties"), counties)

@@ -74,6 +74,20 @@ def region_outlines(shapes, points: list[bool]) -> list[tuple[int, object]]:
     return outlines
 
 
+FOOTER_WIDTH = 70  # characters per footer line at 7 pt on an 8-inch-wide figure
+
+
+def footer_lines(text: str, width: int = FOOTER_WIDTH) -> list[str]:
+    """Break a " · "-joined footer between its parts (matplotlib's wrap overlaps lines)."""
+    lines: list[str] = []
+    for part in text.split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
 class _Canvas:
     """One axes with the regions drawn once; each target only recolours them (fast export)."""
 
@@ -154,24 +168,29 @@ def write_pngs(
     metric_of = dict(zip(allocation.table["target_id"], allocation.table["metric"]))
     with matplotlib.rc_context(rc), atomic.atomic_dir(out_dir) as tmp:
         fig, ax = plt.subplots(figsize=(8, 7))
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.08)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.1)
         outlines = region_outlines(shapes, view.points)
         canvas = _Canvas(ax, shapes, view.labels, view.points, 0 if many else 8, outlines)
         title = ax.set_title("", fontsize=13)
-        foot = data.subtitle + ("\n" + data.banner if data.banner else "")
-        fig.text(0.02, 0.015, foot, fontsize=7, color="#a05000" if data.banner else "#555555",
-                 wrap=True)
+        # A PNG travels alone into a report: it names its plan, and a 示例 one says so in its
+        # title, not only in the small print.
+        foot = "\n".join(footer_lines(f"{data.title} · {data.subtitle}")
+                         + ([data.banner] if data.banner else []))
+        fig.text(0.02, 0.012, foot, fontsize=7, color="#a05000" if data.banner else "#555555",
+                 va="bottom", linespacing=1.4)
+        sample_mark = "（示例数据）" if data.banner else ""
         for target_id in target_ids:
             v = data.views[f"{target_id}|{mode}"]
             canvas.paint([v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]])
-            title.set_text(data.layers[target_id]["label"])
+            title.set_text(data.layers[target_id]["label"] + sample_mark)
             handles = [Patch(facecolor=c, edgecolor="#777777", label=lab) for c, lab in v["legend"]]
             if -1 in v["cls"]:
                 handles.append(Patch(facecolor=NO_DATA, edgecolor="#777777", label="不参与"))
             legend = ax.legend(handles=handles, title=v["heading"], loc="lower right",
                                fontsize=8, title_fontsize=9, frameon=True)
             name = safe_filename(f"{target_id}_{metric_of[target_id]}.png")
-            fig.savefig(tmp / name, dpi=dpi)
+            fig.savefig(tmp / name, dpi=dpi,
+                        metadata={"Title": title.get_text(), "Description": foot})
             legend.remove()
             written.append(Path(out_dir) / name)
         plt.close(fig)
@@ -190,7 +209,8 @@ def write_pngs(
         fig.suptitle(data.title + ("（示例数据）" if data.banner else ""), fontsize=14)
         fig.text(0.01, 0.005, data.subtitle, fontsize=8, color="#555555")
         fig.tight_layout(rect=(0, 0.01, 1, 0.98))
-        fig.savefig(tmp / OVERVIEW_FILE, dpi=max(72, dpi // 2))
+        fig.savefig(tmp / OVERVIEW_FILE, dpi=max(72, dpi // 2),
+                    metadata={"Title": data.title + sample_mark, "Description": data.subtitle})
         plt.close(fig)
         written.append(Path(out_dir) / OVERVIEW_FILE)
     return written
