@@ -225,7 +225,8 @@ def columns(ws) -> dict[str, int]:
 
 
 def set_identity(src: Path, dest: Path, **changes) -> None:
-    """Change identity fields consistently (hidden sheet, 表格标识 line, document properties)."""
+    """Change identity fields consistently (hidden sheet, 表格标识 line, 单位代码 and 分解单位
+    lines, document properties)."""
     wb = load_workbook(src)
     for row in wb[layout.IDENTITY_SHEET].iter_rows(min_col=1, max_col=2):
         if row[0].value in changes:
@@ -237,6 +238,11 @@ def set_identity(src: Path, dest: Path, **changes) -> None:
     ).value = layout.identity_text(
         values["plan_id"], values["region_code"], values["scenario_sha256"]
     )
+    for key, field in (("region_code", "region_code"), ("region_name", "region")):
+        if key in changes:
+            ws.cell(row=layout.header_row_of(field), column=layout.HEADER_VALUE_COL).value = (
+                changes[key]
+            )
     for prop in wb.custom_doc_props.props:
         key = prop.name.removeprefix(layout.DOC_PROPERTY_PREFIX)
         if key in changes:
