@@ -257,6 +257,38 @@ def test_long_ranking_shows_the_top_ten_until_asked_for_all(browser, pages):
     assert len(browser.find_elements(By.CSS_SELECTOR, rows)) == 1 + 60
 
 
+VISIBLE_LABEL_BOXES = """
+return Array.from(document.querySelectorAll('.minshi-label'))
+  .filter(e => !e.classList.contains('minshi-label-off'))
+  .map(e => { var r = e.firstChild.getBoundingClientRect();
+              return [r.left, r.top, r.right, r.bottom]; });
+"""
+PANEL_BOXES = """
+return Array.from(document.querySelectorAll('.minshi-box'))
+  .map(e => { var r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });
+"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("name, at_least", [("counties", 25), ("allocation", 9)])
+def test_region_names_never_sit_on_each_other_or_under_a_panel(browser, pages, name, at_least):
+    open_offline(browser, pages[name], ready=READY)
+    boxes = browser.execute_script(VISIBLE_LABEL_BOXES)
+    assert len(boxes) >= at_least  # 60 county names at province zoom: as many as fit
+    panels = browser.execute_script(PANEL_BOXES)
+    for k, a in enumerate(boxes):
+        assert not any(_overlap(a, b) for b in boxes[k + 1:])
+        assert not any(_overlap(a, p) for p in panels)
+    if name == "counties":
+        browser.execute_script("minshiPage.map.setZoom(minshiPage.map.getZoom() + 2,"
+                               " {animate: false})")
+        # zooming in makes room: names left out at province zoom come back
+        assert len(browser.execute_script(VISIBLE_LABEL_BOXES)) > len(boxes)
+
+
 @pytest.mark.parametrize("name, count", [("counties", 60), ("prefectures", 9)])
 def test_other_region_sets_render_every_region(browser, pages, name, count):
     page = open_offline(browser, pages[name], ready=READY)

@@ -37,7 +37,6 @@
       period: D.periods ? (D.initial.period !== undefined ? D.initial.period : D.periods.length - 1) : null
     };
     var shapes = [];
-    var many = D.regions.length > 20;
 
     function viewKey() {
       return state.layer + "|" + state.mode + (D.periods ? "|" + state.period : "");
@@ -68,22 +67,55 @@
 
     /* ---- region names as labels ---- */
     var labelLayer = L.layerGroup().addTo(map);
+    var labelMarkers = [];
     D.regions.forEach(function (r, i) {
       var span = el("span", "minshi-label-text" + (r.point ? " minshi-label-point" : ""),
                     r.label || r.name);
-      L.marker(D.labels[i], {
+      labelMarkers[i] = L.marker(D.labels[i], {
         icon: L.divIcon({ className: "minshi-label", html: span, iconSize: null }),
         interactive: false,
         keyboard: false
       }).addTo(labelLayer);
     });
-    function labelsForZoom() {
-      // 60 county names overlap at province zoom: show them from zoom 8 on.
-      var show = !many || map.getZoom() >= 8;
-      map.getContainer().classList.toggle("minshi-labels-hidden", !show);
+    // Larger regions (and point regions, which have no area to spare) are named first.
+    function boundsArea(i) {
+      if (D.regions[i].point || !shapes[i].getBounds) { return Infinity; }
+      var b = shapes[i].getBounds();
+      return (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
     }
-    map.on("zoomend", labelsForZoom);
-    labelsForZoom();
+    var labelOrder = null;
+    var labelsReady = false;  // set once the map has its first view
+    function overlaps(a, b) {
+      return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    }
+    function placeLabels() {
+      // Names must not sit on each other (60 counties at province zoom): a name is written
+      // only where it does not overlap one already written; zooming in shows the rest.
+      if (!labelOrder) {
+        labelOrder = D.regions.map(function (r, i) { return i; });
+        var areas = labelOrder.map(boundsArea);
+        labelOrder.sort(function (a, b) { return areas[b] - areas[a] || a - b; });
+      }
+      // The panels count as already taken: a name half under the ranking reads as another.
+      var placed = [];
+      Array.prototype.forEach.call(
+        map.getContainer().querySelectorAll(".minshi-box, .leaflet-control-zoom"),
+        function (box) {
+          var r = box.getBoundingClientRect();
+          if (r.width && r.height) { placed.push(r); }
+        });
+      labelOrder.forEach(function (i) {
+        var icon = labelMarkers[i].getElement();
+        if (!icon) { return; }
+        icon.classList.remove("minshi-label-off");
+        var span = icon.firstChild;
+        var r = span.getBoundingClientRect();
+        var box = { left: r.left - 2, right: r.right + 2, top: r.top - 1, bottom: r.bottom + 1 };
+        var clash = placed.some(function (p) { return overlaps(p, box); });
+        if (clash) { icon.classList.add("minshi-label-off"); } else { placed.push(box); }
+      });
+    }
+    map.on("zoomend", placeLabels);
 
     /* ---- tooltip: a small table built from DOM nodes ---- */
     function row(table, label, value) {
@@ -273,6 +305,7 @@
         more.addEventListener("click", function () {
           state.rankAll = !state.rankAll;
           drawRanking(view());
+          if (labelsReady) { placeLabels(); }
         });
         ranking.appendChild(more);
       }
@@ -307,6 +340,7 @@
       drawLegend(v);
       drawRanking(v);
       drawList();
+      if (labelsReady) { placeLabels(); }
       map.getContainer().setAttribute("data-minshi-view", viewKey());
     }
 
@@ -331,6 +365,8 @@
       paddingBottomRight: [10, 10],
       animate: false
     });
+    labelsReady = true;
+    placeLabels();
     window.minshiPage = {
       map: map, data: D, layer: regionLayer, shapes: shapes, state: state,
       setLayer: setLayer, setMode: setMode, setPeriod: setPeriod
