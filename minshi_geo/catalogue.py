@@ -198,10 +198,14 @@ _MULTIPLIER = {None: 1, "千": 1000, "万": 10**4, "百万": 10**6, "千万": 10
                "万亿": 10**12}  # fmt: skip
 # Coverage words that state 100% without a number.
 FULL_COVERAGE_WORDS = ("全覆盖",)
-# Words that name a unit in the text besides the unit itself: 惠及70万农村居民 counts 人.
+# Nouns for people that do not contain 人 but state a head count when a plan writes no
+# measure word: 惠及70万农村居民, 为200万中小学生开展心理健康测评 count 人.
+PEOPLE_NOUNS = ("居民", "学生", "儿童", "群众", "农民", "职工", "妇女", "患者", "青少年",
+                "幼儿", "新生儿", "毕业生", "孕产妇")  # fmt: skip
+# Words that name a unit in the text besides the unit itself.
 UNIT_WORDS = {
     "%": ("%", "％", "百分之", *FULL_COVERAGE_WORDS),
-    "人": ("人", "居民"),
+    "人": ("人", *PEOPLE_NOUNS),
 }
 
 

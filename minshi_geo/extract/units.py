@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from minshi_geo.catalogue import PEOPLE_NOUNS
+
 # Units of measure a count target is stated in, as written → as the catalogue records it.
 # The catalogue checks that the source phrase names the unit, so a unit is kept as written;
 # only 人（次） becomes 人次 (data/targets/jilin-2023.yaml; the loader ignores brackets).
@@ -100,9 +102,10 @@ RATE_WORDS = ("率", "占比", "比例", "比重", "覆盖", "达标", "普及",
 # Outcome words: 惠及居民14万户 follows the target before it (linked_to), never split alone.
 OUTCOME_WORDS = ("惠及", "受益", "服务人口", "覆盖人口", "涉及")
 
-# Nouns that carry the unit themselves when a plan writes no measure word (惠及70万农村居民).
-# Only nouns whose text contains the unit, so the phrase still states it.
-PERSON_NOUNS = ("居民", "老年人", "老人", "残疾人", "人口", "人员", "工人", "病人", "人才")
+# Nouns that carry the unit themselves when a plan writes no measure word (惠及70万农村居民,
+# 为200万中小学生…). Only nouns the loader accepts as naming the unit (catalogue.UNIT_WORDS),
+# so the phrase still states it.
+PERSON_NOUNS = ("老年人", "老人", "残疾人", "人口", "人员", "工人", "病人", "人才", *PEOPLE_NOUNS)
 HOUSEHOLD_NOUNS = ("农户", "住户", "用户", "户籍家庭")
 
 
