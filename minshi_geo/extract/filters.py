@@ -176,6 +176,19 @@ def scope(c: Candidate) -> bool:
     return "在" in c.text[c.clause_start : c.token.start]
 
 
+# …社区数量达到城市社区的60%: after the words a rate counts, the level the clause commits to.
+_RATE_OF_SUBJECT = re.compile(
+    r"[^，；。\d]{1,12}?(?:数量|比例|占比|覆盖率)(?:达到|达|提高到|提高至|提升到|提升至|不低于)"
+    r"[^，；。\d]{0,10}\d+(?:\.\d+)?[%％]"
+)
+
+
+def rate_subject(c: Candidate) -> bool:
+    """省级三公里充分就业社区数量达到城市社区的60%: the number says which things the rate
+    counts (a class of places), the percentage is the target."""
+    return c.unit is not None and bool(_RATE_OF_SUBJECT.match(c.text, c.after))
+
+
 def funding(c: Candidate) -> bool:
     """投资1.2亿元, 安排资金2亿元, 6.5亿元已全部下达: money put in, not an outcome."""
     if c.unit is None or c.unit.family != "money":
@@ -187,8 +200,9 @@ def funding(c: Candidate) -> bool:
 
 
 # 一 before these is a set phrase, whatever verb comes before (建设一批…, 打造一张网).
-_ONE_PHRASES = ("批", "张网", "张图", "张表", "条龙", "次性", "揽子", "系列", "盘棋", "件事",
-                "站式", "体化", "网通", "门式", "窗", "码", "线", "级", "流", "类", "些")  # fmt: skip
+_ONE_PHRASES = ("批", "张网", "张图", "张表", "条龙", "次性", "揽子", "系列", "盘棋",
+                "件事", "站式", "体化", "网通", "门式", "窗", "码", "线", "级", "流", "类",
+                "些")  # fmt: skip
 
 
 def set_phrase(c: Candidate) -> bool:
@@ -223,6 +237,8 @@ RULES: tuple[Rule, ...] = (
          plan_item_count),
     Rule("item_tally", "a bracket tallying a heading's items (项目6个)", item_tally),
     Rule("scope", "where the work happens (在全省13个市州), not how much", scope),
+    Rule("rate_subject", "names what a rate in the same clause counts (三公里充分就业社区数量"
+         "达到…60%)", rate_subject),
     Rule("funding", "money put in (投资, 安排资金): a means, not an outcome", funding),
     Rule("set_phrase", "一/二 in a set phrase (一站式, 一户一档, 二次供水)", set_phrase),
 )  # fmt: skip
