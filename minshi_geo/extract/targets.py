@@ -137,7 +137,7 @@ def _read_number(
 
     before = text[start_of_clause : token.start]
     if unit is None:
-        unit = _unit_from_noun(text, pos)
+        unit = _unit_from_noun(text, pos) or _unit_named_before(before)
         if unit is None:
             return Rejected(
                 token.start,
@@ -283,10 +283,20 @@ def _kind(
 _PER_SLASH = re.compile(r"/(?:人|户|名|位|次|月|年|天|日|村|所)(?:[·.](?:年|月|天|日|次))?")
 
 
+# 千人托位数达4.2个, 万人口全科医生数: a ratio per thousand (ten thousand) people, written
+# without 每; its level is a standard, never a count to split.
+_PER_POPULATION = re.compile(
+    r"(?<![\d一二三四五六七八九十])(千|万|百)(人口|人|户)[^，；。\d]{0,8}?数"
+)
+
+
 def _per_unit_marker(before: str, text: str, after: int) -> str | None:
     for word, meaning in sorted(U.PER_UNIT_MARKERS.items(), key=lambda kv: -len(kv[0])):
         if word in before:
             return meaning
+    per_population = _PER_POPULATION.search(before)
+    if per_population:
+        return f"{per_population.group(1)}{per_population.group(2)}"
     slash = _PER_SLASH.match(text, after)
     return slash.group(0)[1:] if slash else None
 
@@ -318,6 +328,18 @@ def _unit_from_noun(text: str, pos: int) -> U.UnitMatch | None:
                 written=window[: at + len(noun)], unit="户", family="count", length=0
             )
     return None
+
+
+# 服务人次达200万以上, 参保人数达到2000万: the count's noun names the unit before the number.
+_UNIT_NOUN_BEFORE = re.compile(r"(人次|人数|户数)(?:达到|达|超过|超|突破|为)?$")
+
+
+def _unit_named_before(before: str) -> U.UnitMatch | None:
+    m = _UNIT_NOUN_BEFORE.search(before)
+    if not m:
+        return None
+    unit = {"人次": "人次", "人数": "人", "户数": "户"}[m.group(1)]
+    return U.UnitMatch(written=m.group(1), unit=unit, family="count", length=0)
 
 
 # Bullets and inline enumerators that open a clause: ●, ·, （1）, ①, 1)
