@@ -45,8 +45,9 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 1, 2, 3 … in order
     ("1", re.compile(r"(?P<n>\d{1,2})(?=[\u4e00-\u9fff“]|$)")),
 )
-# A heading's own count of items: （2项）, (10项), 共3项
-_STATED_COUNT = re.compile(rf"（(?:共)?(?P<n>\d+|[{_CN}]+)项）$")
+# A heading's own count of items: （2项）, (10项), 共3项; a copy that lost the end of the
+# bracket (社会保障(5) still states it, and the fragment is not part of the name
+_STATED_COUNT = re.compile(rf"（(?:共)?(?P<n>\d+|[{_CN}]+)(?:项）?)?$")
 _SECTOR_SUFFIXES = ("方面", "领域", "板块")
 _SENTENCE_END = "。；！？"
 
@@ -265,7 +266,7 @@ def read_outline(folded: str) -> Outline:
         sector.number = renumber[sector.number]
     for item in items:
         item.sector = renumber[item.sector]
-    return Outline(title, _title_span(lines, title), sectors, items, preamble, notes, styles)
+    return Outline(_title_text(title), _title_span(title), sectors, items, preamble, notes, styles)
 
 
 def _adopt_childless_headings(
@@ -377,25 +378,57 @@ def _renumber_if_restarting(items: list[DraftItem], notes: list[str]) -> None:
     )
 
 
-def _title(folded: str, lines: list[Line]) -> str | None:
-    if not lines:
+# Labels of a government site's page data (索引号, 发布机构 …): a line made of them is not
+# the title, and a title line that ends in one (…项目公布 发布时间：2024-01-18) stops there.
+_PAGE_LABEL_WORDS = (
+    r"(?:索引号|组配分类|主题分类|发布机构|发文机关|发布日期|发文日期|发布时间|成文日期|"
+    r"公开方式|公开范围|浏览次数|来源|作者|责任编辑|文号|名称|标题)"
+)
+_PAGE_DATA_LINE = re.compile(_PAGE_LABEL_WORDS)  # at the start of a line
+_PAGE_LABEL = re.compile(_PAGE_LABEL_WORDS + r"(?=[：\s\dA-Za-z])")  # later in a line
+_NAME_LABEL = re.compile(r"(?:名称|标题)[：\s]+")
+_TITLE_SEARCH_LINES = 8
+
+
+def _title(folded: str, lines: list[Line]) -> tuple[str, tuple[int, int]] | None:
+    """The plan's title and its span: the first line that is not page data, if it reads
+    as a title (short, unmarked, not a sentence). 名称：… gives the title after the label."""
+    for ln in lines[:_TITLE_SEARCH_LINES]:
+        if ln.style is not None:
+            return None
+        start, text = ln.start, folded[ln.start : ln.end]
+        named = _NAME_LABEL.match(text)
+        if named:
+            start, text = start + named.end(), text[named.end() :]
+        if _PAGE_DATA_LINE.match(text):
+            continue  # 索引号 …, 发布机构 …: page data
+        label = _PAGE_LABEL.search(text)
+        if label is not None:
+            text = text[: label.start()]
+        stripped = text.rstrip()
+        if stripped and len(stripped) <= 80 and stripped[-1] not in _SENTENCE_END + "：，":
+            lead = len(text) - len(text.lstrip())
+            return stripped.strip(), (start + lead, start + len(stripped))
         return None
-    first = lines[0]
-    text = folded[first.start : first.end]
-    if first.style is None and len(text) <= 80 and text[-1] not in _SENTENCE_END + "：，":
-        return text
     return None
 
 
-def _title_span(lines: list[Line], title: str | None) -> tuple[int, int] | None:
-    return (lines[0].start, lines[0].end) if title else None
+def _title_text(title: tuple[str, tuple[int, int]] | None) -> str | None:
+    return title[0] if title else None
 
 
-def _unnumbered_outline(folded: str, lines: list[Line], title: str | None) -> Outline:
+def _title_span(title: tuple[str, tuple[int, int]] | None) -> tuple[int, int] | None:
+    return title[1] if title else None
+
+
+def _unnumbered_outline(
+    folded: str, lines: list[Line], title: tuple[str, tuple[int, int]] | None
+) -> Outline:
     """No markers: each clause (split at ；, 。 between lists, or a line break) is an item."""
     sector = _default_sector()
     items: list[DraftItem] = []
-    body_lines = lines[1:] if title else lines
+    # the body starts after the title line (page data before it is not the list)
+    body_lines = [ln for ln in lines if ln.start > title[1][0]] if title else lines
     for ln in body_lines:
         start = ln.start
         text = folded[ln.start : ln.end]
@@ -413,7 +446,7 @@ def _unnumbered_outline(folded: str, lines: list[Line], title: str | None) -> Ou
                     needs_target=True,
                 )
             )
-    return Outline(title, _title_span(lines, title), [sector], items, None, [], [])
+    return Outline(_title_text(title), _title_span(title), [sector], items, None, [], [])
 
 
 def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
