@@ -33,7 +33,7 @@ def read_plan_text(path: Path) -> tuple[str, bool]:
 def summary(draft: Draft, out: Path) -> str:
     quantified = draft.quantified
     milestones = len(draft.targets) - len(quantified)
-    review = sum(1 for t in quantified if t.review)
+    review = sum(1 for t in draft.targets if t.review)
     held_out = sum(1 for t in quantified if loader_cannot_hold(t))
     skipped = Counter(r.rule for r in draft.rejected if r.rule != "no_unit")
     skipped_text = ", ".join(f"{rule} {n}" for rule, n in skipped.most_common())

@@ -268,6 +268,13 @@ def _read_items(
             reading.empty_items.append(raw.number)
             continue  # a number with nothing after it
         targets = _draft_targets(plan_text, raw.start, raw.number, found, item_text)
+        unread = [r.text for r in scan.rejected if r.rule == "no_unit"]
+        if not found and unread:
+            # 按1500/人的标准 (元 left out): a number the rules could not read is not "no
+            # number"; the planner decides whether it is a target
+            targets[0].confidence = 0.5
+            targets[0].notes = [f"a number without a unit was not read ({unread[0]}): "
+                                "check whether it is a target"]  # fmt: skip
         for target in targets:
             target.lead = lead
         reading.items.append(

@@ -85,8 +85,7 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
         )
     out: list[str] = []
     add = out.append
-    quantified = draft.quantified
-    to_review = [t for t in quantified if t.review]
+    to_review = [t for t in draft.targets if t.review]
     add(f"{DRAFT_MARK}{f' from {origin}' if origin else ''}.")
     add("# A planner reviews it: metrics are free text, every number is checked against the")
     add("# source phrase, targets marked REVIEW are the uncertain ones.")
