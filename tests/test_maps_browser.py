@@ -289,6 +289,47 @@ def test_region_names_never_sit_on_each_other_or_under_a_panel(browser, pages, n
         assert len(browser.execute_script(VISIBLE_LABEL_BOXES)) > len(boxes)
 
 
+REGION_BOX = """
+var b = minshiPage.layer.getBounds(), m = minshiPage.map, c = m.getContainer().getBoundingClientRect();
+var nw = m.latLngToContainerPoint(b.getNorthWest()), se = m.latLngToContainerPoint(b.getSouthEast());
+return [c.left + nw.x, c.top + nw.y, c.left + se.x, c.top + se.y];
+"""
+
+
+def test_panels_leave_the_province_uncovered_on_a_wide_screen(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    province = browser.execute_script(REGION_BOX)
+    for box_id in ("minshi-panel", "minshi-ranking"):
+        r = browser.find_element(By.ID, box_id).rect
+        assert not _overlap(province, [r["x"], r["y"], r["x"] + r["width"],
+                                       r["y"] + r["height"]]), box_id
+
+
+def test_small_screen_folds_the_ranking_until_asked(browser, pages):
+    size = browser.get_window_size()
+    browser.set_window_size(1024, 768)
+    try:
+        open_offline(browser, pages["allocation"], ready=READY)
+        rows = "#minshi-ranking tr"
+        assert browser.find_elements(By.CSS_SELECTOR, rows) == []
+        r = browser.find_element(By.ID, "minshi-ranking").rect
+        assert not _overlap(browser.execute_script(REGION_BOX),
+                            [r["x"], r["y"], r["x"] + r["width"], r["y"] + r["height"]])
+        browser.find_element(By.ID, "minshi-rank-fold").click()
+        split = area_split("jilin")
+        regions = len(split.target(split.target_ids[0]))
+        assert len(browser.find_elements(By.CSS_SELECTOR, rows)) == 1 + regions
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_mode_set_from_script_moves_the_radio_too(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    browser.execute_script("minshiPage.setMode('share')")
+    checked = browser.find_element(By.CSS_SELECTOR, "input[name=minshi-mode]:checked")
+    assert checked.get_attribute("value") == "share"
+
+
 @pytest.mark.parametrize("name, count", [("counties", 60), ("prefectures", 9)])
 def test_other_region_sets_render_every_region(browser, pages, name, count):
     page = open_offline(browser, pages[name], ready=READY)

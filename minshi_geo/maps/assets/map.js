@@ -32,6 +32,9 @@
   window.minshiMap = function (map, D, G) {
     var state = {
       rankAll: false,
+      // On a small screen (a 1024-px laptop) the ranking would cover half the province:
+      // it starts folded to its title there, one click away.
+      rankFolded: map.getSize().x < 1200,
       layer: D.initial.layer,
       mode: D.initial.mode || (D.modes.length ? D.modes[0].id : ""),
       period: D.periods ? (D.initial.period !== undefined ? D.initial.period : D.periods.length - 1) : null
@@ -275,8 +278,20 @@
 
     function drawRanking(v) {
       ranking.textContent = "";
-      ranking.appendChild(el("div", "minshi-legend-title", "排名 · " + D.layers[state.layer].label));
-      if (!v) { return; }
+      var head0 = el("div", "minshi-legend-title minshi-rank-head");
+      head0.appendChild(el("span", null, "排名 · " + D.layers[state.layer].label));
+      var fold = el("button", "minshi-fold", state.rankFolded ? "展开" : "收起");
+      fold.type = "button";
+      fold.id = "minshi-rank-fold";
+      fold.setAttribute("aria-expanded", state.rankFolded ? "false" : "true");
+      fold.addEventListener("click", function () {
+        state.rankFolded = !state.rankFolded;
+        drawRanking(view());
+        if (labelsReady) { placeLabels(); }
+      });
+      head0.appendChild(fold);
+      ranking.appendChild(head0);
+      if (!v || state.rankFolded) { return; }
       var order = D.regions.map(function (r, i) { return i; }).filter(function (i) {
         return v.rank[i] !== null && v.rank[i] !== undefined;
       });
@@ -350,7 +365,13 @@
       if (select.value !== id) { select.value = id; }
       restyle();
     }
-    function setMode(id) { state.mode = id; restyle(); }
+    function setMode(id) {
+      state.mode = id;
+      Array.prototype.forEach.call(document.getElementsByName("minshi-mode"), function (r) {
+        r.checked = r.value === id;
+      });
+      restyle();
+    }
     function setPeriod(p) {
       state.period = p;
       if (slider && slider.value !== String(p)) { slider.value = String(p); }
@@ -358,11 +379,15 @@
     }
 
     restyle();
-    // Keep the title panel from covering the west of the province on wide screens.
-    var wide = map.getSize().x > 900;
+    // Keep the title panel and the ranking off the province where the screen allows it,
+    // and let the zoom settle between whole levels so the province fills what is left.
+    var size = map.getSize();
+    var left = size.x > 900 ? panel.offsetWidth + 20 : 10;
+    var right = size.x - left - ranking.offsetWidth - 20 >= 500 ? ranking.offsetWidth + 20 : 10;
+    map.options.zoomSnap = 0.25;
     map.fitBounds(D.bounds, {
-      paddingTopLeft: [wide ? panel.offsetWidth + 20 : 10, 10],
-      paddingBottomRight: [10, 10],
+      paddingTopLeft: [left, 10],
+      paddingBottomRight: [right, 10],
       animate: false
     });
     labelsReady = true;
