@@ -245,3 +245,16 @@ def test_sample_sheets_from_another_scenario_are_refused(workspace, tmp_path):
     assert "--allocation" in result.output  # the hint says how to point at the right one
     with ProgressStore(db) as store:
         assert store.files().empty
+
+
+def test_status_table_calls_a_reported_province_wide_rate_reported(workspace, tmp_path):
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    alloc = str(workspace["allocation"])
+    assert run("import", *month(workspace, "2023-09-30"), "--db", db,
+               "--allocation", alloc).exit_code == 0
+    # 11.1 信息采集率 is province-wide: every sample region reports a percentage for it
+    out = run("status", "--db", db, "--allocation", alloc, "--target", "11.1",
+              env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "已报送" in out.output
+    assert "未报送" not in out.output

@@ -282,3 +282,13 @@ def test_status_refuses_an_allocation_the_reports_were_not_made_from(store):
         r"\(scenario sha256 555555555555…; e\.g\. 220100-2023-03-31\.xlsx\)",
     ):
         compute_status(store, other, PLAN)
+
+
+def test_none_light_reads_reported_when_a_value_came_in_and_unreported_otherwise():
+    # A province-wide rate is shown, not judged: its light is none, but the region did report —
+    # calling it 未报送 in a 调度 meeting would blame a region that sent its figure.
+    assert st.light_label("none", reported=True) == "已报送"
+    assert st.light_label("none") == "未报送"
+    assert st.light_label("red", reported=True) == "严重滞后"
+    assert st.is_reported(85.0, None) and st.is_reported(float("nan"), "推进中")
+    assert not st.is_reported(float("nan"), None)

@@ -209,3 +209,37 @@ def test_progress_workbooks_convert_to_pdf_in_libreoffice(status, tmp_path):
     assert run.returncode == 0 and "Error" not in run.stdout + run.stderr, run.stderr
     for book in books:
         assert (tmp_path / "pdf" / (book.stem + ".pdf")).read_bytes().startswith(b"%PDF")
+
+
+def test_a_reported_province_wide_rate_reads_reported_not_unreported(tmp_path, tmp_path_factory):
+    # 11.1 信息采集率 is province-wide (no regional quantity): 长春市 reports 85 %, 吉林市 only 1.1.
+    allocation, plan, regions = jilin_inputs()
+    sheets = written(tmp_path_factory)
+    frames = []
+    for code, values, name in (("220100", {"11.1": {"累计完成": "85%"}}, "cc.xlsx"),
+                               ("220200", {"1.1": {"累计完成": 100}}, "jl.xlsx")):
+        report = read_report(fill_region(sheets.regions[code], tmp_path / name, values,
+                                         period_end=JUNE))
+        lines = report.lines.assign(region_name=regions.name_of(code), sample=False)
+        frames.append(lines)
+    status = status_from_values(pd.concat(frames, ignore_index=True), allocation, plan)
+    result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta,
+                                   created=date(2023, 7, 5))
+
+    def heading(ws) -> tuple[int, dict[str, int]]:
+        row = next(r for r in ws.iter_rows() if any(c.value == "指标编号" for c in r))
+        return row[0].row, {c.value: c.column for c in row if c.value}
+
+    def light_of(path) -> str:
+        ws = load_workbook(path)[REGION_SHEET]
+        _hr, heads = heading(ws)
+        row = next(r for r in ws.iter_rows(values_only=True) if r[heads["指标编号"] - 1] == "11.1")
+        return row[heads["状态"] - 1]
+
+    assert light_of(result.regions["220100"]) == "已报送"
+    matrix = load_workbook(result.summary)[MATRIX_SHEET]
+    _hr, heads = heading(matrix)
+    r = next(c.row for c in matrix["B"] if c.value == "11.1")
+    reported = matrix.cell(r, heads["长春市"])
+    assert reported.value == 85 and reported.number_format.endswith('"%"')
+    assert matrix.cell(r, heads["吉林市"]).value is None  # no report, no row for a province-wide

@@ -293,13 +293,15 @@ def _pts(value: Any) -> str:
     return f"{value:+.1f}"
 
 
-def _light(light: str) -> Text:
-    from minshi_geo.progress.status import LIGHT_LABELS
+def _light(light: str, reported: bool = False) -> Text:
+    from minshi_geo.progress.status import light_label
 
-    return Text(f"● {LIGHT_LABELS.get(light, light)}", style=LIGHT_STYLES.get(light, ""))
+    return Text(f"● {light_label(light, reported)}", style=LIGHT_STYLES.get(light, ""))
 
 
 def _status_table(rows) -> Table:
+    from minshi_geo.progress.status import is_reported
+
     table = Table(title="指标 × 地区", title_justify="left", show_lines=False)
     heads = ["指标", "名称", "地区", "任务", "累计完成", "完成率", "序时进度", "差距(点)", "状态"]
     for i, name in enumerate(heads):
@@ -310,7 +312,7 @@ def _status_table(rows) -> Table:
         )
         table.add_row(
             r.target_id, r.metric, r.region_name, _num(r.allocated), done, _pct(r.rate),
-            _num(r.expected), _pts(r.gap), _light(r.light),
+            _num(r.expected), _pts(r.gap), _light(r.light, is_reported(r.completed, r.status)),
         )  # fmt: skip
     return table
 
@@ -325,7 +327,7 @@ def _province_table(province) -> Table:
         table.add_row(
             r.target_id, r.metric, _txt(r.unit), _num(r.allocated), _num(r.completed),
             _pct(r.rate), _num(r.expected), _pts(r.gap), f"{r.reported}/{r.regions}",
-            _light(r.light),
+            _light(r.light, r.reported > 0),
         )  # fmt: skip
     return table
 

@@ -14,7 +14,9 @@ light      ``done``    rate ≥ 100 % (or nothing was allocated and the region r
            ``green``   on or ahead of 序时进度, or less than ``yellow`` points behind;
            ``yellow``  ``yellow`` to ``red`` points behind (both ends included);
            ``red``     more than ``red`` points behind;
-           ``none``    no report yet for this target × region.
+           ``none``    no report yet for this target × region (未报送), or a value reported
+                       for a target with no regional quantity, e.g. a province-wide rate: shown,
+                       not judged (已报送, see :func:`light_label`).
            Defaults: yellow = 10, red = 30 (the issue's "10–30 points behind" / "more than 30").
            DESIGN.md calls green "completion ≥ expected" and leaves 0–10 points behind open; we
            count that band as green (基本符合序时进度) because monthly 调度 figures lag by days
@@ -57,6 +59,26 @@ LIGHT_LABELS: dict[str, str] = {
     "red": "严重滞后",
     "none": "未报送",
 }
+# A ``none`` light covers two cases a 调度 meeting must not confuse: nothing reported yet
+# (未报送), and a value reported for a target that is not judged — a province-wide rate such as
+# 信息采集率 has no regional quantity to measure 序时进度 against (已报送, no colour).
+REPORTED_NOT_JUDGED = "已报送"
+
+
+def light_label(light: str, reported: bool = False) -> str:
+    """The Chinese label of a light; ``none`` reads 已报送 when the region did report."""
+    if light == "none" and reported:
+        return REPORTED_NOT_JUDGED
+    return LIGHT_LABELS.get(light, light)
+
+
+def is_reported(completed: Any, status: Any) -> bool:
+    """A status-table row carries a reported value (a number or a 进展状态)."""
+    has_number = completed is not None and not (isinstance(completed, float)
+                                                and math.isnan(completed))
+    return has_number or isinstance(status, str)
+
+
 # Worst first: a roll-up of status targets shows its worst region.
 _SEVERITY = {"red": 0, "yellow": 1, "green": 2, "done": 3, "none": 4}
 

@@ -10,7 +10,9 @@ Files (for one period end, the latest in the status table unless given)::
 
 ``-示例`` is appended to every name, and 示例 shown on every sheet, when the data is sample data.
 
-Lights (``light`` column of the status table) are shown as 状态: 已完成 / 绿 / 黄 / 红 / 未报送.
+Lights (``light`` column of the status table) are shown as 状态: 已完成 / 绿 / 黄 / 红 / 未报送,
+and 已报送 for a value reported on a target that is not judged (a province-wide rate: the matrix
+shows the reported value itself).
 In the per-region sheets and 明细 the 状态 cells are coloured by conditional formatting on their
 text, so a planner who corrects a cell sees the colour follow; in the 完成率 matrix each cell
 carries the fill of its light (the light depends on 序时进度, which the matrix does not show).
@@ -31,8 +33,9 @@ from openpyxl.utils import get_column_letter
 
 from minshi_geo import atomic
 from minshi_geo.escape import path_inside
+from minshi_geo.progress.status import REPORTED_NOT_JUDGED, is_reported
 from minshi_geo.sheets import book, layout
-from minshi_geo.sheets.writer import SheetSet, SheetsError
+from minshi_geo.sheets.writer import SheetsError, SheetSet
 
 REPORT_SUFFIX = "进度通报"
 REGION_SHEET = "进度通报"
@@ -172,7 +175,8 @@ def _table(w: book.SheetWriter, columns, rows: pd.DataFrame, plan, hr: int, sect
             "rate": _num(row.get("rate")),
             "pace": _pace(row),
             "gap": _num(row.get("gap")),
-            "light": LIGHT_TEXT.get(light, light),
+            "light": (REPORTED_NOT_JUDGED if light == "none" and is_reported(
+                row.get("completed"), row.get("status")) else LIGHT_TEXT.get(light, light)),
             "status": _text(row.get("status")),
             "note": _text(row.get("note")),
         }
@@ -385,15 +389,27 @@ def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, plan, regions, codes: list[s
                 continue
             light = str(row.get("light") or "none")
             rate = _num(row.get("rate"))
-            value: Any = rate if rate is not None else (
-                _text(row.get("status")) or LIGHT_TEXT.get(light, light))
-            w.put(r, col, value, fmt=book.RATIO_FORMAT if rate is not None else None,
+            completed = _num(row.get("completed"))
+            if rate is not None:
+                value: Any = rate
+                fmt, align = book.RATIO_FORMAT, book.RIGHT
+            elif _text(row.get("status")):
+                value, fmt, align = _text(row.get("status")), None, book.CENTER
+            elif completed is not None:
+                # a value reported on a target that is not judged (a province-wide rate): the
+                # value itself in its unit, not 未报送
+                value, fmt, align = completed, book.number_format(t.unit, completed), book.RIGHT
+            else:
+                value, fmt, align = LIGHT_TEXT.get(light, light), None, book.CENTER
+            w.put(r, col, value, fmt=fmt,
                   fill=LIGHT_FILLS.get(light), font=LIGHT_FONTS.get(light, book.FONT),
-                  align=book.RIGHT if rate is not None else book.CENTER)
+                  align=align)
     legend_row = r + 2
     w.put(legend_row, 1, "图例", font=book.FONT_BOLD, border=False, measure=False)
     for k, (light, text) in enumerate(LIGHT_TEXT.items()):
         w.put(legend_row, 2 + k, text, fill=LIGHT_FILLS[light], align=book.CENTER, measure=False)
+    w.put(legend_row + 1, 2, "灰底数值：全省统一的比率等指标，各地区填报的实际值，不按序时进度评价",
+          font=book.FONT_NOTE, border=False, measure=False)
     w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 26, 5: 6,
                            **{c: 10 for c in range(len(fixed) + 1, last_col + 1)}}, maximum=30)
     ws.freeze_panes = ws.cell(row=hr + 1, column=len(fixed) + 1)
