@@ -121,3 +121,43 @@ def test_phrases_the_catalogue_loader_reads_differently_still_give_a_loadable_dr
     assert plan.target("1.1").source == "新改建农村公路 3 000 公里"
     assert plan.target("6.1").source == "改造供热管网2，500公里"
     assert plan.source_text == text.read_text(encoding="utf-8")
+
+
+def _docx_bytes() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document>新建农村公路3000公里</w:document>")
+    return buffer.getvalue()
+
+
+DOCUMENTS = {
+    "plan.docx": (_docx_bytes(), "a Word/WPS .docx (or other zip) document, not text"),
+    "plan.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document, not text"),
+    "plan.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "a Word 97–2003 .doc"),
+    "plan.rtf": (b"{\\rtf1\\ansi \\u26032?}", "an RTF document, not text"),
+    "plan.bin": ("新建农村公路".encode() + b"\x00\x01\x02" * 8, "binary data (NUL bytes)"),
+}
+
+
+def test_documents_and_binary_files_are_named_in_one_line_and_nothing_is_written(tmp_path):
+    for name, (data, said) in DOCUMENTS.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = run(str(path), "-o", str(tmp_path / "d.yaml"))
+        assert result.exit_code == 2, name
+        error = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+        assert len(error) == 1 and said in error[0], result.output
+        assert "Traceback" not in result.output and not (tmp_path / "d.yaml").exists()
+
+
+def test_utf16_text_with_a_bom_is_read_like_notepads_unicode(tmp_path):
+    text = tmp_path / "plan-utf16.txt"
+    text.write_bytes(JILIN_TEXT.read_text(encoding="utf-8").encode("utf-16"))
+    result = run(str(text), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 0, result.output
+    plan = load_plan(tmp_path / "d.yaml")
+    assert plan.source_text is None and len(plan.items) == 50
+    assert "plan text is UTF-16" in (tmp_path / "d.yaml").read_text(encoding="utf-8")

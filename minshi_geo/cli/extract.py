@@ -14,16 +14,36 @@ from minshi_geo.cli.app import app, console, friendly
 from minshi_geo.extract import Draft, ExtractError, NotAPlanError, extract_plan
 from minshi_geo.extract.draft import DRAFT_MARK, draft_yaml, loader_cannot_hold
 
+# Files a planner may pass that are documents, not text: say what the file is and what to do,
+# instead of reading their bytes as (garbled) GB18030 text.
+_SAVE_AS_TEXT = "save the plan as plain text (UTF-8 .txt): in Word/WPS 另存为 → 纯文本"
+_DOCUMENT_MAGIC = (
+    (b"PK\x03\x04", "a Word/WPS .docx (or other zip) document", _SAVE_AS_TEXT),
+    (b"%PDF", "a PDF document", "copy its text out (or run pdftotext) into a UTF-8 .txt file"),
+    (b"\xd0\xcf\x11\xe0", "a Word 97–2003 .doc (or .xls/.wps) document", _SAVE_AS_TEXT),
+    (b"{\\rtf", "an RTF document", _SAVE_AS_TEXT),
+)
 
-def read_plan_text(path: Path) -> tuple[str, bool]:
-    """The text of a plan file and whether it is UTF-8 (GB18030 files are read too)."""
+
+def read_plan_text(path: Path) -> tuple[str, str]:
+    """The text of a plan file and its encoding: UTF-8, GB18030 or UTF-16 with a BOM."""
     data = path.read_bytes()
+    for magic, what, hint in _DOCUMENT_MAGIC:
+        if data.startswith(magic):
+            raise ExtractError(f"{path}: {what}, not text", hint=hint)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise ExtractError(f"{path}: binary data (NUL bytes), not text", hint=_SAVE_AS_TEXT)
     try:
-        return data.decode("utf-8-sig"), True
+        return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030"), False
+        return data.decode("gb18030"), "GB18030"
     except UnicodeDecodeError:
         raise ExtractError(
             f"{path}: neither UTF-8 nor GB18030 text", hint="save the plan as UTF-8 text"
@@ -66,7 +86,7 @@ def extract_command(
     ] = False,
 ) -> None:
     """Turn a plan's 民生实事 text into a draft catalogue (data/targets format) to review."""
-    text, utf8 = read_plan_text(plan)
+    text, encoding = read_plan_text(plan)
     out = output or plan.with_name(plan.stem + ".draft.yaml")
     if out.exists() and not force and not out.read_text("utf-8", "replace").startswith(DRAFT_MARK):
         raise ExtractError(
@@ -80,12 +100,14 @@ def extract_command(
     except ExtractError as exc:
         raise type(exc)(f"{plan}: {exc}", hint=exc.hint) from None
     source_text = None
-    if utf8:
+    if encoding == "UTF-8":
         import os
 
         source_text = os.path.relpath(plan.resolve(), out.resolve().parent)
     else:
-        draft.notes.append("plan text is GB18030: source_text left out (the loader reads UTF-8)")
+        draft.notes.append(
+            f"plan text is {encoding}: source_text left out (the loader reads UTF-8)"
+        )
     yaml_text = draft_yaml(draft, source_text=source_text, origin=plan.name)
     with atomic.atomic_path(out) as tmp:
         tmp.write_text(yaml_text, encoding="utf-8")
