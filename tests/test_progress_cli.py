@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,19 @@ def test_status_table_calls_a_reported_province_wide_rate_reported(workspace, tm
     assert out.exit_code == 0, out.output
     assert "已报送" in out.output
     assert "未报送" not in out.output
+
+
+def test_status_table_speaks_chinese_and_shows_pace_as_a_percentage(workspace, tmp_path):
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    alloc = str(workspace["allocation"])
+    assert run("import", *month(workspace, "2023-09-30"), "--db", db,
+               "--allocation", alloc).exit_code == 0
+    out = run("status", "--db", db, "--allocation", alloc, "--target", "1.1", "--region", "长春",
+              env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    legend = out.output.splitlines()[0]
+    assert "序时进度：" in legend and "10 个百分点" in legend and "30 个百分点" in legend
+    assert not re.search(r"[A-Za-z]{3,}", legend), legend  # no English for planners
+    # 序时进度 beside 完成率 is a share of the year's work (273 of 365 days), not a quantity
+    row = next(line for line in out.output.splitlines() if "长春市" in line)
+    assert "74.8%" in row

@@ -178,13 +178,12 @@ def status_cmd(
 
     sample = " （示例数据）" if bool(full["sample"].any()) else ""
     console.print(
-        f"[bold]{plan.title} 进度（截至 {period.isoformat()}）{sample}[/bold]  序时进度 = "
-        f"elapsed share of each target's time; yellow ≥ {thresholds.yellow:g}, red > "
-        f"{thresholds.red:g} points behind"
+        Text.assemble((f"{plan.title} 进度（截至 {period.isoformat()}）{sample}", "bold"),
+                      f"  {pace_legend(thresholds)}")
     )
     console.print(_status_table(rows))
     if target is None and region is None:
-        console.print(_province_table(province))
+        console.print(_province_table(province, rows))
         console.print(_region_table(by_region))
     shown = lagging
     if target is not None:
@@ -247,6 +246,14 @@ def sample_cmd(
 
 
 # ---------------------------------------------------------------------- output helpers
+def pace_legend(thresholds) -> str:
+    """One line for planners: what 序时进度 is and when a light turns yellow or red."""
+    return (
+        f"序时进度：按时间进度（方案设定节点时按节点）应完成的比例；落后序时进度 "
+        f"{thresholds.yellow:g} 个百分点及以上为滞后，超过 {thresholds.red:g} 个百分点为严重滞后"
+    )
+
+
 def _records(frame) -> list[dict[str, Any]]:
     out = []
     for rec in frame.to_dict("records"):
@@ -312,12 +319,14 @@ def _status_table(rows) -> Table:
         )
         table.add_row(
             r.target_id, r.metric, r.region_name, _num(r.allocated), done, _pct(r.rate),
-            _num(r.expected), _pts(r.gap), _light(r.light, is_reported(r.completed, r.status)),
+            _pct(r.pace), _pts(r.gap), _light(r.light, is_reported(r.completed, r.status)),
         )  # fmt: skip
     return table
 
 
-def _province_table(province) -> Table:
+def _province_table(province, rows) -> Table:
+    # 序时进度 as a share, like 完成率 beside it (the quantity expected is in csv/json)
+    paces = dict(zip(rows["target_id"], rows["pace"], strict=False))
     table = Table(title="全省汇总（按指标）", title_justify="left")
     heads = ["指标", "名称", "单位", "任务", "累计完成", "完成率", "序时进度", "差距(点)",
              "已报/地区", "状态"]  # fmt: skip
@@ -326,7 +335,7 @@ def _province_table(province) -> Table:
     for r in province.itertuples(index=False):
         table.add_row(
             r.target_id, r.metric, _txt(r.unit), _num(r.allocated), _num(r.completed),
-            _pct(r.rate), _num(r.expected), _pts(r.gap), f"{r.reported}/{r.regions}",
+            _pct(r.rate), _pct(paces.get(r.target_id)), _pts(r.gap), f"{r.reported}/{r.regions}",
             _light(r.light, r.reported > 0),
         )  # fmt: skip
     return table
