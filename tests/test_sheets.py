@@ -502,3 +502,15 @@ def test_summary_and_region_sheets_can_be_written_on_their_own(tmp_path):
     region_set = write_region_sheets(allocation, plan, regions, tmp_path / "r", csv=True)
     assert len(list((tmp_path / "r").glob("*.xlsx"))) == 11
     assert len(region_set.csv) == 11 and region_set.summary is None
+
+
+def test_page_header_and_footer_have_room_above_and_below_the_table(tmp_path_factory):
+    # The page header (title) and footer (第 N 页) print between the paper edge and the table;
+    # with less than about 0.25" between header margin and top margin they are cut off.
+    sheets = written(tmp_path_factory)
+    for path in (sheets.regions["220100"], sheets.summary):
+        for ws in load_workbook(path).worksheets:
+            if ws.sheet_state != "visible":
+                continue
+            m = ws.page_margins
+            assert m.top - m.header >= 0.25 and m.bottom - m.footer >= 0.25, (path.name, ws.title)

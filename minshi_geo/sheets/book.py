@@ -42,6 +42,8 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 RATIO_FORMAT = "0.0%"
 MAX_WIDTH = 40.0
+PAGE_MARGIN = 0.75  # inches, top and bottom (Excel's default)
+HEADER_MARGIN = 0.3  # inches from the paper edge to the page header / footer
 
 
 def text_width(value: Any) -> float:
@@ -167,7 +169,11 @@ def print_setup(ws: Worksheet, title: str, title_rows: str, sample: bool) -> Non
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = title_rows
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # The page header/footer sit HEADER_MARGIN from the paper edge and need room before the
+    # table starts; openpyxl's default header margin (0.5") with a 0.6" top margin left
+    # 0.1", and LibreOffice printed the title and page numbers cut in half.
+    ws.page_margins.top = ws.page_margins.bottom = PAGE_MARGIN
+    ws.page_margins.header = ws.page_margins.footer = HEADER_MARGIN
     ws.print_options.horizontalCentered = True
     # Header/footer codes treat & specially; the title comes from our own data only.
     ws.oddHeader.left.text = title.replace("&", "&&")
