@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -12,6 +13,7 @@ from minshi_geo.cli import app
 
 runner = CliRunner()
 JILIN_TEXT = paths.TARGETS_DIR / "jilin-2023.txt"
+PLANS = Path(__file__).parent / "data" / "extract" / "plans"
 
 
 def run(*args: str):
@@ -161,3 +163,14 @@ def test_utf16_text_with_a_bom_is_read_like_notepads_unicode(tmp_path):
     plan = load_plan(tmp_path / "d.yaml")
     assert plan.source_text is None and len(plan.items) == 50
     assert "plan text is UTF-16" in (tmp_path / "d.yaml").read_text(encoding="utf-8")
+
+
+def test_the_draft_tells_a_planner_in_chinese_what_to_check_and_flags_uncertain_targets(tmp_path):
+    text = tmp_path / "xuancheng.txt"
+    shutil.copyfile(PLANS / "xuancheng-2024.txt", text)
+    assert run(str(text), "-o", str(tmp_path / "d.yaml")).exit_code == 0
+    draft = (tmp_path / "d.yaml").read_text(encoding="utf-8")
+    assert "# 草稿，请规划人员逐条核对" in draft
+    assert "# 共 5 项事项、5 个数量目标、2 个进度节点；2 个标 REVIEW（待核对" in draft
+    assert draft.count("# REVIEW 待核对: confidence") == 2
+    assert "# 未作为目标的数字（规则：理由 — 原文）:" in draft

@@ -85,11 +85,21 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
         )
     out: list[str] = []
     add = out.append
+    quantified = draft.quantified
     to_review = [t for t in draft.targets if t.review]
     add(f"{DRAFT_MARK}{f' from {origin}' if origin else ''}.")
     add("# A planner reviews it: metrics are free text, every number is checked against the")
     add("# source phrase, targets marked REVIEW are the uncertain ones.")
     add(f"# Found: {describe_findings(draft.findings)}; {len(to_review)} marked REVIEW.")
+    # the planner who reviews the draft reads Chinese: the same guide and tally in Chinese
+    milestones = len(draft.targets) - len(quantified)
+    add("# 草稿，请规划人员逐条核对：指标名称 metric、数量 quantity")
+    add("# （基本单位：1.9万套 → 19000）、单位 unit、类型 kind（count 数量 /")
+    add("# rate 比率 % / standard 标准 / milestone 进度节点）、限定 qualifier")
+    add("# （exact 确数 / at_least 不少于、以上 / about 左右、约）、可否分解 splittable。")
+    add(f"# 共 {len(draft.items)} 项事项、{len(quantified)} 个数量目标、{milestones} 个进度节点；"
+        f"{len(to_review)} 个标 REVIEW（待核对，把握较低，请先看）。")  # fmt: skip
+    add("# 文末列出未作为目标的数字及理由，请确认其中没有漏掉的目标。")
     for note in notes:
         add(f"# note: {note}")
     add(f"id: {draft.id}")
@@ -127,7 +137,8 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
             out.extend(_target_lines(_placeholder_milestone(item)))
     if draft.rejected:
         add("")
-        add("# Numbers not taken as targets (rule: reason — text):")
+        add("# Numbers not taken as targets (rule: reason — text)")
+        add("# 未作为目标的数字（规则：理由 — 原文）:")
         for r in draft.rejected:
             add(f"#   item {r.item}: {r.rule}: {r.reason} — {' '.join(r.text.split())}")
     return "\n".join(out) + "\n"
@@ -148,7 +159,7 @@ def _target_lines(t: DraftTarget, held_ids: set[str] | frozenset[str] = frozense
     pad = "        "
     lines = []
     if t.review:
-        lines.append(f"      # REVIEW: confidence {t.confidence:.2f}")
+        lines.append(f"      # REVIEW 待核对: confidence {t.confidence:.2f}")
     lines.append(f'      - id: "{t.id}"')
     lines.append(f"{pad}metric: {_q(t.metric)}")
     lines.append(f"{pad}quantity: {'null' if t.quantity is None else _number(t.quantity)}")
