@@ -323,6 +323,27 @@ def test_small_screen_folds_the_ranking_until_asked(browser, pages):
         browser.set_window_size(size["width"], size["height"])
 
 
+def test_printing_keeps_colours_and_ranking_and_drops_screen_only_controls(browser, pages):
+    size = browser.get_window_size()
+    browser.set_window_size(1024, 768)  # folded ranking on screen
+    try:
+        open_offline(browser, pages["allocation"], ready=READY)
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        style = browser.execute_script(
+            "var s = e => getComputedStyle(document.querySelector(e));"
+            "return [s('.leaflet-control-zoom').display, s('#minshi-search').display,"
+            " s('body').printColorAdjust];"
+        )
+        assert style == ["none", "none", "exact"]
+        browser.execute_script("window.dispatchEvent(new Event('beforeprint'))")
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#minshi-ranking tr")) > 1
+        browser.execute_script("window.dispatchEvent(new Event('afterprint'))")
+        assert browser.find_elements(By.CSS_SELECTOR, "#minshi-ranking tr") == []
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        browser.set_window_size(size["width"], size["height"])
+
+
 def test_mode_set_from_script_moves_the_radio_too(browser, pages):
     open_offline(browser, pages["allocation"], ready=READY)
     browser.execute_script("minshiPage.setMode('share')")

@@ -381,17 +381,42 @@
     restyle();
     // Keep the title panel and the ranking off the province where the screen allows it,
     // and let the zoom settle between whole levels so the province fills what is left.
-    var size = map.getSize();
-    var left = size.x > 900 ? panel.offsetWidth + 20 : 10;
-    var right = size.x - left - ranking.offsetWidth - 20 >= 500 ? ranking.offsetWidth + 20 : 10;
     map.options.zoomSnap = 0.25;
-    map.fitBounds(D.bounds, {
-      paddingTopLeft: [left, 10],
-      paddingBottomRight: [right, 10],
-      animate: false
-    });
+    function fitProvince(printing) {
+      var size = map.getSize();
+      var left = size.x > 900 || printing ? panel.offsetWidth + 20 : 10;
+      var room = size.x - left - ranking.offsetWidth - 20;
+      // On paper nothing can be moved aside, so the ranking always gets its own strip.
+      var right = room >= 500 || (printing && room >= 250) ? ranking.offsetWidth + 20 : 10;
+      map.fitBounds(D.bounds, {
+        paddingTopLeft: [left, 10],
+        paddingBottomRight: [right, 10],
+        animate: false
+      });
+    }
+    fitProvince(false);
     labelsReady = true;
     placeLabels();
+
+    // A printed map has no button to unfold the ranking: print it unfolded, then restore.
+    var foldedBeforePrint = null;
+    window.addEventListener("beforeprint", function () {
+      foldedBeforePrint = state.rankFolded;
+      state.rankFolded = false;
+      drawRanking(view());
+      map.invalidateSize({ animate: false });
+      fitProvince(true);
+      placeLabels();
+    });
+    window.addEventListener("afterprint", function () {
+      if (foldedBeforePrint === null) { return; }
+      state.rankFolded = foldedBeforePrint;
+      foldedBeforePrint = null;
+      drawRanking(view());
+      map.invalidateSize({ animate: false });
+      fitProvince(false);
+      placeLabels();
+    });
     window.minshiPage = {
       map: map, data: D, layer: regionLayer, shapes: shapes, state: state,
       setLayer: setLayer, setMode: setMode, setPeriod: setPeriod
