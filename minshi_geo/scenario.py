@@ -331,23 +331,42 @@ def _bound(w: _Where, regions: Any, value: Any, key: str) -> BoundSpec:
         return BoundSpec()
     if isinstance(value, Mapping):
         default = None
+        default_key = None
         per = {}
+        seen: dict[str, object] = {}
         for k, v in value.items():
             if str(k) in ("default", "others"):
+                # default and others are one thing: two values would silently drop one
+                if default_key is not None:
+                    raise w.fail(_join(key, k), f"{default_key} and {k} both set the value for "
+                                                "the other regions; keep one")
+                default_key = k
                 default = _number(w, v, _join(key, k), allow_share=True)
             else:
-                code = _resolve_region(w, regions, k, _join(key, k))
+                code = _region_key(w, regions, k, _join(key, k), seen)
                 per[code] = _number(w, v, _join(key, k), allow_share=True)
         return BoundSpec(default, per)
     return BoundSpec(_number(w, value, key, allow_share=True), {})
+
+
+def _region_key(w: _Where, regions: Any, k: Any, key: str, seen: dict[str, object]) -> str:
+    """A region named as a mapping key; two spellings of one region (长春市 and 长春, or 长春市
+    and 220100) are refused — YAML keeps both and the later would silently win."""
+    code = _resolve_region(w, regions, k, key)
+    if code in seen:
+        raise w.fail(key, f"{_show(k)} and {_show(seen[code])} are the same region "
+                          f"({regions.name_of(code)}); give it once")
+    seen[code] = k
+    return code
 
 
 def _per_region_numbers(w: _Where, regions: Any, value: Any, key: str) -> dict[str, float]:
     if not isinstance(value, Mapping):
         raise w.fail(key, f"expected a mapping of region → number, got {_show(value)}")
     out = {}
+    seen: dict[str, object] = {}
     for k, v in value.items():
-        out[_resolve_region(w, regions, k, _join(key, k))] = _number(w, v, _join(key, k))[0]
+        out[_region_key(w, regions, k, _join(key, k), seen)] = _number(w, v, _join(key, k))[0]
     return out
 
 
@@ -521,6 +540,11 @@ def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenari
     for tid, rule in targets_raw.items():
         tid_text = _target_id_text(w, tid, "targets")
         key = f"targets.{tid_text}"
+        if tid_text in per_target:
+            # "29.2" and "29.2 " are two YAML keys but one target: the later rule would
+            # silently replace the earlier one
+            raise w.fail(key, f"target {tid_text} has two rules (keys {_show(tid_text)} and "
+                              f"{_show(tid)}); merge them into one")
         _check_target_id(w, plan, tid_text, key, split_ids, coverage)
         per_target[tid_text] = _read_rule(w, rule, key, regions, known,
                                           target=plan.target(tid_text), plan=plan)
@@ -621,8 +645,10 @@ def _costs(w: _Where, value: Any, key: str, allowed: set[str]) -> dict[str, floa
     if not isinstance(value, Mapping) or not value:
         raise w.fail(key, f"expected target id → unit cost, got {_show(value)}")
     out = {}
-    for tid, cost in value.items():
-        tid = _target_id_text(w, tid, key)
+    for raw_tid, cost in value.items():
+        tid = _target_id_text(w, raw_tid, key)
+        if tid in out:
+            raise w.fail(_join(key, tid), f"target {tid} is costed twice; give it once")
         if tid not in allowed:
             close = difflib.get_close_matches(tid, sorted(allowed), n=1)
             tail = f" — did you mean {close[0]}?" if close else ""
@@ -672,9 +698,11 @@ def _read_coverage(w, raw, plan, regions, known) -> dict[str, CoverageRule]:
     if not isinstance(raw, Mapping):
         raise w.fail(key, f"expected target id → coverage rule, got {_show(raw)}")
     out = {}
-    for tid, rule in raw.items():
-        tid = _target_id_text(w, tid, key)
+    for raw_tid, rule in raw.items():
+        tid = _target_id_text(w, raw_tid, key)
         at = _join(key, tid)
+        if tid in out:
+            raise w.fail(at, f"target {tid} has two coverage rules; merge them into one")
         try:
             target = plan.target(tid)
         except UnknownTargetError as exc:

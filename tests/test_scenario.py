@@ -187,6 +187,26 @@ MISTAKES = [
     ("a target's own milestones falling",
      lambda r: r["targets"]["29.2"].update({"milestones": {"6-30": "60%", "9-30": "40%"}}),
      r"^bad.yaml: targets.29.2.milestones.9-30: shares must not fall as dates rise"),
+    # Two spellings of one thing: YAML keeps both keys and the later would silently win.
+    ("one region locked twice under two spellings",
+     lambda r: r["targets"]["28.1"].update({"locks": {"长春市": 3, "长春": 4}}),
+     r"^bad.yaml: targets.28.1.locks.长春: '长春' and '长春市' are the same region \(长春市\); "
+     r"give it once$"),
+    ("one region bounded twice, by name and by code",
+     lambda r: r["targets"]["29.2"].update({"min": {"长春市": 5, "220100": 6}}),
+     r"^bad.yaml: targets.29.2.min.220100: '220100' and '长春市' are the same region"),
+    ("default and others in one bound",
+     lambda r: r["targets"]["29.2"].update({"max": {"default": "30%", "others": "35%"}}),
+     r"^bad.yaml: targets.29.2.max.others: default and others both set the value for the "
+     r"other regions; keep one$"),
+    ("one target listed twice, once with a stray space",
+     lambda r: r["targets"].update({"29.2 ": {"min": 2}}),
+     r"^bad.yaml: targets.29.2: target 29.2 has two rules \(keys '29.2' and '29.2 '\); "
+     r"merge them into one$"),
+    ("one target costed twice",
+     lambda r: r.update({"plan_rules": {"budget": {"costs": {"29.2": 5, " 29.2": 6},
+                                                   "province": 10000}}}),
+     r"^bad.yaml: plan_rules.budget.costs.29.2: target 29.2 is costed twice; give it once$"),
     ("milestones in defaults",
      lambda r: r["defaults"].update({"milestones": {"6-30": "50%"}}),
      r"^bad.yaml: defaults.milestones: milestones for every target go at the top level"),
