@@ -58,12 +58,14 @@ QUALIFIER_BETWEEN: dict[str, str] = {"余": "at_least", "多": "at_least"}
 QUALIFIER_BEFORE: dict[str, str] = {
     "不少于": "at_least", "不低于": "at_least", "不下于": "at_least", "至少": "at_least",
     "超过": "at_least", "多于": "at_least", "高于": "at_least", "大于": "at_least",
-    "超": "at_least", "逾": "at_least", "突破": "at_least",
+    "超": "at_least", "逾": "at_least", "突破": "at_least", "不小于": "at_least",
+    "≥": "at_least", "≧": "at_least", ">=": "at_least",  # 达标率≥95%: the sign says it
     "约": "about", "大约": "about", "近": "about", "接近": "about",
 }  # fmt: skip
 # A limit (3个工作日内, 不超过5天) stays qualifier exact with an "at most" note, as the
 # hand-curated catalogue records it: the catalogue has no at_most qualifier.
-AT_MOST_BEFORE = ("不超过", "不高于", "控制在", "压缩至", "压缩到", "缩短至", "缩短到")
+AT_MOST_BEFORE = ("不超过", "不高于", "不大于", "控制在", "压缩至", "压缩到", "缩短至", "缩短到",
+                  "≤", "≦", "<=")  # fmt: skip
 AT_MOST_AFTER = ("以内", "之内", "以下", "内")
 
 # Per-unit markers turn a number into a standard: 户均800元, 每名3000元, 每人每年640元.
