@@ -251,7 +251,7 @@ def test_area_factor_for_the_point_region_is_a_named_error_with_a_hint(tmp_path)
     path = tmp_path / "area.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InfeasibleAllocationError,
-                       match=r"^29.2 改造农村危桥: factor area has no value for "
+                       match=r"^area.yaml: 29.2 改造农村危桥: factor area has no value for "
                              r"长白山保护开发区管理委员会 \(changbaishan\)$") as err:
         allocate(load_scenario(path))
     assert "exclude: [长白山管委会]" in err.value.hint
@@ -265,8 +265,8 @@ def test_an_empty_eligible_list_is_a_named_error(tmp_path):
     path = tmp_path / "empty.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InfeasibleAllocationError,
-                       match=r"^33.3 多功能运动场: no eligible region \(eligible: empty list; "
-                             r"exclude: none\)$"):
+                       match=r"^empty.yaml: 33.3 多功能运动场: no eligible region "
+                             r"\(eligible: empty list; exclude: none\)$"):
         allocate(load_scenario(path))
 
 
@@ -278,8 +278,8 @@ def test_excluding_every_eligible_region_names_them(tmp_path):
     path = tmp_path / "none.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InfeasibleAllocationError,
-                       match=r"^33.3 多功能运动场: no eligible region \(eligible: 长春市; "
-                             r"exclude: 长春市\)$"):
+                       match=r"^none.yaml: 33.3 多功能运动场: no eligible region "
+                             r"\(eligible: 长春市; exclude: 长春市\)$"):
         allocate(load_scenario(path))
 
 

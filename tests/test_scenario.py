@@ -258,6 +258,21 @@ def test_cli_reports_an_infeasible_rule_and_writes_nothing(tmp_path):
     (out / "keep.txt").write_text("previous run")
     result = CliRunner().invoke(app, ["allocate", str(bad), "--out", str(out)])
     assert result.exit_code == 2
-    assert "error: 29.2 改造农村危桥: minimums sum to 200 座 but the total is 150 座" in \
-        result.output.replace("\n", "")
+    assert "error: bad.yaml: 29.2 改造农村危桥: minimums sum to 200 座 but the total is 150 座" \
+        in result.output.replace("\n", "")
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_cli_compare_names_the_scenario_whose_rules_conflict(tmp_path):
+    # Two scenarios side by side: the error must say which file cannot be allocated.
+    good = _write(tmp_path, SMALL.read_text(encoding="utf-8"), name="base.yaml")
+    bad = _write(tmp_path, _variant(tmp_path, lambda r: r["targets"]["29.2"].update(
+        {"step": 20})).read_text(encoding="utf-8"), name="variant.yaml")
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(app, ["compare", str(good), str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    first = result.output.replace("\n", "")
+    assert "error: variant.yaml: 29.2 改造农村危桥: total 150 座 is not a multiple of step 20 座" \
+        in first
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -219,6 +219,18 @@ def allocate(
     """
     if engine not in ENGINES:
         raise MinshiError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    try:
+        return _allocate(scenario, progress, engine=engine, solver=solver)
+    except (InfeasibleAllocationError, diagnose.AllocationCheckError) as exc:
+        # The rules that conflict live in a file: name it, or `compare a.yaml b.yaml` cannot
+        # say which of the two scenarios is impossible.
+        if scenario.path is None or str(exc).startswith(f"{scenario.path.name}: "):
+            raise
+        raise type(exc)(f"{scenario.path.name}: {exc}", hint=exc.hint) from None
+
+
+def _allocate(scenario, progress: Progress | None, *, engine: str,
+              solver: str | None) -> Allocation:
     started = time.perf_counter()
     problems = build_problems(scenario)
     budget = _budget(scenario, problems)
