@@ -401,6 +401,18 @@ def test_progress_panel_lists_red_regions_and_tooltip_has_expected_and_gap(brows
     assert "完成率" in browser.find_element(By.ID, "minshi-legend").text
 
 
+def test_progress_ranking_in_light_mode_shows_the_rate_it_is_ordered_by(browser, pages):
+    open_offline(browser, pages["progress"], ready=READY)
+    cells = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#minshi-ranking td.minshi-rank-v'))"
+        ".map(td => td.textContent)"
+    )
+    assert cells and all("%" in c for c in cells)
+    rates = [float(c.rsplit("·", 1)[1].strip().rstrip("%")) for c in cells]
+    assert rates == sorted(rates, reverse=True)
+    assert "完成率" in browser.find_element(By.CSS_SELECTOR, "#minshi-ranking th:last-child").text
+
+
 # ---------------------------------------------------------------------------- acceptance
 def test_baseline_plan_map_from_disk_shows_every_target_offline(browser, tmp_path):
     """What `minshi-geo demo` writes to maps/: every baseline target, coloured as computed."""

@@ -22,7 +22,8 @@ Data object contract (what ``map.js`` reads)
 ``periods``: ``[label]`` or null — a time slider when present
 ``views``: ``{"layer|mode" or "layer|mode|period": View}`` where View is
 ``{heading, cls: [legend index or -1 per region], legend: [[colour, label]],
-value: [display text per region], rank: [number or null per region]}``
+value: [display text per region], rank: [number or null per region]}``, optionally
+``rank_heading`` and ``rank_value`` (what the ranking shows when it is not ``value``)
 ``lists``: ``{"layer|period": {title, rows: [[region index, text]]}}`` — an extra panel
 (progress: red regions)
 """

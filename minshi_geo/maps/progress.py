@@ -155,6 +155,13 @@ def progress_page(
             "legend": light_legend,
             "value": light_text,
             "rank": rank,
+            # The ranking is by completion rate: show it next to the light, or the order
+            # of two "符合序时进度" regions cannot be read.
+            "rank_heading": "进度状态 · 完成率",
+            "rank_value": [
+                f"{lt} · {rt}" if has else lt
+                for lt, rt, has in zip(light_text, rate_text, has_row)
+            ],
         }
         rate_classes = fixed_classes(rates, RATE_EDGES, RATE_LEGEND)
         views[f"{layer}|rate|{p}"] = {

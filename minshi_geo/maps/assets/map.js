@@ -298,7 +298,9 @@
       order.sort(function (a, b) { return v.rank[b] - v.rank[a] || a - b; });
       var table = el("table", "minshi-rank-table");
       var head = el("tr");
-      ["#", "地区", v.heading].forEach(function (h) { head.appendChild(el("th", null, h)); });
+      ["#", "地区", v.rank_heading || v.heading].forEach(function (h) {
+        head.appendChild(el("th", null, h));
+      });
       table.appendChild(head);
       // With many regions the full table would cover the map: top 10 until asked for all.
       var shown = (order.length > 12 && !state.rankAll) ? order.slice(0, 10) : order;
@@ -306,7 +308,7 @@
         var tr = el("tr");
         tr.appendChild(el("td", "minshi-rank-n", k + 1));
         tr.appendChild(el("td", null, D.regions[i].name));
-        tr.appendChild(el("td", "minshi-rank-v", v.value[i]));
+        tr.appendChild(el("td", "minshi-rank-v", (v.rank_value || v.value)[i]));
         tr.addEventListener("mouseover", function () { shapes[i].setStyle({ weight: 3, color: "#222222" }); });
         tr.addEventListener("mouseout", function () { shapes[i].setStyle({ weight: 1, color: "#555555" }); });
         table.appendChild(tr);
