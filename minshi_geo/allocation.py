@@ -142,7 +142,7 @@ class Allocation:
 
         Either all three files are replaced or none is (temp folder + rename).
         """
-        out_dir = Path(out_dir)
+        out_dir = check_out_dir(out_dir)
         meta_text = json.dumps(_jsonable(self.meta), ensure_ascii=False, indent=2, sort_keys=False)
         with atomic.atomic_dir(out_dir) as tmp:
             self.table.to_csv(tmp / TABLE_FILE, index=False, encoding="utf-8")
@@ -194,6 +194,22 @@ class Allocation:
         else:
             factors = pd.DataFrame(index=pd.Index([], name="region_code"))
         return cls(table=table, meta=meta, factor_values=factors)
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """``out_dir`` as a Path, if it can be a folder: refuses a path that is, or lies under,
+    an existing file (checked before any work, so nothing is computed only to fail)."""
+    out_dir = Path(out_dir)
+    for p in (out_dir, *out_dir.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is a file" if p == out_dir else f"lies under {p}, which is a file"
+                raise AllocationFileError(
+                    f"{out_dir}: output folder {what}, not a folder",
+                    hint="give --out a folder (new or existing)",
+                )
+            break
+    return out_dir
 
 
 def compare(a: Allocation, b: Allocation) -> pd.DataFrame:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from minshi_geo.allocation import COLUMNS, Allocation, AllocationFileError, compare
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
 
 def _allocation(quantities: dict[str, int], scenario: str = "s") -> Allocation:
@@ -72,3 +75,33 @@ def test_compare_lists_largest_changes_first():
     assert diff["region_code"].tolist() == ["220100", "220200", "changbaishan"]
     assert diff["change"].tolist() == [-10, 8, 2]
     assert diff.loc[2, "change_pct"] == pytest.approx(200.0)
+
+
+def test_saving_into_a_path_that_is_a_file_is_a_one_line_error(tmp_path):
+    a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
+    taken = tmp_path / "run"
+    taken.write_text("not a folder")
+    with pytest.raises(AllocationFileError, match=r"run: output folder is a file, not a folder$"):
+        a.save(taken)
+    with pytest.raises(AllocationFileError,
+                       match=r"run/sub: output folder lies under .*run, which is a file"):
+        a.save(taken / "sub")
+    assert taken.read_text() == "not a folder"
+
+
+def test_cli_allocate_into_a_file_fails_cleanly_before_allocating(tmp_path):
+    from typer.testing import CliRunner
+
+    from minshi_geo.cli import app
+
+    taken = tmp_path / "out"
+    taken.write_text("keep me")
+    for args in (["allocate", "--out", str(taken)],
+                 ["compare", str(SCENARIOS / "jilin-2023-baseline.yaml"),
+                  str(SCENARIOS / "jilin-2023-population.yaml"), "--out", str(taken / "cmp")]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "output folder" in result.output and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert taken.read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no stray temp folders

@@ -424,8 +424,11 @@ def run_scenario(
     Returns the Allocation. On any error nothing is written.
     """
     from minshi_geo import paths
+    from minshi_geo.allocation import check_out_dir
     from minshi_geo.scenario import load_scenario
 
+    if out_dir is not None:
+        check_out_dir(out_dir)  # fail before the work, not after it
     scenario = load_scenario(path or paths.DEFAULT_SCENARIO)
     allocation = allocate(scenario, progress, engine=engine, solver=solver)
     if out_dir is not None:

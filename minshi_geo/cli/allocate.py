@@ -111,8 +111,10 @@ def compare_command(
 ) -> None:
     """Per target × region differences between two allocations, largest changes first."""
     from minshi_geo import atomic
-    from minshi_geo.allocation import compare
+    from minshi_geo.allocation import check_out_dir, compare
 
+    if out is not None:
+        check_out_dir(out)
     bar = _Bar(False)
     try:
         left = _allocation_from(a, solver, engine, bar)
