@@ -150,8 +150,12 @@ def _read_number(
         after = pos  # the noun stays part of the metric
 
     # qualifiers before the number, after the unit
-    # 不少于10万个, 至少达到100家: a qualifier may come before 达到/达/为
-    linked = re.search(r"(?:达到|达|为|要)$", text[start_of_clause : token.start])
+    # 不少于10万个, 至少达到100家, 至少建成1所: a qualifier may come before 达到/达/为 or
+    # the verb of the commitment
+    linked = re.search(
+        r"(?:达到|达|为|要|建成|新建|建设|新增|完成|改造|培训|开展|提供|实现)$",
+        text[start_of_clause : token.start],
+    )
     word = U.match_suffix(text, token.start, U.QUALIFIER_BEFORE) or (
         U.match_suffix(text, token.start - len(linked.group(0)), U.QUALIFIER_BEFORE)
         if linked
