@@ -169,3 +169,45 @@ def test_model_reports_solver_and_version():
 def test_unknown_solver_name_is_a_clear_error():
     with pytest.raises(solver_mod.SolverUnavailableError, match="solver 'gurobi9': unknown"):
         solver_mod.select_solver("gurobi9")
+
+
+def test_an_unknown_solver_in_minshi_solver_names_the_variable(monkeypatch):
+    monkeypatch.setenv("MINSHI_SOLVER", "glpk")
+    with pytest.raises(solver_mod.SolverUnavailableError,
+                       match=r"^solver 'glpk' \(from \$MINSHI_SOLVER\): unknown; expected one of "
+                             r"highs, cbc, auto$") as err:
+        solver_mod.select_solver(None)
+    assert "MINSHI_SOLVER" in err.value.hint
+
+
+def test_a_requested_solver_that_is_not_installed_is_a_clear_error():
+    # A real interpreter without highspy (import blocked) and without any CBC (PuLP 4 has no
+    # bundled PULP_CBC_CMD; nothing named cbc on PATH): each request says what is missing.
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import os, sys
+        sys.modules["highspy"] = None
+        import pulp
+        if hasattr(pulp, "PULP_CBC_CMD"):
+            del pulp.PULP_CBC_CMD
+        os.environ["PATH"] = "/nonexistent"
+        from minshi_geo.allocate import solver
+        for name in ("highs", "cbc", "auto"):
+            try:
+                solver.select_solver(name)
+                print(name, "AVAILABLE")
+            except solver.SolverUnavailableError as exc:
+                print(f"{exc} | {exc.hint}")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == [
+        "solver highs: highspy is not importable | pip install highspy",
+        "solver cbc: no CBC executable found | pip install 'pulp[cbc]' (PuLP 4) or put cbc on "
+        "PATH; or use --solver highs",
+        "solver auto: neither HiGHS (highspy) nor a CBC executable is available | pip install "
+        "highspy (or 'pulp[cbc]' on PuLP 4, or put cbc on PATH)",
+    ]

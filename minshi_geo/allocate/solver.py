@@ -118,10 +118,15 @@ def select_solver(
 
     Raises SolverUnavailableError naming what to install.
     """
-    chosen = (name or os.environ.get("MINSHI_SOLVER") or "highs").strip().lower()
+    from_env = not name and bool(os.environ.get("MINSHI_SOLVER"))
+    given = name or os.environ.get("MINSHI_SOLVER") or "highs"
+    chosen = given.strip().lower()
     if chosen not in SOLVER_NAMES:
+        where = " (from $MINSHI_SOLVER)" if from_env else ""
         raise SolverUnavailableError(
-            f"solver {name!r}: unknown; expected one of {', '.join(SOLVER_NAMES)}"
+            f"solver {given!r}{where}: unknown; expected one of {', '.join(SOLVER_NAMES)}",
+            hint=("unset MINSHI_SOLVER or set it to highs, cbc or auto" if from_env
+                  else "use --solver highs, cbc or auto"),
         )
     pulp_version = getattr(pulp, "__version__", "?")
     if chosen in ("highs", "auto") and _highs_available():
@@ -138,6 +143,11 @@ def select_solver(
         )
     backend = _cbc_backend(msg, time_limit)
     if backend is None:
+        if chosen == "auto":
+            raise SolverUnavailableError(
+                "solver auto: neither HiGHS (highspy) nor a CBC executable is available",
+                hint="pip install highspy (or 'pulp[cbc]' on PuLP 4, or put cbc on PATH)",
+            )
         raise SolverUnavailableError(
             "solver cbc: no CBC executable found",
             hint="pip install 'pulp[cbc]' (PuLP 4) or put cbc on PATH; or use --solver highs",
