@@ -11,6 +11,7 @@ from minshi_geo.extract import extract_plan, extract_targets
 from minshi_geo.extract.draft import draft_yaml
 from minshi_geo.extract.filters import RULES
 from minshi_geo.extract.numbers import NumberFormatError, find_numbers, parse_chinese, parse_number
+from minshi_geo.extract.targets import REVIEW_BELOW
 from minshi_geo.extract.text import PlanText, fold
 
 
@@ -93,3 +94,10 @@ def test_rejected_numbers_are_listed_with_their_rule():
     rules = {r.rule for r in draft.rejected}
     assert {"age", "code_or_name", "phone_or_platform"} <= rules
     assert "age: an age bound" in draft_yaml(draft)
+
+
+def test_a_part_named_by_qizhong_is_kept_but_flagged_as_not_in_addition():
+    whole, part = extract_targets("完成2000户农村危房改造，其中D级危房500户")
+    assert (whole.quantity, whole.confidence >= REVIEW_BELOW) == (2000, True)
+    assert (part.quantity, part.confidence < REVIEW_BELOW) == (500, True)
+    assert "not in addition" in " ".join(part.notes)

@@ -213,6 +213,10 @@ def _read_number(
         notes.append("a percentage above 100 cannot be a coverage rate")
         confidence = min(confidence, 0.6)
 
+    if before.lstrip().startswith("其中"):
+        # 完成2000户危房改造，其中D级危房500户: a part of the count before, not more of it
+        confidence = min(confidence, 0.75)
+        notes.append("其中: a part of the target before it, not in addition to it")
     outcome = any(w in before for w in U.OUTCOME_WORDS)
     return FoundTarget(
         start=token.start,
