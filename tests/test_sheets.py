@@ -257,7 +257,7 @@ def test_summary_sheet_furniture_frozen_filtered_printable(tmp_path_factory):
     ws = wb[SUMMARY_SHEET]
     assert ws.freeze_panes == "H8"
     assert ws.auto_filter.ref.startswith("A7:")
-    assert ws.column_dimensions["E"].width >= 24  # 指标 text fits (CJK counts double)
+    assert ws.column_dimensions["E"].width >= 20  # 指标 wraps at 10 CJK characters a line
 
 
 def test_identity_is_very_hidden_protected_and_names_exactly_the_rows(tmp_path_factory):
@@ -473,9 +473,30 @@ def test_workbook_text_widths_fit_chinese(tmp_path_factory):
     def width(heading):
         return ws.column_dimensions[get_column_letter(cols[heading])].width
 
-    assert width("指标") >= 30  # long CJK metric names wrap at a readable width
-    assert width("领域") >= 13  # 卫生健康护理服务 = 8 CJK characters = 16 units
+    assert width("指标") >= 22  # long CJK metric names wrap at a readable width
+    assert width("领域") >= 13  # 卫生健康护理服务 = 8 CJK characters = 16 units: two lines
     assert math.isclose(width("序号"), 6) or width("序号") >= 6
+    assert width("完成时限") >= 15  # 2023年12月31日 in full, not ####
+
+
+def test_task_and_summary_tables_print_at_a_readable_scale(tmp_path_factory):
+    # Fit to one page wide on A4 landscape: a table much wider than ~200 units prints below
+    # 70 % (10-pt text at 6–7 pt). Long text wraps instead, and its rows get the height of
+    # their lines — neither Excel nor LibreOffice re-measures rows of a generated file.
+    from openpyxl.utils import get_column_letter
+
+    sheets = written(tmp_path_factory)
+    for path, name, limit in ((sheets.regions["220100"], layout.TASK_SHEET, 190),
+                              (sheets.summary, SUMMARY_SHEET, 215)):
+        ws = load_workbook(path)[name]
+        total = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                    for c in range(1, ws.max_column + 1))
+        assert total <= limit, (name, total)
+    ws = load_workbook(sheets.regions["220100"])[layout.TASK_SHEET]
+    rows, cols = target_rows(ws), heading_columns(ws)
+    assert ws.cell(rows["3.2"], cols["指标"]).value == "城乡低保标准达到省定最低指导标准"
+    assert ws.row_dimensions[rows["3.2"]].height >= 2 * 13  # 16 CJK characters: two lines
+    assert ws.row_dimensions[rows["1.1"]].height is None  # 城镇新增就业: one line, default
 
 
 

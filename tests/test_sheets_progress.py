@@ -243,3 +243,24 @@ def test_a_reported_province_wide_rate_reads_reported_not_unreported(tmp_path, t
     reported = matrix.cell(r, heads["长春市"])
     assert reported.value == 85 and reported.number_format.endswith('"%"')
     assert matrix.cell(r, heads["吉林市"]).value is None  # no report, no row for a province-wide
+
+
+def test_progress_tables_print_at_a_readable_scale(status, tmp_path):
+    # One page wide on A4 landscape: long metric names and notes wrap, so the text is not
+    # shrunk below ~70 %; wrapped rows are as tall as their lines.
+    from openpyxl.utils import get_column_letter
+
+    allocation, plan, regions = jilin_inputs()
+    result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta)
+    books = [(result.regions["220100"], REGION_SHEET, 165), (result.summary, MATRIX_SHEET, 185),
+             (result.summary, DETAIL_SHEET, 200)]
+    for path, name, limit in books:
+        ws = load_workbook(path)[name]
+        total = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                    for c in range(1, ws.max_column + 1))
+        assert total <= limit, (name, total)
+        long = [r for r in ws.iter_rows() for c in r
+                if isinstance(c.value, str) and c.value == "村级残疾人服务场所无障碍改造"]
+        assert long, name  # 9.2, 14 CJK characters: two lines at the 指标 width
+        for row in long:
+            assert ws.row_dimensions[row[0].row].height >= 26, name

@@ -42,6 +42,8 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 RATIO_FORMAT = "0.0%"
 MAX_WIDTH = 40.0
+CJK_FACTOR = 0.95
+LINE_HEIGHT = 14.0  # points per line of 10-pt CJK text (Noto/宋体 lines are ~1.4 em)
 PAGE_MARGIN = 0.75  # inches, top and bottom (Excel's default)
 HEADER_MARGIN = 0.3  # inches from the paper edge to the page header / footer
 
@@ -51,7 +53,7 @@ def text_width(value: Any) -> float:
     if value is None:
         return 0.0
     if isinstance(value, date | datetime):
-        return 15.0
+        return 14.0  # 2023年12月31日: 8 digits + 3 CJK characters
     if isinstance(value, float):
         value = f"{value:,.2f}"
     elif isinstance(value, int):
@@ -89,6 +91,8 @@ class SheetWriter:
         self.ws = ws
         self.formula_values: dict[tuple[int, int], Any] = {}
         self.widths: dict[int, float] = {}
+        # display width of wrapping text per (row, col): the row heights follow from it
+        self.wrapped: dict[tuple[int, int], float] = {}
         # openpyxl hashes every style object on assignment, which dominated writing time;
         # each distinct combination is styled once and its style array copied afterwards.
         self._styles: dict[tuple, Any] = {}
@@ -102,6 +106,8 @@ class SheetWriter:
         self._style(cell, font, fill, fmt, align, border)
         if measure:
             self.widths[col] = max(self.widths.get(col, 0.0), text_width(value))
+        if align is not None and align.wrap_text and isinstance(value, str):
+            self.wrapped[(row, col)] = text_width(value)
         return cell
 
     def formula(self, row: int, col: int, formula: str, value: Any, *, font: Font = FONT,
@@ -138,12 +144,37 @@ class SheetWriter:
             cell.border = BORDER
 
     def fit_columns(self, minimum: dict[int, float] | None = None,
-                    maximum: float = MAX_WIDTH) -> None:
-        """Column widths that fit Chinese text; long text wraps at ``maximum``."""
+                    maximum: float | dict[int, float] = MAX_WIDTH) -> None:
+        """Column widths that fit Chinese text; long text wraps at ``maximum`` (one width for
+        all columns, or per column — narrow text columns keep the printed page readable), and
+        rows with wrapped text get the height of their lines (:meth:`fit_rows`)."""
         minimum = minimum or {}
         for col in set(self.widths) | set(minimum):
+            cap = maximum.get(col, MAX_WIDTH) if isinstance(maximum, dict) else maximum
             width = max(self.widths.get(col, 0.0) + 2.0, minimum.get(col, 0.0))
-            self.ws.column_dimensions[get_column_letter(col)].width = min(width, maximum)
+            self.ws.column_dimensions[get_column_letter(col)].width = min(width, max(cap, 1.0))
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Heights for rows whose wrapped text needs more than one line.
+
+        Neither Excel nor LibreOffice re-measures rows of a generated file on opening, so a
+        row left at the default height prints its second line over the next row.
+        """
+        lines: dict[int, int] = {}
+        for (row, col), width in self.wrapped.items():
+            dim = self.ws.column_dimensions.get(get_column_letter(col))
+            col_width = dim.width if dim is not None and dim.width else 8.43
+            # text_width counts a CJK character as 2 units; printed at 10 pt it takes about
+            # 1.9, and the cell keeps about half a unit of padding
+            per_line = max(col_width - 0.5, 1.0)
+            lines[row] = max(lines.get(row, 1), math.ceil(width * CJK_FACTOR / per_line))
+        for row, n in lines.items():
+            if n <= 1:
+                continue
+            height = LINE_HEIGHT * n + 2.0
+            current = self.ws.row_dimensions[row].height or 0.0
+            self.ws.row_dimensions[row].height = max(current, height)
 
     def values(self) -> list[list[Any]]:
         """The sheet as a grid of values, formulas replaced by what they evaluate to."""

@@ -65,11 +65,13 @@ LIGHT_FONTS: dict[str, Font] = {
     "red": Font(name=book.FONT_NAME, size=10, bold=True, color="9C0006"),
 }
 
+# Text columns wrap at these widths, so that A4 landscape prints the tables at a readable scale.
+WRAP_AT: dict[str, float] = {"sector": 12, "metric": 22, "region_name": 12, "note": 22}
 REGION_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("seq", "序号", 6),
     ("target_id", "指标编号", 9),
     ("sector", "领域", 12),
-    ("metric", "指标", 28),
+    ("metric", "指标", 22),
     ("unit", "单位", 7),
     ("allocated", "本地区任务", 12),
     ("completed", "累计完成", 12),
@@ -78,10 +80,10 @@ REGION_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("gap", "差距（百分点）", 10),
     ("light", "状态", 8),
     ("status", "进展状态", 9),
-    ("note", "备注", 26),
+    ("note", "备注", 22),
 )
 DETAIL_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    REGION_COLUMNS[:2] + (("region_code", "单位代码", 10), ("region_name", "分解单位", 14))
+    REGION_COLUMNS[:2] + (("region_code", "单位代码", 10), ("region_name", "分解单位", 12))
     + REGION_COLUMNS[2:]
 )
 
@@ -208,7 +210,8 @@ def _finish(w: book.SheetWriter, columns, hr: int, last_row: int, title: str, sa
         letter = get_column_letter(light_col)
         _light_rules(ws, f"{letter}{hr + 1}:{letter}{last_row}")
     w.fit_columns(minimum={i: width for i, (_k, _t, width) in enumerate(columns, start=1)},
-                  maximum=book.MAX_WIDTH)
+                  maximum={i: WRAP_AT.get(k, book.MAX_WIDTH)
+                           for i, (k, _t, _w) in enumerate(columns, start=1)})
     ws.freeze_panes = ws.cell(row=hr + 1, column=freeze_col)
     ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(columns))}{max(last_row, hr)}"
     book.print_setup(ws, title, f"{hr}:{hr}", sample)
@@ -410,8 +413,10 @@ def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, plan, regions, codes: list[s
         w.put(legend_row, 2 + k, text, fill=LIGHT_FILLS[light], align=book.CENTER, measure=False)
     w.put(legend_row + 1, 2, "灰底数值：全省统一的比率等指标，各地区填报的实际值，不按序时进度评价",
           font=book.FONT_NOTE, border=False, measure=False)
-    w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 26, 5: 6,
-                           **{c: 10 for c in range(len(fixed) + 1, last_col + 1)}}, maximum=30)
+    w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 22, 5: 6,
+                           **{c: 10 for c in range(len(fixed) + 1, last_col + 1)}},
+                  maximum={1: 30, 2: 30, 3: WRAP_AT["sector"], 4: WRAP_AT["metric"], 5: 30,
+                           **{c: 30 for c in range(len(fixed) + 1, last_col + 1)}})
     ws.freeze_panes = ws.cell(row=hr + 1, column=len(fixed) + 1)
     ws.auto_filter.ref = f"A{hr}:{get_column_letter(max(last_col, 1))}{max(r, hr)}"
     book.print_setup(ws, title, f"{hr}:{hr}", sample)

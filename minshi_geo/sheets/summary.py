@@ -142,8 +142,10 @@ def _summary_sheet(wb: Workbook, allocation, plan, regions, created, sample, tit
                   _check_value(total, province, target.qualifier), fill=book.FILL_TOTAL,
                   align=book.CENTER)
     last_row = max(r, hr)
-    w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 20, 5: 24, 6: 6, 7: 12,
-                           **{c: 10 for c in range(first_region, check_col + 1)}}, maximum=30)
+    # 领域/事项/指标 wrap narrow: eleven region columns must share the A4 landscape width
+    w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 16, 5: 20, 6: 6, 7: 12,
+                           **{c: 10 for c in range(first_region, check_col + 1)}},
+                  maximum={3: 12, 4: 16, 5: 20, **{c: 30 for c in range(6, check_col + 1)}})
     ws.freeze_panes = ws.cell(row=hr + 1, column=first_region)
     ws.auto_filter.ref = f"A{hr}:{get_column_letter(check_col)}{last_row}"
     book.print_setup(ws, title, f"{hr}:{hr}", sample)
@@ -239,8 +241,9 @@ def _province_wide_sheet(wb: Workbook, allocation, plan, created, sample, title,
               align=book.RIGHT)
         w.put(r, 9, t.deadline, fmt=book.DATE_FORMAT, align=book.CENTER)
         w.put(r, 10, explain, align=book.WRAP)
-    w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 20, 5: 26, 6: 8, 7: 7, 8: 12, 9: 14, 10: 24},
-                  maximum=36)
+    w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 18, 5: 22, 6: 8, 7: 7, 8: 12, 9: 15, 10: 24},
+                  maximum={1: 36, 2: 36, 3: 13, 4: 18, 5: 22, 6: 36, 7: 36, 8: 36, 9: 36,
+                           10: 24})
     ws.freeze_panes = ws.cell(row=hr + 1, column=3)
     ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(headings))}{max(r, hr)}"
     book.print_setup(ws, sheet_heading, f"{hr}:{hr}", sample)

@@ -321,7 +321,8 @@ def build_region_workbook(
     last_row = max(r, layout.HEADING_ROW)
 
     # -- sheet furniture
-    w.fit_columns(minimum={i + 1: c.width for i, c in enumerate(columns)}, maximum=book.MAX_WIDTH)
+    w.fit_columns(minimum={i + 1: c.width for i, c in enumerate(columns)},
+                  maximum={i + 1: c.wrap or book.MAX_WIDTH for i, c in enumerate(columns)})
     ws.freeze_panes = ws.cell(row=layout.FIRST_DATA_ROW, column=col["metric"] + 0)
     ws.auto_filter.ref = f"A{layout.HEADING_ROW}:{get_column_letter(last_col)}{last_row}"
     book.print_setup(ws, title, f"{layout.HEADING_ROW}:{layout.HEADING_ROW}", sample)
