@@ -29,6 +29,7 @@ from minshi_geo.maps.legend import (
     DIVERGING,
     diverging_classes,
     format_number,
+    format_percent,
     sequential_classes,
 )
 from minshi_geo.maps.page import MapOptionError, tile_options
@@ -255,6 +256,14 @@ def test_numbers_are_written_the_chinese_report_way():
 
 
 # ---------------------------------------------------------------------------- compare
+def test_compare_writes_no_change_in_each_modes_own_form():
+    from minshi_geo.maps.compare import _signed
+
+    assert _signed(0.0, format_percent) == "0.0%"
+    assert _signed(0.0, format_number) == "0"
+    assert _signed(-0.25, format_percent) == "−25.0%"
+
+
 def test_compare_refuses_allocations_of_different_region_sets(tmp_path, jilin):
     with pytest.raises(CompareError, match="region set 'jilin'.*'jilin-counties'"):
         compare_map(area_split("jilin"), area_split("jilin-counties"), jilin, tmp_path / "c.html")

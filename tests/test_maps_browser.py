@@ -372,6 +372,27 @@ def test_compare_map_colours_gains_blue_losses_red_and_tooltips_both_values(brow
     assert page.requests == []
 
 
+def test_compare_tooltip_stays_narrow_with_long_scenario_titles(browser, tmp_path):
+    from minshi_geo.allocation import Allocation
+
+    split = area_split("jilin")
+    long_title = "吉林省2023年民生实事 基准分解方案（人口、地区生产总值、面积、县级单位数）"
+    a = Allocation(table=split.table, meta={**split.meta, "scenario_title": long_title},
+                   factor_values=split.factor_values)
+    b = Allocation(table=split.table, meta={**split.meta, "scenario": "b",
+                                           "scenario_title": long_title + "（调整）"},
+                   factor_values=split.factor_values)
+    html = compare_map(a, b, load_region_set("jilin"), tmp_path / "compare.html")
+    open_offline(browser, html, ready=READY)
+    text = hover_region(browser, 0)
+    assert "A：分配数量" in text and "B：分配数量" in text
+    width = browser.execute_script(
+        "var t = document.querySelectorAll('.leaflet-tooltip-pane .minshi-tip');"
+        "return t[t.length - 1].getBoundingClientRect().width")
+    assert width < 400
+    assert long_title in browser.find_element(By.ID, "minshi-panel").text
+
+
 # ---------------------------------------------------------------------------- progress
 def test_progress_slider_moves_through_periods_and_recolours(browser, pages):
     page = open_offline(browser, pages["progress"], ready=READY)

@@ -40,7 +40,7 @@ def _signed(value: float | None, formatter) -> str:
         return "+" + text
     if value < 0:
         return "−" + text
-    return "0"
+    return text  # zero in the mode's own form: "0", "0.0%"
 
 
 def compare_page(a: Allocation, b: Allocation, regions: Any) -> tuple[PageData, Any]:
@@ -92,8 +92,10 @@ def compare_page(a: Allocation, b: Allocation, regions: Any) -> tuple[PageData, 
             "label": f"{target_id} {info['metric']}",
             "basis": f"A 合计 {with_unit(total_a, unit)} · B 合计 {with_unit(total_b, unit)}",
             "tips": [
-                [f"A：{label_a}", [with_unit(x, unit) if x is not None else "不参与" for x in va]],
-                [f"B：{label_b}", [with_unit(y, unit) if y is not None else "不参与" for y in vb]],
+                # Short row names: the scenarios' full titles (often 40+ characters) are in
+                # the subtitle as A/B; in the tooltip they pushed the values off the screen.
+                ["A：分配数量", [with_unit(x, unit) if x is not None else "不参与" for x in va]],
+                ["B：分配数量", [with_unit(y, unit) if y is not None else "不参与" for y in vb]],
                 ["变化率", rate],
             ],
             "facts": [],
