@@ -45,6 +45,9 @@ Milestones: dates ``MM-DD`` or ``YYYY-MM-DD`` inside the plan year (start to dea
 Between milestones pace is linear in days (see :mod:`minshi_geo.pace`). A derived outcome
 (``linked_to``) follows its driver's milestones as it follows its split.
 
+YAML anchors/aliases (``&rule`` / ``*rule``) are not read — share a rule through
+``defaults`` — and a file over 10 MB is refused as the wrong file.
+
 Every mistake raises :class:`ScenarioError` with one line naming the file and the key:
 ``baseline.yaml: targets.29.2.max: expected a number ≥ 0 or a share like '35%', got '-3'``.
 """
@@ -191,8 +194,23 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------- reading
+MAX_BYTES = 10 * 1024 * 1024
+"""A scenario is rules, not data: even per-county locks for all of China's ~2,900 counties
+stay far below this. A bigger file is the wrong file, refused before it is parsed."""
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate keys (a silent overwrite would hide a rule)."""
+    """Safe loader that refuses duplicate keys (a silent overwrite would hide a rule),
+    keys that are lists or mappings, and aliases (``*name``): a few nested aliases expand to
+    billions of nodes, and ``defaults`` already shares a rule between targets."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(f"YAML alias *{event.anchor} (line {event.start_mark.line + 1}): "
+                           "aliases are not read in scenario files; write the rule out or put "
+                           "it in defaults")
+        return super().compose_node(parent, index)
 
 
 class _Duplicate(Exception):
@@ -200,10 +218,17 @@ class _Duplicate(Exception):
         self.key, self.line = key, line
 
 
+class _Refused(Exception):
+    """YAML that parses but that a scenario may not contain (message is the whole reason)."""
+
+
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
     out: dict = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
+        if isinstance(key, (list, dict)):
+            raise _Refused(f"line {key_node.start_mark.line + 1}: a key must be a name, a "
+                           f"target id or a date, not a {type(key).__name__}")
         if key in out:
             raise _Duplicate(key, key_node.start_mark.line + 1)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -454,14 +479,20 @@ def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found",
                             hint="ls scenarios/ for the bundled scenarios")
-    data = path.read_bytes()
     w = _Where(path.name)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise w.fail("", f"{size / 1024 / 1024:.1f} MB is far too large for a scenario file "
+                         f"(limit {MAX_BYTES // 1024 // 1024} MB): is this the right file?")
+    data = path.read_bytes()
     try:
         raw = yaml.load(data.decode("utf-8"), Loader=_Loader)
     except UnicodeDecodeError as exc:
         raise w.fail("", f"not UTF-8 text (byte {exc.start})") from None
     except _Duplicate as exc:
         raise w.fail(str(exc.key), f"duplicate key (line {exc.line})") from None
+    except _Refused as exc:
+        raise w.fail("", str(exc)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

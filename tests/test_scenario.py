@@ -276,3 +276,20 @@ def test_cli_compare_names_the_scenario_whose_rules_conflict(tmp_path):
         in first
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_yaml_aliases_list_keys_and_huge_files_are_refused_in_one_line(tmp_path):
+    # Nine nested aliases expand to 387 million strings: reading such a note hung for minutes.
+    bomb = "scenario: t\ntitle: t\ndefaults:\n  note:\n    - &a0 [x, x, x, x, x, x, x, x, x]\n"
+    bomb += "".join(f"    - &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    with pytest.raises(ScenarioError, match=r"^bad.yaml: YAML alias \*a0 \(line 6\): aliases "
+                                            r"are not read in scenario files"):
+        load_scenario(_write(tmp_path, bomb))
+    listed = SMALL.read_text(encoding="utf-8").replace("locks: {长春市: 3}", "locks: {[长春市]: 3}")
+    with pytest.raises(ScenarioError, match=r"^bad.yaml: line \d+: a key must be a name, a "
+                                            r"target id or a date, not a list$"):
+        load_scenario(_write(tmp_path, listed))
+    huge = _write(tmp_path, SMALL.read_text(encoding="utf-8") + "# " + "x" * (11 << 20) + "\n")
+    with pytest.raises(ScenarioError, match=r"^bad.yaml: 11.0 MB is far too large for a "
+                                            r"scenario file \(limit 10 MB\)"):
+        load_scenario(huge)
