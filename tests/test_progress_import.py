@@ -77,7 +77,11 @@ def test_sample_set_is_three_months_for_every_region_marked_sample(baseline, sam
     ws = wb[layout.TASK_SHEET]
     assert "示例" in ws.cell(row=layout.TITLE_ROW, column=1).value
     data_row = layout.header_row_of("data")
-    assert ws.cell(row=data_row, column=layout.HEADER_VALUE_COL).value.startswith("示例")
+    banner = ws.cell(row=data_row, column=layout.HEADER_VALUE_COL)
+    assert banner.value.startswith("示例")
+    # marked the way the sheets writer marks a 示例 sheet: red on a tinted fill, and in print
+    assert banner.font.color.rgb.endswith("C00000") and banner.fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws.oddHeader.right.text == "示例"
     identity = {r[0]: r[1] for r in wb[layout.IDENTITY_SHEET].iter_rows(values_only=True)}
     assert identity["sample"] == "true"
 

@@ -26,6 +26,7 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -157,7 +158,7 @@ def write_sample_reports(
 
 
 def _fill(blank: Path, path: Path, period: date, values: pd.DataFrame) -> None:
-    from minshi_geo.sheets import layout
+    from minshi_geo.sheets import book, layout
 
     wb = load_workbook(blank)
     ws = wb[layout.TASK_SHEET]
@@ -171,7 +172,12 @@ def _fill(blank: Path, path: Path, period: date, values: pd.DataFrame) -> None:
     title = ws.cell(row=layout.TITLE_ROW, column=1)
     if layout.SAMPLE_MARK not in str(title.value or ""):
         title.value = f"{title.value}（{layout.SAMPLE_MARK}）"
-    ws.cell(row=layout.header_row_of("data"), column=layout.HEADER_VALUE_COL).value = SAMPLE_BANNER
+    banner = ws.cell(row=layout.header_row_of("data"), column=layout.HEADER_VALUE_COL)
+    banner.value = SAMPLE_BANNER
+    # the look of a 示例 task sheet's 数据性质 line and page header, not the official sheet's
+    banner.font, banner.fill = copy(book.FONT_SAMPLE), copy(book.FILL_SAMPLE)
+    ws.oddHeader.right.text = layout.SAMPLE_MARK
+    ws.oddHeader.right.color = "C00000"
     ws.cell(
         row=layout.header_row_of("period_end"), column=layout.HEADER_VALUE_COL
     ).value = datetime(period.year, period.month, period.day)
