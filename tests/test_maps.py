@@ -75,6 +75,11 @@ def test_page_inlines_leaflet_and_links_no_script_or_style(baseline_html):
     assert "url(images/" not in baseline_html and "data:image/png;base64," in baseline_html
 
 
+def test_page_is_marked_chinese_and_fits_small_screens(baseline_html):
+    assert baseline_html.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in baseline_html
+
+
 def test_vendored_leaflet_ships_with_its_bsd_licence():
     licence = (assets.LEAFLET_DIR / "LICENSE").read_text(encoding="utf-8")
     assert "BSD 2-Clause" in licence and "Volodymyr Agafonkin" in licence

@@ -344,6 +344,18 @@ def test_printing_keeps_colours_and_ranking_and_drops_screen_only_controls(brows
         browser.set_window_size(size["width"], size["height"])
 
 
+def test_every_control_has_an_accessible_name(browser, pages):
+    open_offline(browser, pages["progress"], ready=READY)
+    named = browser.execute_script(
+        "var ok = c => !!(c.labels && c.labels.length) || !!c.getAttribute('aria-label');"
+        "return ['minshi-target', 'minshi-search', 'minshi-period']"
+        ".map(id => ok(document.getElementById(id)));"
+    )
+    assert named == [True, True, True]
+    group = browser.find_element(By.ID, "minshi-modes")
+    assert group.get_attribute("role") == "radiogroup" and group.get_attribute("aria-label")
+
+
 def test_mode_set_from_script_moves_the_radio_too(browser, pages):
     open_offline(browser, pages["allocation"], ready=READY)
     browser.execute_script("minshiPage.setMode('share')")

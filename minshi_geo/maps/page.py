@@ -190,13 +190,20 @@ def render_page(
     fmap.fit_bounds(shapes.bounds)
     figure = fmap.get_root()
     figure.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
+    figure.header.add_child(
+        Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        name="viewport",
+    )
     figure.header.add_child(Element(f"<title>{html_text(data.title)}</title>"), name="title")
     figure.header.add_child(Element(assets.head_html()), name="minshi_assets")
     if shapes.codes != regions.codes:
         raise ValueError("geometry and data list regions in different orders")
     payload = data.to_js(shapes, regions)
     fmap.add_child(_PageApp(js_literal(payload), js_literal(shapes.geojson)))
-    return figure.render()
+    html = figure.render()
+    # A Chinese page says so: screen readers pick the right voice and browsers the Chinese
+    # (not Japanese) glyph forms when falling back between CJK fonts.
+    return html.replace("<html>", '<html lang="zh-CN">', 1)
 
 
 def write_page(

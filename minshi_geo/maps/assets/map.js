@@ -216,6 +216,8 @@
     if (D.modes.length > 1) {
       var modes = el("div", "minshi-field minshi-modes");
       modes.id = "minshi-modes";
+      modes.setAttribute("role", "radiogroup");
+      modes.setAttribute("aria-label", "显示方式");
       D.modes.forEach(function (m) {
         var lab = el("label", "minshi-mode");
         var input = el("input");
