@@ -26,6 +26,7 @@ from minshi_geo.sheets.progress import (
     LIGHT_FILLS,
     LIGHT_TEXT,
     MATRIX_SHEET,
+    PROGRESS_SAMPLE_NOTE,
     REGION_SHEET,
     write_progress_sheets,
 )
@@ -264,3 +265,15 @@ def test_progress_tables_print_at_a_readable_scale(status, tmp_path):
         assert long, name  # 9.2, 14 CJK characters: two lines at the 指标 width
         for row in long:
             assert ws.row_dimensions[row[0].row].height >= 26, name
+
+
+def test_sample_progress_on_official_tasks_says_the_progress_is_sample(tmp_path, tmp_path_factory):
+    allocation, plan, regions = jilin_inputs()  # the official baseline: tasks are real
+    (tmp_path / "in").mkdir()
+    status = _reported(tmp_path / "in", tmp_path_factory, sample=True)
+    result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta)
+    for path in result.workbooks:
+        for ws in load_workbook(path).worksheets:
+            texts = [c.value for row in ws.iter_rows(max_row=10) for c in row]
+            assert PROGRESS_SAMPLE_NOTE in texts, (path.name, ws.title)
+            assert layout.SAMPLE_NOTE not in texts  # "不作为正式任务下达" is about tasks

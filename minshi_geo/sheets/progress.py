@@ -37,6 +37,7 @@ from minshi_geo.progress.status import REPORTED_NOT_JUDGED, is_reported
 from minshi_geo.sheets import book, layout
 from minshi_geo.sheets.writer import SheetsError, SheetSet
 
+PROGRESS_SAMPLE_NOTE = "示例：本通报的进度数据为示例数据（sample data），并非各地实际填报，仅供演示"
 REPORT_SUFFIX = "进度通报"
 REGION_SHEET = "进度通报"
 MATRIX_SHEET = "完成率"
@@ -247,8 +248,9 @@ def write_progress_sheets(
     target, shown as 全省统一).
     ``period_end``: which period to write (default: the latest in the table).
     ``sample``: mark everything 示例 (default: ``allocation_meta["sample"]`` or any row's
-    ``sample``); ``banner``: the text of the 数据性质 line (default: the standard 示例 note, or
-    正式); the colleague generating sample progress passes e.g. "示例：进度数据为演示生成".
+    ``sample``); ``banner``: the text of the 数据性质 line (default: the standard 示例 note when
+    the allocation is sample data, :data:`PROGRESS_SAMPLE_NOTE` when only the progress is, or
+    正式).
     Written atomically as a set into ``out_dir``; returns the final paths.
     """
     meta = dict(allocation_meta or {})
@@ -269,7 +271,14 @@ def write_progress_sheets(
             f"{', '.join(str(p) for p in periods)})"
         )
     is_sample = _sample_flag(rows, meta, sample)
-    data_text = banner or (layout.SAMPLE_NOTE if is_sample else layout.DATA_OFFICIAL)
+    if banner:
+        data_text = banner
+    elif is_sample and not meta.get("sample"):
+        # official tasks, made-up progress: the task sheets' note ("不作为正式任务下达") would
+        # point at the wrong part
+        data_text = PROGRESS_SAMPLE_NOTE
+    else:
+        data_text = layout.SAMPLE_NOTE if is_sample else layout.DATA_OFFICIAL
     created = created or date.today()
     sectors = {t.id: t.sector for t in plan.targets}
     order = {t.id: i for i, t in enumerate(plan.targets)}
