@@ -178,13 +178,41 @@ class RegionSet:
         }
 
     def _unknown(self, text: Any) -> UnknownRegionError:
-        suggestions = self.suggest(text)
-        tail = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
+        elsewhere = self._elsewhere(text)
+        if elsewhere is not None:
+            tail, suggestions = elsewhere
+        else:
+            suggestions = self.suggest(text)
+            tail = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
         return UnknownRegionError(
             f"unknown region {str(text)!r} in region set {self.name}{tail}",
             suggestions=suggestions,
             hint=f"list the regions with: minshi-geo regions --set {self.name}",
         )
+
+    def _elsewhere(self, text: Any) -> tuple[str, list[str]] | None:
+        """When ``text`` names a region of another bundled set of the same province, say how
+        it relates to this set — a spelling guess would mislead here: 长白县 is in 白山市, not
+        长白山管委会, and 公主岭 is a county of 长春市, not a typo of anything."""
+        matches = _gazetteer(self.province_code).get(normalise_name(text), ())
+        for code, name, parent, _ in matches:  # a county (or 梅河口) inside a region of ours
+            if code not in self.frame.index and parent in self.frame.index:
+                here = f"{self.name_of(parent)} ({parent})"
+                return (f": {name} ({code}) lies inside {here} in this set — write "
+                        f"{self.name_of(parent)}, or use a region set that lists {name}",
+                        [here])
+        for code, name, _, _ in matches:  # a prefecture split into our regions
+            parts = [c for c in self.codes if self.frame.at[c, "parent_code"] == code]
+            if parts:
+                shown = [f"{self.name_of(c)} ({c})" for c in parts]
+                listed = ", ".join(self.name_of(c) for c in parts[:_SHOW_PARTS])
+                more = f", … {len(parts) - _SHOW_PARTS} more" if len(parts) > _SHOW_PARTS else ""
+                return (f": {name} ({code}) is not one region here but {len(parts)}: "
+                        f"{listed}{more}", shown)
+        for code, name, _, set_name in matches:
+            if set_name != self.name and code not in self.frame.index:
+                return f": {name} ({code}) is a region of set {set_name}, not of {self.name}", []
+        return None
 
     def table(self) -> pd.DataFrame:
         """Plain table (no geometry) with lon/lat of a representative point and the recipe."""
@@ -205,6 +233,35 @@ class RegionSet:
                 "note": [self.notes.get(c, "") for c in frame["code"]],
             }
         ).reset_index(drop=True)
+
+
+_SHOW_PARTS = 4
+
+
+@lru_cache(maxsize=4)
+def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str], ...]]:
+    """normalised spelling → ((code, name, parent code, set name), …) over every bundled
+    region set of the province, read from the YAML only (no geometry)."""
+    found: dict[str, list[tuple[str, str, str, str]]] = {}
+    for path in sorted(paths.REGIONS_DIR.glob("*.yaml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if str(doc["province"]["code"]) != province_code:
+                continue
+            for entry in doc["regions"]:
+                code = str(entry["code"]).strip()
+                row = (code, str(entry["name"]), str(entry.get("parent_code") or province_code),
+                       str(doc["name"]))
+                spellings = (code, entry["name"], entry.get("short_name"),
+                             *(entry.get("aliases") or []))
+                for spelling in spellings:
+                    if spelling is not None:
+                        rows = found.setdefault(normalise_name(spelling), [])
+                        if row not in rows:
+                            rows.append(row)
+        except (yaml.YAMLError, KeyError, TypeError, OSError):
+            continue  # a broken set reports itself when loaded; here it only adds no hints
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def available_sets() -> list[str]:
@@ -298,7 +355,9 @@ def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, 
         try:
             lon, lat = (float(v) for v in value)
         except (TypeError, ValueError):
-            raise RegionSetError(f"{where}: point must be [lon, lat] in degrees, got {value!r}")
+            raise RegionSetError(
+                f"{where}: point must be [lon, lat] in degrees, got {value!r}"
+            ) from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise RegionSetError(f"{where}: point {value!r} is not a WGS-84 [lon, lat]")
         return shapely.Point(lon, lat), f"point({lon}, {lat})", None
@@ -324,7 +383,9 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""
-        raise RegionSetError(f"{path.name}{at}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        raise RegionSetError(
+            f"{path.name}{at}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(doc, dict):
         raise RegionSetError(f"{path.name}: expected a mapping with name, province, regions")
     for key in ("name", "province", "boundaries", "regions"):

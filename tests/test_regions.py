@@ -170,6 +170,50 @@ def test_wrong_names_fail_with_the_closest_suggestions(jilin, text, suggested):
     assert "minshi-geo regions --set jilin" in info.value.hint
 
 
+@pytest.mark.parametrize(
+    ("set_fixture", "text", "message", "suggested"),
+    [
+        # a county named in a coarser set: say which region holds it, never a look-alike
+        # (长白县 is in 白山市; a spelling guess offered 长白山管委会, a different body)
+        ("jilin", "长白县", "长白朝鲜族自治县 (220623) lies inside 白山市 (220600) in this set",
+         ["白山市 (220600)"]),
+        ("jilin", "前郭县", "前郭尔罗斯蒙古族自治县 (220721) lies inside 松原市 (220700)",
+         ["松原市 (220700)"]),
+        ("jilin", "公主岭", "公主岭市 (220184) lies inside 长春市 (220100)", ["长春市 (220100)"]),
+        ("jilin", "220184", "公主岭市 (220184) lies inside 长春市 (220100)", ["长春市 (220100)"]),
+        ("prefectures", "梅河口", "梅河口市 (220581) lies inside 通化市 (220500)",
+         ["通化市 (220500)"]),
+        # 长白山管委会 exists only in the 11-unit set
+        ("prefectures", "长白山管委会",
+         "长白山保护开发区管理委员会 (changbaishan) is a region of set jilin, not of "
+         "jilin-prefectures", []),
+        ("counties", "长白山", "长白山保护开发区管理委员会 (changbaishan) is a region of set jilin",
+         []),
+        # a prefecture named in the county set: it is several regions here
+        ("counties", "通化", "通化市 (220500) is not one region here but 7: 东昌区, 二道江区, "
+         "通化县, 辉南县, … 3 more", None),
+        ("counties", "Tonghua", "通化市 (220500) is not one region here but 7", None),
+    ],
+)
+def test_names_from_another_level_say_where_they_belong(request, set_fixture, text, message,
+                                                        suggested):
+    regions = request.getfixturevalue(set_fixture)
+    with pytest.raises(UnknownRegionError) as info:
+        regions.resolve(text)
+    assert str(info.value).startswith(f"unknown region '{text}' in region set {regions.name}: ")
+    assert message in str(info.value)
+    assert "did you mean" not in str(info.value)
+    if suggested is not None:
+        assert info.value.suggestions == suggested
+
+
+def test_in_the_county_set_tonghua_is_not_silently_tonghua_county(counties):
+    # "通化" means 通化市 to a planner; 通化县 is one of its seven counties.
+    assert counties.resolve("通化县") == "220521"
+    assert counties.resolve("Tonghua County") == "220521"
+    assert counties.frame.at["220521", "short_name"] == "通化县"
+
+
 @pytest.mark.parametrize("text", ["", "沈阳", "999999"])
 def test_names_far_from_any_region_fail_without_a_guess(jilin, text):
     with pytest.raises(UnknownRegionError, match=f"unknown region '{text}' in region set jilin"):
