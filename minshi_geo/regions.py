@@ -478,7 +478,12 @@ def write_region_table(region_set: RegionSet | str, path: str | Path) -> Path:
 
 
 def region_geojson(region_set: RegionSet) -> str:
-    """The set as a GeoJSON FeatureCollection (WGS-84), aliases joined with '; '."""
+    """The set as a GeoJSON FeatureCollection (WGS-84), aliases joined with '; '.
+
+    Rings follow RFC 7946 §3.1.6's right-hand rule (exteriors counter-clockwise, holes
+    clockwise); the boundary file stores them the other way round, which GeoJSON validators
+    (geojsonhint, geojson.io) flag on every feature."""
     frame = region_set.frame.copy()
     frame["aliases"] = frame["aliases"].map(lambda a: "; ".join(a))
+    frame = frame.set_geometry(shapely.orient_polygons(frame.geometry.values, exterior_cw=False))
     return frame.reset_index(drop=True).to_json(ensure_ascii=False, drop_id=True)

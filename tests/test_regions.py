@@ -408,6 +408,23 @@ def test_cli_regions_table_csv_and_geojson():
     assert features[-1]["geometry"]["type"] == "Point"
 
 
+def test_cli_geojson_is_valid_and_follows_the_right_hand_rule():
+    # RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise.
+    geo = CliRunner().invoke(app, ["regions", "--set", "jilin-counties", "--format", "geojson"])
+    assert geo.exit_code == 0
+    features = json.loads(geo.output)["features"]
+    assert len(features) == 60 and len({f["properties"]["code"] for f in features}) == 60
+    rings = 0
+    for f in features:
+        geom = shapely.geometry.shape(f["geometry"])
+        assert geom.is_valid, f["properties"]["code"]
+        for polygon in getattr(geom, "geoms", [geom]):
+            assert polygon.exterior.is_ccw
+            assert not any(hole.is_ccw for hole in polygon.interiors)
+            rings += 1
+    assert rings >= 60
+
+
 def test_cli_unknown_set_exits_2_with_one_line():
     result = CliRunner().invoke(app, ["regions", "--set", "nowhere"])
     assert result.exit_code == 2
