@@ -25,6 +25,11 @@ def saved(tmp_path_factory):
     area.save(root / "area")
     few = area.table[area.table["target_id"].isin(area.target_ids[:3])]
     Allocation(table=few, meta=area.meta, factor_values=area.factor_values).save(root / "few")
+    counties = area_split("jilin-counties")
+    two = counties.table[counties.table["target_id"].isin(counties.target_ids[:2])]
+    Allocation(table=two, meta=counties.meta, factor_values=counties.factor_values).save(
+        root / "counties"
+    )
     return root
 
 
@@ -55,6 +60,20 @@ def test_map_allocation_png_writes_a_picture_per_target_and_an_overview(saved, t
     ids = area_split("jilin").target_ids[:3]
     assert len(pngs) == 4 and "overview.png" in pngs
     assert all(any(p.startswith(f"{t}_") for p in pngs) for t in ids)
+
+
+@pytest.mark.parametrize("mode, message", [
+    ("per10k", "error: --png-mode per10k: not every region of this allocation has a"),
+    ("bogus", "error: --png-mode 'bogus': expected one of quantity, per10k, share"),
+])
+def test_png_mode_the_data_cannot_draw_fails_before_anything_is_written(
+    saved, tmp_path, mode, message
+):
+    result = invoke("allocation", saved / "counties", "-o", tmp_path / "a.html",
+                    "--png", tmp_path / "png", "--png-mode", mode)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith(message)
+    assert not (tmp_path / "a.html").exists() and not (tmp_path / "png").exists()
 
 
 def test_missing_allocation_folder_is_one_line_and_exit_2(tmp_path):

@@ -49,13 +49,17 @@ def allocation_cmd(
     tile_options(tiles)  # a bad --tiles fails before any work
     allocation = Allocation.load(out_dir)
     region_set = _region_set(regions, allocation.meta)
-    path = allocation_map(allocation, region_set, output, tiles=tiles)
-    console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, "
-                  f"{len(allocation.target_ids)} targets)")
+    files = None
     if png is not None:
+        # PNGs first: a --png-mode the data cannot draw (每万人 without population) stops
+        # the command before it has written anything, not after the HTML.
         from minshi_geo.maps.png import write_pngs
 
         files = write_pngs(allocation, region_set, png, mode=png_mode)
+    path = allocation_map(allocation, region_set, output, tiles=tiles)
+    console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, "
+                  f"{len(allocation.target_ids)} targets)")
+    if files is not None:
         console.print(f"wrote {len(files)} PNG files to {png}")
 
 

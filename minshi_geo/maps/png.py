@@ -33,6 +33,7 @@ CJK_FONTS = (
     "PingFang SC",
 )
 OVERVIEW_FILE = "overview.png"
+PNG_MODES = ("quantity", "per10k", "share")  # the HTML map's switch
 OVERVIEW_COLUMNS = 6
 
 
@@ -148,11 +149,15 @@ def write_pngs(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    if mode not in PNG_MODES:
+        raise MinshiError(f"--png-mode {mode!r}: expected one of {', '.join(PNG_MODES)}")
     font = cjk_font()
     data, view = allocation_page(allocation, regions)
     if mode not in {m["id"] for m in data.modes}:
         raise MinshiError(
-            f"--png mode {mode!r}: expected one of {', '.join(m['id'] for m in data.modes)}"
+            f"--png-mode {mode}: not every region of this allocation has a population "
+            "figure, so there is no 每万人 view",
+            hint="choose --png-mode " + " or ".join(m["id"] for m in data.modes),
         )
     shapes = region_shapes(view.frame, view.codes, tolerance=tolerance)
     many = len(view.codes) > 20
