@@ -39,6 +39,8 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("1.", re.compile(r"(?P<n>\d{1,3})(?:\.(?!\d)|、|）|：)")),
     ("（1）", re.compile(r"（(?P<n>\d{1,3})）")),
     ("①", re.compile(rf"(?P<n>[{_CIRCLED}])")),
+    # 一是稳定和扩大就业…二是…: the enumeration of a report's paragraph
+    ("一是", re.compile(rf"(?P<n>[{_CN}]{{1,3}})是")),
     # 01城镇新增就业… — zero-padded numbers run straight into the text once spaces are gone
     ("01", re.compile(r"(?P<n>0\d|\d{2})(?=[\u4e00-\u9fff“])")),
     # 1开展职业技能培训…, or a number alone on its line — only kept when such lines count
@@ -100,7 +102,7 @@ class Outline:
 
 def _marker_number(style: str, raw: str) -> int | None:
     try:
-        if style in ("一、", "（一）"):
+        if style in ("一、", "（一）", "一是"):
             return int(parse_chinese(raw))
         if style == "①":
             return _CIRCLED.index(raw) + 1
@@ -128,6 +130,8 @@ def _segments(folded: str, breaks: set[int]) -> list[tuple[int, int]]:
 _INLINE_ITEMS = (
     (re.compile(r"(?<=[。；！？）”：])(\d{1,3})[.、](?!\d)"), ("1.", "1")),
     (re.compile(r"(?<=[。；！？”：])（(\d{1,3})）"), ("（1）",)),
+    # 具体为：一是…。二是…。三是…: a report runs its list through one paragraph
+    (re.compile(rf"(?<=[。；！？”：，])([{_CN}]{{1,3}})是"), ("一是",)),
 )
 
 
@@ -146,7 +150,9 @@ def inline_item_breaks(folded: str) -> set[int]:
         breaks: list[int] = []
         expected = 1
         for m in pattern.finditer(folded):
-            if int(m.group(1)) == expected:
+            raw = m.group(1)
+            value = int(raw) if raw.isdigit() else _marker_number("一是", raw)
+            if value == expected:
                 breaks.append(m.start())
                 expected += 1
         if len(breaks) > len(best):
@@ -386,6 +392,7 @@ _PAGE_LABEL_WORDS = (
 )
 _PAGE_DATA_LINE = re.compile(_PAGE_LABEL_WORDS)  # at the start of a line
 _PAGE_LABEL = re.compile(_PAGE_LABEL_WORDS + r"(?=[：\s\dA-Za-z])")  # later in a line
+_DATE_LINE = re.compile(r"[\d\s:：/.\-年月日时分秒]+")  # a date or time alone on its line
 _NAME_LABEL = re.compile(r"(?:名称|标题)[：\s]+")
 _TITLE_SEARCH_LINES = 8
 
@@ -400,8 +407,8 @@ def _title(folded: str, lines: list[Line]) -> tuple[str, tuple[int, int]] | None
         named = _NAME_LABEL.match(text)
         if named:
             start, text = start + named.end(), text[named.end() :]
-        if _PAGE_DATA_LINE.match(text):
-            continue  # 索引号 …, 发布机构 …: page data
+        if _PAGE_DATA_LINE.match(text) or _DATE_LINE.fullmatch(text.strip()):
+            continue  # 索引号 …, 发布机构 …, 2025 01/19 09:55:42: page data
         label = _PAGE_LABEL.search(text)
         if label is not None:
             text = text[: label.start()]
