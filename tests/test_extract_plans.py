@@ -144,3 +144,11 @@ def test_a_count_with_its_unit_named_before_the_number_is_read():
     assert (served.unit, served.qualifier, served.review) == ("人次", "at_least", True)
     ratio = next(t for t in draft.targets if t.quantity == 4.2)
     assert (ratio.kind, ratio.splittable) == ("standard", False)  # per thousand people
+
+
+def test_a_report_paragraph_enumerated_yi_shi_er_shi_is_a_list_of_items():
+    draft = extract_plan((PLANS / "yunnan-2025.txt").read_text(encoding="utf-8"))
+    assert [i.number for i in draft.items] == [1, 2, 3, 4, 5]
+    assert draft.items[1].text.startswith("深化“一老一小”关爱服务")
+    assert draft.official_title == "2025年云南省政府10件惠民实事确定"  # not the date line
+    assert not any(t.unit == "次" for t in draft.targets)  # 人大三次会议 names a meeting
