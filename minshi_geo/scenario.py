@@ -32,7 +32,8 @@ A RULE may hold::
     exclude: [长白山管委会]                   # regions that do not
     min: 1 | "2%" | {长春市: 10, default: 1} # per-region minimum, absolute or share of total
     max: "35%" | 40 | {…}                   # per-region maximum
-    locks: {长春市: 13}                       # fixed quantities
+    locks: {长春市: 13}                       # fixed quantities (a locked region needs no
+                                            # factor value: 长白山管委会 on an area basis)
     capacity: INDICATOR | {region: value}   # caps a region (e.g. the stock of dangerous bridges)
     step: 10                                # whole multiples of step (default 1)
     objective: quota | fair                 # min Σ|x−q*| (default) | min max |x−q*|/q*

@@ -257,6 +257,33 @@ def test_area_factor_for_the_point_region_is_a_named_error_with_a_hint(tmp_path)
     assert "exclude: [长白山管委会]" in err.value.hint
 
 
+def test_the_point_region_can_be_locked_on_an_area_target(tmp_path):
+    # 长白山管委会 has no area, but a planner can still give it a fixed number of forest
+    # monitoring points; the other ten split the rest by area. A locked region needs no factor.
+    text = ("scenario: t\ntitle: t\ndefaults:\n  exclude: [长白山管委会]\n"
+            'targets:\n  "49.2":\n    exclude: []\n    locks: {长白山管委会: 20}\n')
+    path = tmp_path / "lock.yaml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    fast = allocate(scenario).target("49.2").set_index("region_code")
+    pulp = allocate(scenario, engine="pulp").target("49.2").set_index("region_code")
+    pd.testing.assert_series_equal(fast["quantity"], pulp["quantity"])
+    assert fast.loc["changbaishan", "quantity"] == 20 and fast.loc["changbaishan", "locked"]
+    assert fast.loc["changbaishan", "share"] == 0.0
+    assert fast["quantity"].sum() == 218
+    others = fast.drop(index="changbaishan")
+    area = scenario.indicators.query("indicator == 'area'").set_index("region_code")["value"]
+    expected = 198 * area[others.index] / area[others.index].sum()
+    assert np.allclose(others["capped_quota"], expected, atol=1e-3)
+    # without the lock the missing area is still an error, never a silent 0
+    path.write_text(text.replace("    locks: {长白山管委会: 20}\n", ""), encoding="utf-8")
+    from minshi_geo.allocate.diagnose import InfeasibleAllocationError
+
+    with pytest.raises(InfeasibleAllocationError,
+                       match="factor area has no value for 长白山保护开发区管理委员会"):
+        allocate(load_scenario(path))
+
+
 def test_an_empty_eligible_list_is_a_named_error(tmp_path):
     from minshi_geo.allocate.diagnose import InfeasibleAllocationError
 

@@ -40,9 +40,11 @@ ENGINES = ("auto", "pulp", "fast")
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
 
-def _values(scenario, names: list[str], codes: list[str], label: str) -> pd.DataFrame:
+def _values(scenario, names: list[str], codes: list[str], label: str,
+            locked: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Region × indicator values for ``codes`` (in that order); a missing value is an error
-    naming the target, the indicator and the regions — never a silent 0."""
+    naming the target, the indicator and the regions — never a silent 0. A ``locked``
+    region's quantity is fixed, so it needs no factor value: it may be missing there (NaN)."""
     ind = scenario.indicators
     sub = ind[ind["indicator"].isin(names) & ind["region_code"].isin(codes)]
     frame = sub.pivot_table(index="region_code", columns="indicator", values="value",
@@ -50,10 +52,11 @@ def _values(scenario, names: list[str], codes: list[str], label: str) -> pd.Data
     frame = frame.reindex(index=list(codes), columns=list(names)).astype(float)
     frame.index.name = "region_code"
     frame.columns.name = None
-    region_names = [scenario.regions.name_of(c) for c in codes]
+    free = [c for c in codes if c not in locked]
+    region_names = [scenario.regions.name_of(c) for c in free]
     try:
-        diagnose.check_factor_values(label, region_names, list(codes),
-                                     {n: frame[n].to_numpy() for n in names})
+        diagnose.check_factor_values(label, region_names, free,
+                                     {n: frame.loc[free, n].to_numpy() for n in names})
     except InfeasibleAllocationError as exc:
         points = [c for c in codes if scenario.regions.frame.at[c, "kind"] == "point"]
         if points and any(n in ("area", "county_count") for n in names):
@@ -101,8 +104,10 @@ def build_problems(scenario) -> list[TargetProblem]:
             [regions.name_of(c) for c in rule.exclude],
         )
         codes = sorted(rule.eligible)
-        frame = _values(scenario, list(rule.factors), codes, label)
-        weights = _shares(frame, rule.factors, label)
+        # a locked region may lack the factor (长白山管委会 has no area): its number is fixed,
+        # so it takes no factor share and the others split the rest by the factors
+        frame = _values(scenario, list(rule.factors), codes, label, frozenset(rule.locks))
+        weights = _shares(frame.fillna(0.0), rule.factors, label)
         total = float(target.quantity)
         minimum = np.array([rule.minimum.value_for(c, total) or 0.0 for c in codes])
         maximum = np.array(
