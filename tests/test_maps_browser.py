@@ -208,6 +208,18 @@ def test_search_box_picks_a_matching_target(browser, pages):
     assert target_id in visible and len(visible) < len(split.target_ids)
 
 
+def test_search_without_a_match_says_so(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    note = browser.find_element(By.ID, "minshi-nohit")
+    assert not note.is_displayed()
+    search = browser.find_element(By.ID, "minshi-search")
+    search.send_keys("不存在的指标")
+    assert note.is_displayed() and note.text == "无匹配指标"
+    search.clear()
+    search.send_keys("1")
+    assert not note.is_displayed()
+
+
 def test_tooltip_shows_name_quantity_share_and_factor(browser, pages):
     open_offline(browser, pages["allocation"], ready=READY)
     text = hover_region(browser, 0)

@@ -200,8 +200,15 @@
       });
       return first;
     }
+    var noHit = el("div", "minshi-nohit", "无匹配指标");
+    noHit.id = "minshi-nohit";
+    noHit.hidden = true;
+    noHit.setAttribute("role", "status");
+    pick.insertBefore(noHit, select);
     search.addEventListener("input", function () {
       var first = filterOptions();
+      // Without a word the select would keep showing a target that does not match.
+      noHit.hidden = first !== null;
       var current = select.options[select.selectedIndex];
       if (first && (!current || current.hidden)) { setLayer(first.value); }
     });
