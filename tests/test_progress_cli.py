@@ -275,3 +275,36 @@ def test_status_table_speaks_chinese_and_shows_pace_as_a_percentage(workspace, t
     # 序时进度 beside 完成率 is a share of the year's work (273 of 365 days), not a quantity
     row = next(line for line in out.output.splitlines() if "长春市" in line)
     assert "74.8%" in row
+
+
+def test_status_names_the_regions_that_did_not_report_this_period(workspace, tmp_path):
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    alloc = str(workspace["allocation"])
+    june = month(workspace, "2023-06-30")
+    september = [f for f in month(workspace, "2023-09-30") if "-白城市-" not in f]
+    assert run("import", *june, *september, "--db", db, "--allocation", alloc).exit_code == 0
+    out = run("status", "--db", db, "--allocation", alloc, env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    line = next(x for x in out.output.splitlines() if x.startswith("本期"))
+    assert line == "本期（截至 2023-09-30）未报送：白城市（最近一期 2023-06-30）"
+
+
+def test_as_of_before_the_first_period_names_that_period(workspace, tmp_path):
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    alloc = str(workspace["allocation"])
+    assert run("import", *month(workspace, "2023-03-31"), "--db", db,
+               "--allocation", alloc).exit_code == 0
+    out = run("status", "--db", db, "--allocation", alloc, "--as-of", "2023-01-15")
+    assert out.exit_code == 2
+    assert "no progress reports on or before 2023-01-15" in out.output
+    assert "the first reporting period is 2023-03-31" in out.output
+
+
+def test_status_of_an_unknown_target_is_an_error_not_an_empty_table(workspace, tmp_path):
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    alloc = str(workspace["allocation"])
+    assert run("import", *month(workspace, "2023-03-31"), "--db", db,
+               "--allocation", alloc).exit_code == 0
+    out = run("status", "--db", db, "--allocation", alloc, "--target", "29.9")
+    assert out.exit_code == 2
+    assert "29.9" in out.output and "Traceback" not in out.output

@@ -138,14 +138,11 @@ def status_cmd(
     thresholds = st.Thresholds(yellow=yellow, red=red)
     day = _as_of(as_of)
     allocation, plan, regions = _inputs(allocation_dir)
+    if target is not None:
+        plan.target(target)  # an unknown id is an error with suggestions, not an empty table
     full = st.compute_status(db, allocation, plan, as_of=day, thresholds=thresholds)
     if full.empty:
-        fail(
-            "no progress reports"
-            + (f" on or before {day.isoformat()}" if day else "")
-            + f" for plan {plan.id}",
-            "import returned sheets first: minshi-geo progress import FILE...",
-        )
+        _no_reports(db, allocation, plan, day)
     rows = st.latest(full)
     period = rows["period_end"].iloc[0]
     if target is not None:
@@ -185,6 +182,14 @@ def status_cmd(
     if target is None and region is None:
         console.print(_province_table(province, rows))
         console.print(_region_table(by_region))
+        missing = not_reported(st.latest(full))
+        if missing:
+            console.print(
+                f"本期（截至 {period.isoformat()}）未报送：" + "、".join(
+                    f"{name}（最近一期 {last.isoformat()}）" if last else f"{name}（从未报送）"
+                    for name, last in missing
+                )
+            )
     shown = lagging
     if target is not None:
         shown = shown[shown["target_id"] == target]
@@ -214,8 +219,7 @@ def sheets_cmd(
     allocation, plan, regions = _inputs(allocation_dir)
     full = st.compute_status(db, allocation, plan, as_of=day)
     if full.empty:
-        fail(f"no progress reports for plan {plan.id}",
-             "import returned sheets first: minshi-geo progress import FILE...")  # fmt: skip
+        _no_reports(db, allocation, plan, day)
     # Any value from a 示例 file marks the whole 通报 示例 (the writer's standard note).
     sample = bool(full["sample"].any()) or None
     written = write_progress_sheets(
@@ -243,6 +247,36 @@ def sample_cmd(
         f"{len(paths)} 示例 sheets → {output} ({time.perf_counter() - started:.1f} s); import "
         f"them with: minshi-geo progress import {output}/*.xlsx"
     )
+
+
+def _no_reports(db, allocation, plan, day: date | None) -> None:
+    """Fail: nothing to show. Before the first period the hint names that period."""
+    from minshi_geo.progress import status as st
+
+    where = f" on or before {day.isoformat()}" if day else ""
+    hint = "import returned sheets first: minshi-geo progress import FILE..."
+    if day is not None:
+        every = st.compute_status(db, allocation, plan)
+        if not every.empty:
+            first = min(every["period_end"]).isoformat()
+            hint = f"the first reporting period is {first}: use --as-of {first} or later"
+    fail(f"no progress reports{where} for plan {plan.id}", hint)
+
+
+def not_reported(rows) -> list[tuple[str, date | None]]:
+    """Regions with no value reported for the period of ``rows`` (one period of the status
+    table): (name, the last period they reported for, or None). Their older figures carry
+    forward in the table, so a 调度 meeting must be told they did not report this time."""
+    out = []
+    if rows.empty:
+        return out
+    period = rows["period_end"].iloc[0]
+    for _code, group in rows.groupby("region_code", sort=False):
+        reported = [d for d in group["value_period_end"] if isinstance(d, date)]
+        last = max(reported) if reported else None
+        if last is None or last < period:
+            out.append((str(group["region_name"].iloc[0]), last))
+    return out
 
 
 # ---------------------------------------------------------------------- output helpers
