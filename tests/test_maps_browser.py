@@ -302,8 +302,10 @@ def test_region_names_never_sit_on_each_other_or_under_a_panel(browser, pages, n
 
 
 REGION_BOX = """
-var b = minshiPage.layer.getBounds(), m = minshiPage.map, c = m.getContainer().getBoundingClientRect();
-var nw = m.latLngToContainerPoint(b.getNorthWest()), se = m.latLngToContainerPoint(b.getSouthEast());
+var b = minshiPage.layer.getBounds(), m = minshiPage.map;
+var c = m.getContainer().getBoundingClientRect();
+var nw = m.latLngToContainerPoint(b.getNorthWest());
+var se = m.latLngToContainerPoint(b.getSouthEast());
 return [c.left + nw.x, c.top + nw.y, c.left + se.x, c.top + se.y];
 """
 
@@ -366,6 +368,12 @@ def test_every_control_has_an_accessible_name(browser, pages):
     assert named == [True, True, True]
     group = browser.find_element(By.ID, "minshi-modes")
     assert group.get_attribute("role") == "radiogroup" and group.get_attribute("aria-label")
+
+
+def test_scale_bar_reads_in_chinese_units(browser, pages):
+    open_offline(browser, pages["allocation"], ready=READY)
+    text = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-scale-line").text
+    assert text.endswith(("公里", "米")) and "km" not in text
 
 
 def test_mode_set_from_script_moves_the_radio_too(browser, pages):

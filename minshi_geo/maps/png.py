@@ -212,7 +212,8 @@ def write_pngs(
             )
             ax.set_title(data.layers[target_id]["label"], fontsize=7)
         fig.suptitle(data.title + ("（示例数据）" if data.banner else ""), fontsize=14)
-        fig.text(0.01, 0.005, data.subtitle, fontsize=8, color="#555555")
+        fig.text(0.01, 0.005, data.subtitle + " · 各图按本指标分级着色，颜色深浅只在同一指标内可比",
+                 fontsize=8, color="#555555")
         fig.tight_layout(rect=(0, 0.01, 1, 0.98))
         fig.savefig(tmp / OVERVIEW_FILE, dpi=max(72, dpi // 2),
                     metadata={"Title": data.title + sample_mark, "Description": data.subtitle})

@@ -66,7 +66,14 @@
         lyr.on("mouseout", function () { lyr.setStyle({ weight: 1, color: "#555555" }); });
       }
     }).addTo(map);
-    L.control.scale({ imperial: false }).addTo(map);
+    var scale = L.control.scale({ imperial: false });
+    var updateScale = scale._updateScale;
+    scale._updateScale = function (el_, text, ratio) {
+      // Planners read 公里/米, not km/m.
+      text = String(text).replace(/ km$/, " 公里").replace(/ m$/, " 米");
+      return updateScale.call(this, el_, text, ratio);
+    };
+    scale.addTo(map);
 
     /* ---- region names as labels ---- */
     var labelLayer = L.layerGroup().addTo(map);
