@@ -128,6 +128,10 @@ def test_a_value_without_any_date_is_an_error_naming_the_date_column(changchun, 
     ("", "个", None),
     (None, "个", None),
     (0, "个", 0.0),
+    ("1.2万元", "万元", 1.2),           # a unit that is itself 万…
+    ("1.2万", "万元", 1.2),             # … with its 元 left off: 1.2 万元, not 12000 万元
+    ("3亿", "万元", 30000.0),           # 3亿元 = 30000 万元
+    ("2.5万", "万人", 2.5),
 ])  # fmt: skip
 def test_completed_values_typed_the_ways_regions_type_them(typed, unit, value):
     assert parse_completed(typed, unit) == value

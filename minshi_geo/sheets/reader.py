@@ -183,6 +183,11 @@ def parse_completed(value: Any, unit: str | None = None) -> float | None:
     if body and body[-1] in _MULTIPLIERS:
         multiplier = _MULTIPLIERS[body[-1]]
         body = body[:-1]
+        # In a row counted in 万元 / 万人, "1.2万" is 1.2 of the unit (the 元 left off), and
+        # "3亿" is 30000 of it — never 1.2万 × 万元.
+        scale = _normalise(unit or "")[:1]
+        if scale in _MULTIPLIERS:
+            multiplier /= _MULTIPLIERS[scale]
     if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", body):
         body = body.replace(",", "")
     if re.fullmatch(r"\d+(\.\d+)?|\.\d+", body):
