@@ -217,8 +217,9 @@ def compare(a: Allocation, b: Allocation) -> pd.DataFrame:
 
     Columns: target_id, item, metric, region_code, region_name, unit, quantity_a, quantity_b,
     change (b − a, in ``unit``), change_pct (change / quantity_a × 100; NaN when a is 0 or
-    absent). A row present on one side only has NaN on the other (and its full quantity as
-    change). Sorted by |change| relative to the target total descending, then target and region.
+    absent). Quantities and change are nullable integers (Int64) unless a step is
+    fractional. A row present on one side only has <NA> on the other (and its full quantity
+    as change). Sorted by |change| relative to the target total descending, then target and region.
     """
     keys = ["target_id", "region_code"]
     info = ["item", "metric", "region_name", "unit"]
@@ -242,7 +243,16 @@ def compare(a: Allocation, b: Allocation) -> pd.DataFrame:
     ).drop(columns=["_rel", "_abs"])
     cols = ["target_id", "item", "metric", "region_code", "region_name", "unit",
             "quantity_a", "quantity_b", "change", "change_pct"]
-    return merged[cols].reset_index(drop=True)
+    out = merged[cols].reset_index(drop=True)
+    # The outer merge turns whole numbers into floats (a cell present on one side only is
+    # NaN): give back integers, so comparison.csv says 49 and 10, not 49.0 and 10.0.
+    out["item"] = out["item"].astype("int64")
+    for col in ("quantity_a", "quantity_b", "change"):
+        values = out[col].astype(float)
+        known = values.dropna()
+        if np.allclose(known, known.round()):
+            out[col] = values.round().astype("Int64")
+    return out
 
 
 def _parse_bool(value: Any) -> bool:

@@ -77,6 +77,20 @@ def test_compare_lists_largest_changes_first():
     assert diff.loc[2, "change_pct"] == pytest.approx(200.0)
 
 
+def test_compare_keeps_whole_numbers_whole_even_where_a_side_has_no_row(tmp_path):
+    a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
+    b = _allocation({"220100": 80, "220200": 70})  # 长白山 not eligible in b
+    diff = compare(a, b)
+    assert diff["item"].dtype == "int64"
+    only_a = diff.set_index("region_code").loc["changbaishan"]
+    assert only_a["quantity_a"] == 1 and pd.isna(only_a["quantity_b"]) and only_a["change"] == -1
+    diff.to_csv(tmp_path / "comparison.csv", index=False)
+    lines = (tmp_path / "comparison.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("29.2,29,危桥改造,")
+    assert ",1,,-1," in next(line for line in lines if "changbaishan" in line)
+    assert ".0," not in "\n".join(lines)
+
+
 def test_saving_into_a_path_that_is_a_file_is_a_one_line_error(tmp_path):
     a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
     taken = tmp_path / "run"

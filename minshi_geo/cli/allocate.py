@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -142,8 +143,9 @@ def compare_command(
 
 
 def _num(value: float, signed: bool = False) -> str:
-    if value != value:  # NaN: region not eligible on this side
+    if pd.isna(value):  # NaN / <NA>: region not eligible on this side
         return "—"
+    value = float(value)
     text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
     if abs(value - round(value)) > 1e-9:
         text = f"{value:+,.2f}" if signed else f"{value:,.2f}"
