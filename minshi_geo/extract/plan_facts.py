@@ -26,10 +26,20 @@ PROVINCES: tuple[tuple[str, str, str], ...] = (
 _YEAR = re.compile(r"(20\d{2})年")
 
 
+# 刚刚过去的2020年, 回顾2022年, 2018年以来: a year the text looks back on, not the plan's
+_PAST_BEFORE = re.compile(r"(?:过去的?|去年|上年|回顾)\s*$")
+
+
 def find_year(text: str) -> int | None:
-    """The plan year: the first 20xx年 of the title or preamble."""
-    m = _YEAR.search(text)
-    return int(m.group(1)) if m else None
+    """The plan year: the first 20xx年 of the title or preamble that the text does not look
+    back on (刚刚过去的2020年 is last year's list being reported)."""
+    for m in _YEAR.finditer(text):
+        if _PAST_BEFORE.search(text[max(0, m.start() - 6) : m.start()]):
+            continue
+        if text.startswith("以来", m.end()):
+            continue
+        return int(m.group(1))
+    return None
 
 
 def find_province(text: str) -> tuple[str, str, str] | None:

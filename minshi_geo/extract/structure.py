@@ -36,7 +36,8 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("一、", re.compile(rf"(?P<n>[{_CN}]{{1,3}})[、.，]")),
     ("（一）", re.compile(rf"（(?P<n>[{_CN}]{{1,3}})）")),
-    ("1.", re.compile(r"(?P<n>\d{1,3})(?:\.(?!\d)|、|）|：)")),
+    # 1. 1、 1） 1：, and 1。 as some pages type it
+    ("1.", re.compile(r"(?P<n>\d{1,3})(?:\.(?!\d)|、|）|：|。)")),
     ("（1）", re.compile(r"（(?P<n>\d{1,3})）")),
     ("①", re.compile(rf"(?P<n>[{_CIRCLED}])")),
     # 一是稳定和扩大就业…二是…: the enumeration of a report's paragraph
