@@ -152,3 +152,10 @@ def test_a_report_paragraph_enumerated_yi_shi_er_shi_is_a_list_of_items():
     assert draft.items[1].text.startswith("深化“一老一小”关爱服务")
     assert draft.official_title == "2025年云南省政府10件惠民实事确定"  # not the date line
     assert not any(t.unit == "次" for t in draft.targets)  # 人大三次会议 names a meeting
+
+
+def test_a_year_looked_back_on_is_not_the_plan_year_and_1_full_stop_is_a_marker():
+    draft = extract_plan((PLANS / "quanzhou-2021.txt").read_text(encoding="utf-8"))
+    assert draft.year == 2021  # 刚刚过去的2020年 is the year reported on
+    assert [i.number for i in draft.items] == list(range(1, 34))  # 1。 2。 … 33。
+    assert draft.items[9].text.startswith("市级重点扶持8个历史文化名镇名村")
