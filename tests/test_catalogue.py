@@ -406,3 +406,18 @@ def test_a_plan_built_by_hand_finds_its_targets(plan):
     assert small.target("2.1").metric == "根治欠薪"
     with pytest.raises(UnknownTargetError):
         small.target("29.1")
+
+
+@pytest.mark.parametrize(
+    "phrase, named",
+    [
+        ("惠及70万农村居民", True),
+        ("为200万中小学生开展心理健康测评", True),
+        ("为10万农村妇女开展两癌筛查", True),
+        ("新增城镇就业23万人", True),
+        ("建设100所学校", False),  # 学校 is not a people noun
+        ("改造农村危桥150座", False),
+    ],
+)
+def test_people_nouns_name_the_unit_person(phrase, named):
+    assert phrase_states_unit(phrase, "人") is named
