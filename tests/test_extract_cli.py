@@ -174,3 +174,16 @@ def test_the_draft_tells_a_planner_in_chinese_what_to_check_and_flags_uncertain_
     assert "# 共 5 项事项、5 个数量目标、2 个进度节点；2 个标 REVIEW（待核对" in draft
     assert draft.count("# REVIEW 待核对: confidence") == 2
     assert "# 未作为目标的数字（规则：理由 — 原文）:" in draft
+
+
+def test_traditional_character_text_is_refused_with_what_to_do(tmp_path):
+    simplified = "万个处场张条辆间户实项务区县乡农园楼设与为们这会点层医师筑检帮残"
+    traditional = "萬個處場張條輛間戶實項務區縣鄉農園樓設與為們這會點層醫師築檢幫殘"
+    text = tmp_path / "big5-mirror.txt"
+    plan = JILIN_TEXT.read_text(encoding="utf-8")
+    text.write_text(plan.translate(str.maketrans(simplified, traditional)), encoding="utf-8")
+    result = run(str(text), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "the text is in traditional characters" in out and "opencc" in out
+    assert not (tmp_path / "d.yaml").exists()

@@ -155,6 +155,23 @@ def describe_findings(findings: dict[str, int]) -> str:
     )
 
 
+# Traditional forms of the characters a list is made of (萬 multiplier, 個/處/場 measure words):
+# a big5 mirror's copy would lose most targets silently, so it is refused with what to do.
+_TRADITIONAL = "萬個處場張條輛間戶實項務區縣鄉農園樓設與為們這會點層醫師築檢幫殘"
+_SIMPLIFIED = "万个处场张条辆间户实项务区县乡农园楼设与为们这会点层医师筑检帮残"
+
+
+def _refuse_traditional(text: str) -> None:
+    traditional = sum(text.count(ch) for ch in _TRADITIONAL)
+    simplified = sum(text.count(ch) for ch in _SIMPLIFIED)
+    if traditional >= 5 and traditional > simplified:
+        raise ExtractError(
+            f"the text is in traditional characters ({traditional} of 萬 個 處 場 … against "
+            f"{simplified} simplified): its numbers and units would not be read",
+            hint="convert it to simplified characters first (e.g. opencc -c t2s)",
+        )
+
+
 def extract_plan(
     text: str,
     *,
@@ -168,6 +185,7 @@ def extract_plan(
     a message that says what was found instead; :class:`ExtractError` when it names no
     year and none is given.
     """
+    _refuse_traditional(text)
     plan_text = PlanText.of(text)
     folded = plan_text.folded
     outline = read_outline(folded)
