@@ -347,8 +347,11 @@ def _factors(w: _Where, value: Any, key: str, known: set[str]) -> dict[str, floa
         out[name] = _number(w, weight, _join(key, name), positive=True)[0]
     total = sum(out.values())
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        # 60/40 is how planners say it: name the slip rather than only the sum
+        tail = (" — weights are fractions: write 0.6, not 60"
+                if abs(total - 100.0) <= 100 * WEIGHT_TOLERANCE else "")
         raise w.fail(key, f"weights must sum to 1, got {total:g} "
-                          f"({' + '.join(f'{v:g}' for v in out.values())})")
+                          f"({' + '.join(f'{v:g}' for v in out.values())}){tail}")
     return out
 
 

@@ -103,6 +103,10 @@ MISTAKES = [
     ("weights that do not sum to 1",
      lambda r: r["targets"]["29.2"].update({"factors": {"population": 0.6, "area": 0.6}}),
      r"^bad.yaml: targets.29.2.factors: weights must sum to 1, got 1.2 \(0.6 \+ 0.6\)$"),
+    ("weights written as percentages",
+     lambda r: r["targets"]["29.2"].update({"factors": {"population": 60, "area": 40}}),
+     r"^bad.yaml: targets.29.2.factors: weights must sum to 1, got 100 \(60 \+ 40\) — weights "
+     r"are fractions: write 0.6, not 60$"),
     ("negative bound",
      lambda r: r["targets"]["29.2"].update({"min": -3}),
      r"^bad.yaml: targets.29.2.min: expected a number ≥ 0 or a share like '35%', got -3$"),
