@@ -358,6 +358,21 @@ def test_sample_pngs_say_so_in_their_title_and_name_the_plan(tmp_path, jilin):
         assert image.text["Description"].startswith("2023年吉林省民生实事")
 
 
+def test_png_prints_dollar_signs_in_names_as_written(tmp_path):
+    # matplotlib would read "$…$" as mathtext: a name like this stopped the export.
+    from PIL import Image
+
+    from minshi_geo.maps.png import write_pngs
+
+    split = area_split("jilin")
+    name = "长春$\\frac{1}{$市"
+    odd = renamed(split, "220100", name, scenario_title="方案 $x^$ 与 $\\bad{$")
+    files = write_pngs(odd, hostile_regions("jilin", "220100", name), tmp_path / "png",
+                       targets=split.target_ids[:1])
+    with Image.open(files[0]) as image:
+        assert "方案 $x^$ 与 $\\bad{$" in image.text["Description"]
+
+
 def test_png_footer_breaks_between_parts_so_lines_never_overlap():
     from minshi_geo.maps.png import footer_lines
 

@@ -161,8 +161,10 @@ def write_pngs(
         )
     shapes = region_shapes(view.frame, view.codes, tolerance=tolerance)
     many = len(view.codes) > 20
+    # Names and titles come from data: "$…$" in them must print as written, not be parsed
+    # as mathtext (which draws something else, or stops the export with a parse error).
     rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
-          "axes.unicode_minus": False}
+          "axes.unicode_minus": False, "text.parse_math": False}
     written: list[Path] = []
     target_ids = [t for g in data.groups for t in g["layers"]]
     if targets is not None:
