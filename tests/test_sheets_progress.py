@@ -277,3 +277,27 @@ def test_sample_progress_on_official_tasks_says_the_progress_is_sample(tmp_path,
             texts = [c.value for row in ws.iter_rows(max_row=10) for c in row]
             assert PROGRESS_SAMPLE_NOTE in texts, (path.name, ws.title)
             assert layout.SAMPLE_NOTE not in texts  # "不作为正式任务下达" is about tasks
+
+
+def test_a_region_that_skipped_the_period_is_marked_not_reported(tmp_path, tmp_path_factory):
+    # 吉林市 reported for March only: its figures carry forward into June, and the June 通报
+    # must say so instead of passing them off as June's.
+    allocation, plan, regions = jilin_inputs()
+    sheets = written(tmp_path_factory)
+    frames = []
+    for code, period, name in (("220200", MARCH, "jl-3.xlsx"), ("220100", JUNE, "cc-6.xlsx")):
+        report = read_report(fill_region(sheets.regions[code], tmp_path / name,
+                                         {"1.1": {"累计完成": 100}}, period_end=period))
+        frames.append(report.lines.assign(region_name=regions.name_of(code), sample=False,
+                                          period_end=period))
+    values = pd.concat(frames, ignore_index=True)
+    status = status_from_values(values, allocation, plan)
+    result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta)
+
+    def reporting(code):
+        ws = load_workbook(result.regions[code])[REGION_SHEET]
+        return next(ws.cell(r, 4).value for r in range(2, 15) if ws.cell(r, 1).value == "报送情况")
+
+    assert reporting("220100") == "已报送"
+    assert reporting("220200") == "本期未报送，沿用截至2023年3月31日的数据"
+    assert reporting("220300") == "本期未报送（尚无报送数据）"

@@ -311,7 +311,8 @@ def write_progress_sheets(
             ws = wb.active
             ws.title = REGION_SHEET
             w = book.SheetWriter(ws)
-            lines = common[:1] + [("分解单位", name), ("单位代码", code)] + common[1:]
+            lines = (common[:1] + [("分解单位", name), ("单位代码", code)] + common[1:3]
+                     + [("报送情况", reporting_text(mine, period))] + common[3:])
             hr = _header(w, title, lines, len(REGION_COLUMNS), is_sample)
             last = _table(w, REGION_COLUMNS, mine, plan, hr, sectors)
             _finish(w, REGION_COLUMNS, hr, last, title, is_sample, freeze_col=4)
@@ -355,6 +356,20 @@ def write_progress_sheets(
             csv=[out_dir / p.relative_to(tmp) for p in result.csv],
         )
     return final
+
+
+def reporting_text(rows: pd.DataFrame, period: date) -> str:
+    """报送情况 of one region for ``period``: reported, or not — its older figures carry
+    forward in the status table, and the 通报 must not pass them off as this period's."""
+    if "value_period_end" not in rows.columns:
+        return "—"
+    reported = [d for d in rows["value_period_end"] if isinstance(d, date)]
+    if not reported:
+        return "本期未报送（尚无报送数据）"
+    last = max(reported)
+    if last < period:
+        return f"本期未报送，沿用截至{last.year}年{last.month}月{last.day}日的数据"
+    return "已报送"
 
 
 def _path(folder: Path, name: str, code: str, region_name: str) -> Path:
