@@ -159,7 +159,7 @@ def _parse_value(path: Path, row: int, text: str) -> float:
         raise IndicatorError(
             f"{where}: expected a number ≥ 0, got {text!r}",
             hint="write plain numbers (24073453, not 2407万 or 约320)",
-        )
+        ) from None
     if not math.isfinite(value):
         raise IndicatorError(f"{where}: expected a finite number ≥ 0, got {text!r}")
     if value < 0:
@@ -210,7 +210,9 @@ def read_table(
         try:
             code = region_set.resolve_or_province(region_text)
         except UnknownRegionError as exc:
-            raise IndicatorError(f"{path} row {row}, column region_code: {exc}", hint=exc.hint)
+            raise IndicatorError(
+                f"{path} row {row}, column region_code: {exc}", hint=exc.hint
+            ) from None
         indicator = record["indicator"]
         if not _NAME.match(indicator):
             raise IndicatorError(
@@ -374,6 +376,8 @@ def load_indicators(
         home = regions if regions.name == BUNDLED_SET else load_region_set(BUNDLED_SET)
         if home.province_code == regions.province_code:
             table = read_table(BUNDLED, home, units)
+            if home is not regions:
+                table = _rescope(table, home, regions)
             frames.append(table.assign(_origin="bundled"))
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -381,7 +385,7 @@ def load_indicators(
     for path in paths or []:
         table = read_table(path, regions, units)
         for code, indicator, file, row in zip(
-            table["region_code"], table["indicator"], table["_file"], table["_row"]
+            table["region_code"], table["indicator"], table["_file"], table["_row"], strict=True
         ):
             key = (code, indicator)
             if key in user_seen:
@@ -401,7 +405,7 @@ def load_indicators(
         keep = [
             not (origin == "bundled" and (code, ind) in user_keys)
             for origin, code, ind in zip(
-                combined["_origin"], combined["region_code"], combined["indicator"]
+                combined["_origin"], combined["region_code"], combined["indicator"], strict=True
             )
         ]
         combined = combined[keep]
@@ -426,6 +430,72 @@ def load_indicators(
         ["indicator", "region_code"], key=lambda s: s.map(order) if s.name == "region_code" else s
     ).reset_index(drop=True)
     return result
+
+
+# Units whose values add up over territory (counts, money, area) — not rates or averages.
+ADDITIVE_UNITS = ("persons", "households", "count", "亿元", "km2")
+
+
+def _rescope(table: pd.DataFrame, home: RegionSet, target: RegionSet) -> pd.DataFrame:
+    """Bundled rows (codes of ``home``) for the regions of ``target``.
+
+    A code can name different land in two sets: 220500 is 通化市 without 梅河口 in ``jilin``
+    (as the census counts it) but the whole 通化市 polygon in ``jilin-prefectures``. Such a
+    row is never reused as it is. Where the target region is exactly the union of home
+    regions (通化 = 通化 − 梅河口 plus 梅河口), additive values are summed, with a derivation
+    that says so; anything else is left out, so a rule using it fails by name."""
+    keep = table["region_code"].map(
+        lambda c: c == home.province_code or c not in target.frame.index
+        or home.recipes.get(c) == target.recipes.get(c)
+    )
+    out = [table[keep]]
+    for code in target.codes:
+        if code not in home.frame.index or home.recipes.get(code) == target.recipes.get(code):
+            continue
+        parts = _home_parts(code, home, target)
+        if not parts:
+            continue
+        rows = table[table["region_code"].isin(parts)]
+        for indicator, group in rows.groupby("indicator", sort=False):
+            unit = group["unit"].iloc[0]
+            if unit not in ADDITIVE_UNITS or set(group["region_code"]) != set(parts):
+                continue
+            years = set(group["year"].dropna())
+            names = " + ".join(f"{home.name_of(c)} ({c}, {v:,.10g})"
+                               for c, v in zip(group["region_code"], group["value"], strict=True))
+            out.append(pd.DataFrame([{
+                **{c: "" for c in table.columns},
+                "region_code": code,
+                "indicator": indicator,
+                "value": float(group["value"].sum()),
+                "unit": unit,
+                "year": years.pop() if len(years) == 1 else None,
+                "source_title": " | ".join(dict.fromkeys(group["source_title"])),
+                "source_url": " | ".join(dict.fromkeys(group["source_url"])),
+                "note": f"{target.name_of(code)} in set {target.name} is {target.recipes[code]}",
+                "derivation": f"sum of set {home.name}'s {names}, which make up "
+                              f"{target.name_of(code)} ({code}) in set {target.name}",
+            }]))
+    return pd.concat(out, ignore_index=True)
+
+
+def _home_parts(code: str, home: RegionSet, target: RegionSet) -> list[str]:
+    """The polygon regions of ``home`` that exactly tile ``target``'s region ``code``
+    (each ≥ 99.9% inside, areas adding up to within 0.1%); [] when they do not."""
+    shape = target.frame.geometry[code]
+    parts = []
+    for other in home.codes:
+        geom = home.frame.geometry[other]
+        if home.frame.at[other, "kind"] != "polygon" or not geom.intersects(shape):
+            continue
+        if geom.intersection(shape).area >= 0.999 * geom.area:
+            parts.append(other)
+    total = float(home.frame.loc[parts, "area_km2"].sum()) if parts else 0.0
+    if not parts or abs(total - float(target.frame.at[code, "area_km2"])) > (
+        0.001 * total
+    ):
+        return []
+    return parts
 
 
 def _as_region_set(region_set: RegionSet | str | None) -> RegionSet:

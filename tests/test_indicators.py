@@ -60,11 +60,27 @@ def test_eleven_census_populations_sum_to_the_province_total_exactly(table, jili
     assert population["220581"] == 509_336 and population["changbaishan"] == 61_146
 
 
-def test_nine_prefecture_set_leaves_570482_people_out():
+def test_nine_prefecture_set_counts_meihekou_in_tonghua_and_leaves_only_changbaishan_out():
+    # 220500 is 通化 without 梅河口 in the census (and the jilin set) but the whole 通化 polygon
+    # in the 9-prefecture set: reusing its 1,302,778 there would under-count 通化 by 28%.
     nine = load_region_set("jilin-prefectures")
-    population = values(load_indicators(region_set=nine), "population")
-    assert population[nine.codes].sum() == CENSUS_TOTAL - 570_482
+    table = load_indicators(region_set=nine)
+    population = values(table, "population")
+    assert population["220500"] == 1_302_778 + 509_336
+    assert values(table, "gdp_h1_2022")["220500"] == pytest.approx(254.44 + 96.64)
+    row = table[(table["indicator"] == "population") & (table["region_code"] == "220500")]
+    assert row["derivation"].item() == (
+        "sum of set jilin's 通化市 (220500, 1,302,778) + 梅河口市 (220581, 509,336), which make "
+        "up 通化市 (220500) in set jilin-prefectures")
+    assert row["year"].item() == 2020 and "gotohui" in row["source_title"].item()
+    # only 长白山管委会's residents have no prefecture here (its land spans 白山 and 延边)
+    assert population[nine.codes].sum() == CENSUS_TOTAL - 61_146
     assert "220581" not in population and "changbaishan" not in population
+    # a non-additive or one-sided value is not carried over under the old code
+    assert "220500" not in values(table, "gdp_2022").index
+    # regions whose land is the same in both sets keep their sourced rows untouched
+    changchun = table[(table["indicator"] == "population") & (table["region_code"] == "220100")]
+    assert changchun["value"].item() == 9_066_906 and changchun["derivation"].item() == ""
 
 
 def test_h1_2022_gdp_covers_all_units_and_sums_to_the_province(table, jilin):
