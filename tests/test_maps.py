@@ -373,6 +373,29 @@ def test_png_prints_dollar_signs_in_names_as_written(tmp_path):
         assert "方案 $x^$ 与 $\\bad{$" in image.text["Description"]
 
 
+def test_png_names_60_counties_without_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from minshi_geo.maps.geometry import region_shapes
+    from minshi_geo.maps.png import _Canvas, cjk_font
+    from minshi_geo.maps.regions_view import map_regions
+
+    view = map_regions(load_region_set("jilin-counties"))
+    shapes = region_shapes(view.frame, view.codes)
+    with matplotlib.rc_context({"font.sans-serif": [cjk_font()]}):
+        fig, ax = plt.subplots(figsize=(8, 7))
+        canvas = _Canvas(ax, shapes, view.labels, view.points, 6)
+        shown = canvas.declutter(fig)
+        renderer = fig.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in canvas.texts if t.get_visible()]
+        plt.close(fig)
+    assert shown == len(boxes) >= 40  # most county names fit at 6 pt on a report page
+    assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+
+
 def test_png_footer_breaks_between_parts_so_lines_never_overlap():
     from minshi_geo.maps.png import footer_lines
 

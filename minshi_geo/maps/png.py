@@ -108,18 +108,38 @@ class _Canvas:
         self.point_region = [i for i, _ in pts]
         self.dots = ax.scatter([g.x for _, g in pts], [g.y for _, g in pts], s=60,
                                edgecolors="#555555", linewidths=0.6, zorder=3)
+        self.texts = []
         if font_size > 0:
             for (lat, lon), text, pt in zip(shapes.labels, labels, points):
-                ax.text(lon, lat + (0.12 if pt else 0), text, ha="center", va="center",
-                        fontsize=font_size, zorder=4,
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                              "alpha": 0.6})
+                self.texts.append(
+                    ax.text(lon, lat + (0.12 if pt else 0), text, ha="center", va="center",
+                            fontsize=font_size, zorder=4,
+                            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                                  "alpha": 0.6})
+                )
+        self.order = sorted(range(len(geoms)),
+                            key=lambda i: (-math.inf if points[i] else -geoms[i].area, i))
         (south, west), (north, east) = shapes.bounds
         pad = 0.02 * max(east - west, north - south)
         ax.set_xlim(west - pad, east + pad)
         ax.set_ylim(south - pad, north + pad)
         ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
         ax.set_axis_off()
+
+    def declutter(self, fig) -> int:
+        """Hide names that would overlap one already written (larger regions first), as the
+        HTML map does; returns how many are shown."""
+        if not self.texts:
+            return 0
+        renderer = fig.canvas.get_renderer()
+        placed = []
+        for i in self.order:
+            box = self.texts[i].get_window_extent(renderer)
+            clash = any(box.overlaps(other) for other in placed)
+            self.texts[i].set_visible(not clash)
+            if not clash:
+                placed.append(box)
+        return len(placed)
 
     def paint(self, colours: list[str]) -> None:
         self.polys.set_facecolor([colours[i] for i in self.patch_region])
@@ -177,7 +197,9 @@ def write_pngs(
         fig, ax = plt.subplots(figsize=(8, 7))
         fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.1)
         outlines = region_outlines(shapes, view.points)
-        canvas = _Canvas(ax, shapes, view.labels, view.points, 0 if many else 8, outlines)
+        # 60 county names fit at a smaller size once overlapping ones are left out.
+        canvas = _Canvas(ax, shapes, view.labels, view.points, 6 if many else 8, outlines)
+        canvas.declutter(fig)
         title = ax.set_title("", fontsize=13)
         # A PNG travels alone into a report: it names its plan, and a 示例 one says so in its
         # title, not only in the small print.
