@@ -99,6 +99,7 @@ def test_progress_workbooks_per_region_and_summary_for_the_latest_period(status,
     assert ws.cell(rows["1.1"], cols["累计完成"]).value == expect.loc["1.1", "completed"]
     assert ws.cell(rows["1.1"], cols["完成率"]).value == pytest.approx(1.0)
     assert ws.cell(rows["1.1"], cols["序时进度"]).value == pytest.approx(expect.loc["1.1", "pace"])
+    assert ws.cell(rows["1.1"], cols["差距（百分点）"]).number_format.startswith("+0.0;-0.0")
     # lights coloured by conditional formatting on the 状态 text
     rules = [(str(rng.sqref), rule) for rng in ws.conditional_formatting for rule in rng.rules]
     formulas = {rule.formula[0] for _ref, rule in rules}

@@ -39,6 +39,8 @@ from minshi_geo.sheets.writer import SheetsError, SheetSet
 
 PROGRESS_SAMPLE_NOTE = "示例：本通报的进度数据为示例数据（sample data），并非各地实际填报，仅供演示"
 REPORT_SUFFIX = "进度通报"
+# points ahead of 序时进度 read +3.1, behind −4.8: the sign is the news
+GAP_FORMAT = "+0.0;-0.0;0.0"
 REGION_SHEET = "进度通报"
 MATRIX_SHEET = "完成率"
 DETAIL_SHEET = "明细"
@@ -193,7 +195,7 @@ def _table(w: book.SheetWriter, columns, rows: pd.DataFrame, plan, hr: int, sect
                 fmt, align = book.RATIO_FORMAT, book.RIGHT
             elif key == "gap":
                 value = None if value is None else round(float(value), 1)
-                fmt, align = "0.0;-0.0;0.0", book.RIGHT
+                fmt, align = GAP_FORMAT, book.RIGHT
             elif key in ("seq", "target_id", "unit", "light", "status", "region_code"):
                 align = book.CENTER
             if key == "allocated" and value is None:
