@@ -29,7 +29,8 @@ A RULE may hold::
     factors: {population: 0.6, area: 0.4}   # 因素法 weights, summing to 1 (default: the
                                             # catalogue's basis for the target)
     eligible: [长春市, 吉林市]                # regions that take part (default: all)
-    exclude: [长白山管委会]                   # regions that do not
+    exclude: [长白山管委会]                   # regions that do not (a target's list replaces
+                                            # the defaults' list: repeat what it excluded)
     min: 1 | "2%" | {长春市: 10, default: 1} # per-region minimum, absolute or share of total
     max: "35%" | 40 | {…}                   # per-region maximum
     locks: {长春市: 13}                       # fixed quantities (a locked region needs no
