@@ -42,8 +42,11 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except MinshiError as exc:
             fail(str(exc), exc.hint)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            fail(f"{exc.filename}: {exc.strerror}", "check the path")
+        except OSError as exc:
+            # Missing files, a folder where a file is expected, no permission, disk full …:
+            # one line naming the path, never a traceback.
+            where = exc.filename if exc.filename is not None else "output"
+            fail(f"{where}: {exc.strerror or exc}", "check the path and free disk space")
         except KeyboardInterrupt:
             err_console.print("interrupted")
             sys.exit(130)
