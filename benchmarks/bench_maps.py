@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_fixtures import find_browser, start_chromium  # noqa: E402
 from maps_fixtures import area_split, baseline  # noqa: E402
 
-from minshi_geo.maps import allocation_map, assets  # noqa: E402
+from minshi_geo.maps import allocation_map, assets, write_pngs  # noqa: E402
 from minshi_geo.regions import load_region_set  # noqa: E402
 
 
@@ -99,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-png", action="store_true", help="skip the --png export timing")
     parser.add_argument("--keep", action="store_true", help="keep the HTML files (naive ones "
                         "are hundreds of MB)")
     args = parser.parse_args()
@@ -112,6 +113,7 @@ def main() -> None:
     ]
     driver = start_chromium(work / "profile")
     rows = []
+    png_rows = []
     try:
         for label, alloc, regions in cases:
             n_targets = len(alloc.target_ids)
@@ -124,6 +126,11 @@ def main() -> None:
             switch = switch_ms(driver, alloc.target_ids)
             rows.append((label, "ours", n_targets, ours.stat().st_size, build_ours,
                          statistics.median(ours_ms), switch))
+            if not args.skip_png:
+                t0 = time.perf_counter()
+                files = write_pngs(alloc, regions, work / f"png-{regions.name}")
+                png_rows.append((label, len(files), time.perf_counter() - t0,
+                                 sum(f.stat().st_size for f in files)))
             if args.skip_naive:
                 continue
             t0 = time.perf_counter()
@@ -145,6 +152,8 @@ def main() -> None:
     for label, approach, n, size, build, render, switch in rows:
         print(f"{label:28} {approach:16} {n:>7} {size / 1e6:>9.2f} MB {build:>8.2f} "
               f"{render:>10.0f} {switch:>10.1f}")
+    for label, n, seconds, size in png_rows:
+        print(f"{label:28} --png: {n} files ({size / 1e6:.1f} MB) in {seconds:.1f} s")
     print("naive size: the file folium writes (CDN-linked, blank offline); its render time is "
           "for the copy with Leaflet inlined" + (f"; files in {work}" if args.keep else ""))
 
