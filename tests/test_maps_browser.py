@@ -454,6 +454,22 @@ def test_progress_panel_lists_red_regions_and_tooltip_has_expected_and_gap(brows
     assert "完成率" in browser.find_element(By.ID, "minshi-legend").text
 
 
+def test_short_screen_red_list_never_covers_the_period_slider(browser, pages):
+    size = browser.get_window_size()
+    browser.set_window_size(1024, 700)
+    try:
+        open_offline(browser, pages["progress"], ready=READY)
+        boxes = browser.execute_script(
+            "return ['minshi-panel', 'minshi-list'].map(id => {"
+            " var r = document.getElementById(id).getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        assert not _overlap(boxes[0], boxes[1])
+        assert browser.find_element(By.ID, "minshi-period").is_displayed()
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
 def test_progress_ranking_in_light_mode_shows_the_rate_it_is_ordered_by(browser, pages):
     open_offline(browser, pages["progress"], ready=READY)
     cells = browser.execute_script(

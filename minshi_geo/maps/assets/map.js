@@ -344,6 +344,17 @@
       }
     }
 
+    function fitList() {
+      // The list sits below the panel: on a short screen it must not cover the selector,
+      // the mode switch or the period slider, so it gets only the height left under them.
+      if (!listBox) { return; }
+      var top = map.getContainer().getBoundingClientRect().top;
+      var panelBottom = panel.getBoundingClientRect().bottom - top;
+      var room = map.getSize().y - panelBottom - 50;  // margins + the scale bar
+      listBox.style.maxHeight = Math.max(Math.min(room, map.getSize().y * 0.35), 44) + "px";
+    }
+    map.on("resize", fitList);
+
     function drawList() {
       if (!listBox) { return; }
       listBox.textContent = "";
@@ -373,6 +384,7 @@
       drawLegend(v);
       drawRanking(v);
       drawList();
+      fitList();
       if (labelsReady) { placeLabels(); }
       map.getContainer().setAttribute("data-minshi-view", viewKey());
     }
