@@ -470,6 +470,22 @@ def test_short_screen_red_list_never_covers_the_period_slider(browser, pages):
         browser.set_window_size(size["width"], size["height"])
 
 
+def test_short_wide_screen_ranking_stops_above_the_legend(browser, pages):
+    size = browser.get_window_size()
+    browser.set_window_size(1400, 600)
+    try:
+        # the comparison's legend is the tallest (seven classes + 无数据)
+        open_offline(browser, pages["compare"], ready=READY)
+        boxes = browser.execute_script(
+            "return ['minshi-ranking', 'minshi-legend'].map(id => {"
+            " var r = document.getElementById(id).getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        assert not _overlap(boxes[0], boxes[1])
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
 def test_progress_ranking_in_light_mode_shows_the_rate_it_is_ordered_by(browser, pages):
     open_offline(browser, pages["progress"], ready=READY)
     cells = browser.execute_script(

@@ -338,6 +338,7 @@
         more.addEventListener("click", function () {
           state.rankAll = !state.rankAll;
           drawRanking(view());
+          fitList();
           if (labelsReady) { placeLabels(); }
         });
         ranking.appendChild(more);
@@ -345,8 +346,11 @@
     }
 
     function fitList() {
-      // The list sits below the panel: on a short screen it must not cover the selector,
-      // the mode switch or the period slider, so it gets only the height left under them.
+      // The ranking sits above the legend and the list below the panel: on a short screen
+      // neither may cover what is under it, so each gets only the height left.
+      var h = map.getSize().y;
+      var rankRoom = Math.min(h * 0.6, h - legend.offsetHeight - 50);
+      ranking.style.maxHeight = Math.max(rankRoom, 44) + "px";
       if (!listBox) { return; }
       var top = map.getContainer().getBoundingClientRect().top;
       var panelBottom = panel.getBoundingClientRect().bottom - top;
