@@ -45,14 +45,20 @@ def write_bytes(target: str | Path, data: bytes) -> Path:
 def atomic_dir(target: str | Path) -> Iterator[Path]:
     """Build a whole output folder in a sibling temp folder, then move it into place.
 
-    Existing files in ``target`` that the new run does not produce are kept; files the run
-    produces replace the old ones only if the whole run succeeds.
+    A new (or empty) ``target`` appears in one rename. Into an existing ``target`` the new
+    files are moved only after the whole run succeeded, each with one atomic replace, and
+    files the run does not produce are kept. A failure leaves ``target`` as it was.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        if not target.exists():
+            os.rename(tmp, target)
+            return
         target.mkdir(parents=True, exist_ok=True)
         for src in sorted(tmp.rglob("*")):
             if src.is_file():
@@ -60,6 +66,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dest)
     finally:
-        for p in sorted(tmp.rglob("*"), reverse=True):
-            p.rmdir() if p.is_dir() else p.unlink(missing_ok=True)
-        tmp.rmdir()
+        if tmp.exists():
+            for p in sorted(tmp.rglob("*"), reverse=True):
+                p.rmdir() if p.is_dir() else p.unlink(missing_ok=True)
+            tmp.rmdir()

@@ -29,3 +29,21 @@ def test_atomic_dir_moves_everything_or_nothing(tmp_path):
             raise ValueError("fail midway")
     assert (out / "x.csv").read_text() == "1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_atomic_dir_into_a_new_folder_is_one_rename(tmp_path):
+    out = tmp_path / "new"
+    with atomic_dir(out) as tmp:
+        (tmp / "a.csv").write_text("1")
+        assert not out.exists()  # nothing visible until the run is complete
+    assert (out / "a.csv").read_text() == "1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+
+
+def test_atomic_dir_keeps_files_the_run_does_not_produce(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with atomic_dir(out) as tmp:
+        (tmp / "a.csv").write_text("1")
+    assert (out / "notes.txt").read_text() == "mine" and (out / "a.csv").read_text() == "1"

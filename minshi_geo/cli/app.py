@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
+# Piped output (to a file, `less`, a CI log) is not cut to rich's 80-column default: wide
+# Chinese tables stay readable. COLUMNS still wins when set.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200)
 err_console = Console(stderr=True)
 
 
