@@ -285,7 +285,7 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.mark.parametrize("name, at_least", [("counties", 25), ("allocation", 9)])
+@pytest.mark.parametrize("name, at_least", [("counties", 25), ("allocation", 11)])
 def test_region_names_never_sit_on_each_other_or_under_a_panel(browser, pages, name, at_least):
     open_offline(browser, pages[name], ready=READY)
     boxes = browser.execute_script(VISIBLE_LABEL_BOXES)

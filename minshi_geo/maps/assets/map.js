@@ -119,10 +119,25 @@
         if (!icon) { return; }
         icon.classList.remove("minshi-label-off");
         var span = icon.firstChild;
+        span.style.marginTop = "0px";
         var r = span.getBoundingClientRect();
-        var box = { left: r.left - 2, right: r.right + 2, top: r.top - 1, bottom: r.bottom + 1 };
-        var clash = placed.some(function (p) { return overlaps(p, box); });
-        if (clash) { icon.classList.add("minshi-label-off"); } else { placed.push(box); }
+        // Where the name clashes, try just above or below its point (梅河口市 next to
+        // 辽源市) before leaving it out.
+        var h = r.bottom - r.top + 2;
+        var fit = null;
+        [0, -h, h].some(function (dy) {
+          var box = { left: r.left - 2, right: r.right + 2,
+                      top: r.top + dy - 1, bottom: r.bottom + dy + 1 };
+          if (placed.some(function (p) { return overlaps(p, box); })) { return false; }
+          fit = { box: box, dy: dy };
+          return true;
+        });
+        if (fit === null) {
+          icon.classList.add("minshi-label-off");
+        } else {
+          span.style.marginTop = fit.dy + "px";
+          placed.push(fit.box);
+        }
       });
     }
     map.on("zoomend", placeLabels);
