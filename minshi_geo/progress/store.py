@@ -277,7 +277,8 @@ class ProgressStore:
 
     def create_schema(self) -> None:
         """Create the tables that are missing (safe to call from several processes at once)."""
-        try:
+
+        def work() -> None:
             # READ COMMITTED on purpose: after waiting for the lock, the existence checks must
             # see tables another process committed meanwhile (a SERIALIZABLE snapshot would not).
             with self.engine.execution_options(minshi_write=True).begin() as conn:
@@ -285,8 +286,26 @@ class ProgressStore:
                     # CREATE TABLE is not safe against a concurrent CREATE TABLE of one name.
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(7_412_023)))
                 metadata.create_all(conn, checkfirst=True)
-        except sa.exc.DBAPIError as exc:
-            raise _store_error(self.url, exc) from None
+
+        self._retrying(work)
+
+    def _retrying(self, work: Callable[[], T]) -> T:
+        """Run ``work()`` (one whole transaction), again after a lost race, up to MAX_ATTEMPTS.
+
+        Besides write conflicts, SQLite can answer "database is locked" at once, without its
+        busy wait, while another process opens the file or switches it to WAL; retrying the
+        whole transaction after a short random pause is the documented remedy.
+        """
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return work()
+            except sa.exc.DBAPIError as exc:
+                if attempt == MAX_ATTEMPTS or not _is_lost_race(exc):
+                    raise _store_error(self.url, exc) from None
+                log.info("lost a race (%s); retry %d", _sqlstate(exc), attempt)
+                # Back off a little, more each time, so racing processes spread out.
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
 
     def write(self, work: Callable[[Connection], T], locks: Sequence[str] = ()) -> T:
         """Run ``work(conn)`` in one write transaction, retrying it whole after a lost race.
@@ -296,32 +315,27 @@ class ProgressStore:
         batches); SQLite's ``BEGIN IMMEDIATE`` already serialises all writers.
         """
         writer = self.engine.execution_options(minshi_write=True)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                with writer.begin() as conn:
-                    if self.dialect == "postgresql":
-                        for name in sorted(set(locks)):
-                            conn.execute(
-                                sa.select(
-                                    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0))
-                                )
+
+        def work_once() -> T:
+            with writer.begin() as conn:
+                if self.dialect == "postgresql":
+                    for name in sorted(set(locks)):
+                        conn.execute(
+                            sa.select(
+                                sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0))
                             )
-                    return work(conn)
-            except sa.exc.DBAPIError as exc:
-                if attempt == MAX_ATTEMPTS or not _is_lost_race(exc):
-                    raise _store_error(self.url, exc) from None
-                log.info("write lost a race (%s); retry %d", _sqlstate(exc), attempt)
-                # Back off a little, more each time, so racing processes spread out.
-                time.sleep(random.uniform(0.01, 0.05) * attempt)
-        raise AssertionError("unreachable")
+                        )
+                return work(conn)
+
+        return self._retrying(work_once)
 
     def read(self, statement: sa.Executable) -> pd.DataFrame:
-        try:
+        def work() -> pd.DataFrame:
             with self.engine.connect() as conn:
                 result = conn.execute(statement)
                 return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-        except sa.exc.DBAPIError as exc:
-            raise _store_error(self.url, exc) from None
+
+        return self._retrying(work)
 
     # ------------------------------------------------------------------ reference data
     def register(
@@ -531,11 +545,11 @@ class ProgressStore:
         query = sa.select(
             f.sha256, f.id, f.active, f.superseded_by, f.region_code, f.period_end
         ).where(f.sha256.in_(list(sha256s)))
-        try:
+        def work() -> dict[str, Any]:
             with self.engine.connect() as conn:
                 return {row.sha256: row for row in conn.execute(query)}
-        except sa.exc.DBAPIError as exc:
-            raise _store_error(self.url, exc) from None
+
+        return self._retrying(work)
 
     def current_values(self, plan_id: str, as_of: date | None = None) -> pd.DataFrame:
         """The active value of every target × region × period (latest correction wins).
