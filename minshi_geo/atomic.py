@@ -9,6 +9,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publishable(path: Path) -> None:
+    """Give a temp file/folder the mode a plain open()/mkdir() would have had.
+
+    mkstemp/mkdtemp create 0600/0700 entries; a map or workbook copied to a shared intranet
+    folder must stay readable by others, as the user's umask intends.
+    """
+    base = 0o777 if path.is_dir() else 0o666
+    os.chmod(path, base & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success.
@@ -23,6 +39,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        _publishable(tmp)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -57,6 +74,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         if target.is_dir() and not any(target.iterdir()):
             target.rmdir()
         if not target.exists():
+            _publishable(tmp)
             os.rename(tmp, target)
             return
         target.mkdir(parents=True, exist_ok=True)

@@ -47,3 +47,18 @@ def test_atomic_dir_keeps_files_the_run_does_not_produce(tmp_path):
     with atomic_dir(out) as tmp:
         (tmp / "a.csv").write_text("1")
     assert (out / "notes.txt").read_text() == "mine" and (out / "a.csv").read_text() == "1"
+
+
+def test_written_files_and_folders_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "map.html", "<p>")
+        with atomic_dir(tmp_path / "sheets") as tmp:
+            (tmp / "a.xlsx").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "map.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "sheets").stat().st_mode) == 0o755
