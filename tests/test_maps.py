@@ -419,3 +419,21 @@ def test_progress_map_works_from_the_contract_columns_alone(tmp_path, jilin):
     bare, _ = progress_page(full[STATUS_COLUMNS], jilin)
     assert bare.views["all|light|1"]["cls"] == data.views["all|light|1"]["cls"]
     assert bare.views["all|rate|0"]["rank"] == data.views["all|rate|0"]["rank"]
+
+
+def test_progress_map_says_a_reported_province_wide_rate_was_reported(jilin):
+    """11.1 信息采集率 is not split (no light), but 长春 did report it: 已报送, not 未报送."""
+    from minshi_geo.catalogue import load_plan
+    from minshi_geo.progress.status import status_from_values
+
+    period = date(2023, 6, 30)
+    rows = [{"period_end": period, "target_id": "11.1", "region_code": "220100",
+             "region_name": "长春市", "completed": 91.5, "status": None, "note": None,
+             "sample": False}]  # fmt: skip
+    status = status_from_values(pd.DataFrame(rows), baseline(), load_plan())
+    data, _ = progress_page(status, jilin)
+    view = data.views["11.1|light|0"]
+    changchun = jilin.codes.index("220100")
+    assert view["value"][changchun].startswith("已报送")
+    others = [v for i, v in enumerate(view["value"]) if i != changchun]
+    assert "已报送" not in " ".join(str(v) for v in others)

@@ -24,6 +24,7 @@ from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import fixed_classes, format_number, format_percent
 from minshi_geo.maps.page import PageData, write_page
 from minshi_geo.maps.regions_view import check_codes, map_regions
+from minshi_geo.progress.status import LIGHT_LABELS, is_reported, light_label
 
 ALL_TARGETS = "all"
 
@@ -34,14 +35,6 @@ LIGHT_COLOURS = {
     "yellow": "#fee08b",
     "red": "#d73027",
     "none": "#bdbdbd",
-}
-#: Used when minshi_geo.progress.status is not importable; the same words as there.
-_LIGHT_LABELS = {
-    "done": "已完成",
-    "green": "符合序时进度",
-    "yellow": "滞后",
-    "red": "严重滞后",
-    "none": "未报送",
 }
 RATE_EDGES = [0.3, 0.6, 0.9, 1.0]
 RATE_LEGEND = [
@@ -63,14 +56,6 @@ STATUS_COLUMNS = [
 
 class ProgressMapError(MinshiError):
     """The status table cannot be drawn."""
-
-
-def _light_labels() -> dict[str, str]:
-    try:
-        from minshi_geo.progress.status import LIGHT_LABELS
-    except ImportError:
-        return dict(_LIGHT_LABELS)
-    return {**_LIGHT_LABELS, **LIGHT_LABELS}
 
 
 def _num(value: Any) -> float | None:
@@ -127,7 +112,7 @@ def progress_page(
     status["region_code"] = status["region_code"].astype(str)
     status["target_id"] = status["target_id"].astype(str)
     check_codes(list(status["region_code"]), view, "status table")
-    labels = _light_labels()
+    labels = LIGHT_LABELS
     index = view.index_of()
     n = len(view.codes)
     periods = sorted(set(status["period_end"]))
@@ -194,7 +179,9 @@ def progress_page(
                     rate = _num(r.rate)
                     lights[i] = light
                     rates[i] = rate
-                    light_text[i] = labels.get(light, light)
+                    # A reported province-wide rate has no light but was reported: 已报送.
+                    reported = is_reported(_num(r.completed), getattr(r, "status", None))
+                    light_text[i] = light_label(light, reported)
                     cells["分配任务"][i] = with_unit(_num(r.allocated), unit)
                     cells["累计完成"][i] = with_unit(_num(r.completed), unit)
                     cells["完成率"][i] = format_percent(rate)
