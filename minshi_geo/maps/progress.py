@@ -12,7 +12,6 @@ the same thresholds; its red panel lists each red region with its red targets.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import fixed_classes, format_number, format_percent
 from minshi_geo.maps.page import PageData, write_page
 from minshi_geo.maps.regions_view import check_codes, map_regions
-from minshi_geo.progress.status import LIGHT_LABELS, is_reported, light_label
+from minshi_geo.progress.status import LIGHT_LABELS, cell_number, is_reported, light_label
 
 ALL_TARGETS = "all"
 
@@ -56,16 +55,6 @@ STATUS_COLUMNS = [
 
 class ProgressMapError(MinshiError):
     """The status table cannot be drawn."""
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _points(gap: float | None) -> str:
@@ -176,26 +165,26 @@ def progress_page(
                 for r in group.itertuples(index=False):
                     i = index[str(r.region_code)]
                     light = str(r.light) if isinstance(r.light, str) else "none"
-                    rate = _num(r.rate)
+                    rate = cell_number(r.rate)
                     lights[i] = light
                     rates[i] = rate
                     # A reported province-wide rate has no light but was reported: 已报送.
-                    reported = is_reported(_num(r.completed), getattr(r, "status", None))
+                    reported = is_reported(cell_number(r.completed), getattr(r, "status", None))
                     light_text[i] = light_label(light, reported)
-                    cells["分配任务"][i] = with_unit(_num(r.allocated), unit)
-                    cells["累计完成"][i] = with_unit(_num(r.completed), unit)
+                    cells["分配任务"][i] = with_unit(cell_number(r.allocated), unit)
+                    cells["累计完成"][i] = with_unit(cell_number(r.completed), unit)
                     cells["完成率"][i] = format_percent(rate)
-                    pace = _num(getattr(r, "pace", None))
-                    expected = with_unit(_num(r.expected), unit, 1)
+                    pace = cell_number(getattr(r, "pace", None))
+                    expected = with_unit(cell_number(r.expected), unit, 1)
                     if pace is not None and expected != "—":
                         expected += f"（{format_percent(pace)}）"
                     cells["序时进度"][i] = expected
-                    cells["差距"][i] = _points(_num(r.gap))
+                    cells["差距"][i] = _points(cell_number(r.gap))
                     note = getattr(r, "note", None)
                     cells["备注"][i] = note if isinstance(note, str) and note else "—"
                     if light == "red":
                         red_rows.append(
-                            [i, f"完成率 {format_percent(rate)}，差距 {_points(_num(r.gap))}"]
+                            [i, f"完成率 {format_percent(rate)}，差距 {_points(cell_number(r.gap))}"]
                         )
             for k in tip_cells:
                 tip_cells[k].append(cells[k])
@@ -224,11 +213,11 @@ def progress_page(
         for r in roll[roll["period_end"] == period].itertuples(index=False):
             i = index[str(r.region_code)]
             lights[i] = str(r.light)
-            rates[i] = _num(r.rate)
+            rates[i] = cell_number(r.rate)
             light_text[i] = labels.get(str(r.light), str(r.light))
-            cells["平均完成率"][i] = format_percent(_num(r.rate))
-            cells["平均序时进度"][i] = format_percent(_num(r.expected))
-            cells["差距"][i] = _points(_num(r.gap))
+            cells["平均完成率"][i] = format_percent(cell_number(r.rate))
+            cells["平均序时进度"][i] = format_percent(cell_number(r.expected))
+            cells["差距"][i] = _points(cell_number(r.gap))
             cells["各状态指标数"][i] = " · ".join(
                 f"{labels[k]} {int(getattr(r, k))}" for k in LIGHT_ORDER if int(getattr(r, k))
             )

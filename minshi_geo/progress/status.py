@@ -72,6 +72,21 @@ def light_label(light: str, reported: bool = False) -> str:
     return LIGHT_LABELS.get(light, light)
 
 
+def cell_number(value: Any) -> float | None:
+    """A status-table cell as a finite float; None when missing, NaN, infinite or not a number.
+
+    The one reading of numeric cells shared by everything that draws the status table
+    (progress map, 通报 workbooks).
+    """
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def is_reported(completed: Any, status: Any) -> bool:
     """A status-table row carries a reported value (a number or a 进展状态)."""
     has_number = completed is not None and not (isinstance(completed, float)

@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from minshi_geo import atomic
 from minshi_geo.escape import path_inside
-from minshi_geo.progress.status import REPORTED_NOT_JUDGED, is_reported
+from minshi_geo.progress.status import REPORTED_NOT_JUDGED, cell_number, is_reported
 from minshi_geo.sheets import book, layout
 from minshi_geo.sheets.writer import SheetsError, SheetSet
 
@@ -92,15 +92,9 @@ DETAIL_COLUMNS: tuple[tuple[str, str, float], ...] = (
 
 
 def _num(value: Any) -> float | int | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(f):
-        return None
-    return int(f) if f.is_integer() else f
+    """A status cell for Excel: whole numbers as int (so 1,200 shows no decimals)."""
+    number = cell_number(value)
+    return int(number) if number is not None and number.is_integer() else number
 
 
 def _text(value: Any) -> str | None:
