@@ -98,19 +98,16 @@ def progress_cmd(
     tiles: str = typer.Option("none", "--tiles", help=_TILES_HELP),
 ) -> None:
     """Map progress: lights or completion rate per target and 全部指标, with a period slider."""
-    from minshi_geo import paths
-    from minshi_geo.allocation import Allocation
-    from minshi_geo.catalogue import load_plan
     from minshi_geo.maps.page import tile_options
     from minshi_geo.maps.progress import progress_map
     from minshi_geo.progress.status import compute_status
+    from minshi_geo.sheets.writer import load_allocation_inputs
 
     tile_options(tiles)
-    allocation = Allocation.load(allocation_dir)
-    plan_path = allocation.meta.get("plan_path")
-    plan = load_plan(Path(plan_path) if plan_path and Path(plan_path).is_file()
-                     else paths.DEFAULT_PLAN)
+    # The same reading of allocation.json (plan file, region set) as `sheets` and `progress`.
+    allocation, plan, region_set = load_allocation_inputs(allocation_dir)
     status = compute_status(db, allocation, plan)
-    path = progress_map(status, _region_set(regions, allocation.meta), output, tiles=tiles,
-                        plan=plan)
+    if regions is not None:
+        region_set = _region_set(regions, allocation.meta)
+    path = progress_map(status, region_set, output, tiles=tiles, plan=plan)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
