@@ -212,6 +212,31 @@ def check_out_dir(out_dir: str | Path) -> Path:
     return out_dir
 
 
+def load_allocation_inputs(folder: str | Path):
+    """The allocation in ``folder`` with the plan and region set its metadata names.
+
+    Returns ``(allocation, plan, regions)``; a plan file or region set that no longer exists
+    is an :class:`AllocationFileError` naming it.
+    """
+    from minshi_geo import paths
+    from minshi_geo.catalogue import load_plan
+    from minshi_geo.regions import load_region_set
+
+    allocation = Allocation.load(folder)
+    meta = allocation.meta
+    plan_path = Path(meta["plan_path"]) if meta.get("plan_path") else paths.DEFAULT_PLAN
+    if not plan_path.is_absolute() and not plan_path.is_file():
+        plan_path = paths.PROJECT_ROOT / plan_path
+    if not plan_path.is_file():
+        raise AllocationFileError(
+            f"{Path(folder) / 'allocation.json'}: key plan_path names {plan_path}, which does not exist",
+            hint="run `minshi-geo allocate` again, or restore the catalogue file",
+        )
+    plan = load_plan(plan_path)
+    regions = load_region_set(meta.get("region_set") or "jilin")
+    return allocation, plan, regions
+
+
 def compare(a: Allocation, b: Allocation) -> pd.DataFrame:
     """Per target × region differences between two allocations, largest changes first.
 

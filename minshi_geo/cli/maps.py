@@ -98,10 +98,10 @@ def progress_cmd(
     tiles: str = typer.Option("none", "--tiles", help=_TILES_HELP),
 ) -> None:
     """Map progress: lights or completion rate per target and 全部指标, with a period slider."""
+    from minshi_geo.allocation import load_allocation_inputs
     from minshi_geo.maps.page import tile_options
     from minshi_geo.maps.progress import progress_map
     from minshi_geo.progress.status import compute_status
-    from minshi_geo.sheets.writer import load_allocation_inputs
 
     tile_options(tiles)
     # The same reading of allocation.json (plan file, region set) as `sheets` and `progress`.

@@ -24,7 +24,8 @@ def sheets(
     ),
 ) -> None:
     """Write one task workbook (任务分解表) per region and the summary workbook."""
-    from minshi_geo.sheets.writer import load_allocation_inputs, write_all_sheets
+    from minshi_geo.allocation import load_allocation_inputs
+    from minshi_geo.sheets.writer import write_all_sheets
 
     allocation, plan, regions = load_allocation_inputs(out_dir)
     target = output or (out_dir / "sheets")

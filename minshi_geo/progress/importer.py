@@ -154,7 +154,7 @@ def load_inputs(allocation_dir: str | Path | None) -> tuple[Any, Any, Any]:
     """(allocation, plan, regions) from an allocation folder, or the baseline when None."""
     if allocation_dir is None:
         return baseline_inputs()
-    from minshi_geo.sheets.writer import load_allocation_inputs
+    from minshi_geo.allocation import load_allocation_inputs
 
     return load_allocation_inputs(allocation_dir)
 

@@ -152,32 +152,6 @@ def check_inputs(allocation, plan, regions) -> None:
         )
 
 
-def load_allocation_inputs(folder: str | Path):
-    """The allocation in ``folder`` with the plan and region set its metadata names.
-
-    Returns ``(allocation, plan, regions)``; a plan file or region set that no longer exists
-    is a :class:`SheetsError` naming it.
-    """
-    from minshi_geo import paths
-    from minshi_geo.allocation import Allocation
-    from minshi_geo.catalogue import load_plan
-    from minshi_geo.regions import load_region_set
-
-    allocation = Allocation.load(folder)
-    meta = allocation.meta
-    plan_path = Path(meta["plan_path"]) if meta.get("plan_path") else paths.DEFAULT_PLAN
-    if not plan_path.is_absolute() and not plan_path.is_file():
-        plan_path = paths.PROJECT_ROOT / plan_path
-    if not plan_path.is_file():
-        raise SheetsError(
-            f"{Path(folder) / 'allocation.json'}: key plan_path names {plan_path}, which does not exist",
-            hint="run `minshi-geo allocate` again, or restore the catalogue file",
-        )
-    plan = load_plan(plan_path)
-    regions = load_region_set(meta.get("region_set") or "jilin")
-    return allocation, plan, regions
-
-
 def _has_lead(plan) -> bool:
     return any(getattr(t, "lead", None) for t in plan.targets)
 
@@ -451,7 +425,6 @@ __all__: Sequence[str] = (
     "SheetsError",
     "build_region_workbook",
     "check_inputs",
-    "load_allocation_inputs",
     "region_rows",
     "write_all_sheets",
     "write_region_sheets",
