@@ -8,15 +8,13 @@ converted to PDF by LibreOffice).
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import subprocess
 from datetime import date
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from test_sheets import fill_region, jilin_inputs, written
+from test_sheets_libreoffice import convert, soffice  # noqa: F401  (soffice is a fixture)
 
 from minshi_geo.progress.status import status_from_values
 from minshi_geo.sheets import layout
@@ -193,22 +191,11 @@ def test_an_empty_status_table_is_an_error_not_an_empty_report(tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_progress_workbooks_convert_to_pdf_in_libreoffice(status, tmp_path):
-    exe = shutil.which("libreoffice") or shutil.which("soffice")
-    if exe is None:
-        reason = "LibreOffice (Debian libreoffice-calc-nogui) is not installed"
-        if os.environ.get("MINSHI_REQUIRE_LIBREOFFICE"):
-            pytest.fail(reason + " — MINSHI_REQUIRE_LIBREOFFICE forbids skipping")
-        pytest.skip(reason)
+def test_progress_workbooks_convert_to_pdf_in_libreoffice(soffice, status, tmp_path):  # noqa: F811
     allocation, plan, regions = jilin_inputs()
     result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta)
     books = [result.summary, result.regions["220100"]]
-    run = subprocess.run(
-        [exe, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-         "--norestore", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, books)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert run.returncode == 0 and "Error" not in run.stdout + run.stderr, run.stderr
+    convert(soffice, books, "pdf", tmp_path / "pdf", tmp_path / "profile")
     for book in books:
         assert (tmp_path / "pdf" / (book.stem + ".pdf")).read_bytes().startswith(b"%PDF")
 
