@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from minshi_geo import paths
+from minshi_geo import numbers, paths
 from minshi_geo.errors import MinshiError, where
 
 KINDS = ("count", "rate", "standard", "milestone")
@@ -178,24 +178,11 @@ class Plan:
 
 # ── numbers in Chinese phrases ──────────────────────────────────────────────────────────────
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}  # fmt: skip
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_RUN = re.compile("[〇零一二两三四五六七八九十百千万亿]+")
-# 千 before a unit character is the unit's kilo- prefix, not a multiplier: 30千米 is 30 千米,
-# 100千瓦 is 100 千瓦 (千克, 千伏, 千帕, 千焦, 千卡, 千赫, 千字节 alike).
-_KILO_UNIT = r"[米瓦克伏帕焦卡赫]|字节"
-# Thousands separators inside a number, as plans and web pages write them: ASCII or
-# full-width comma, normal, no-break, thin, narrow no-break or ideographic space (3,000 /
-# 3，000 / 3 000 / ３　０００). One number uses one separator throughout, and each group
-# after it has exactly three digits.
-_THOUSANDS_SEPARATORS = ",，\u0020\u00a0\u2009\u202f\u3000"
-_ARABIC = re.compile(
-    rf"(?P<whole>\d{{1,3}}(?P<sep>[{_THOUSANDS_SEPARATORS}])\d{{3}}(?:(?P=sep)\d{{3}})*(?!\d)|\d+)"
-    rf"(?P<fraction>\.\d+)?\s*(?P<multiplier>万亿|千万|百万|亿|万|千(?!{_KILO_UNIT}))?"
-)
-_MULTIPLIER = {None: 1, "千": 1000, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8,
-               "万亿": 10**12}  # fmt: skip
+# Number reading is minshi_geo.numbers (one reader for the catalogue, the extractor, reports
+# and indicators); chinese_numeral and numbers_in are kept here as the catalogue's names.
+chinese_numeral = numbers.parse_chinese
+numbers_in = numbers.numbers_in
+
 # Coverage words that state 100% without a number.
 FULL_COVERAGE_WORDS = ("全覆盖",)
 # Nouns for people that do not contain 人 but state a head count when a plan writes no
@@ -207,49 +194,6 @@ UNIT_WORDS = {
     "%": ("%", "％", "百分之", *FULL_COVERAGE_WORDS),
     "人": ("人", *PEOPLE_NOUNS),
 }
-
-
-def chinese_numeral(text: str) -> int:
-    """Value of a Chinese numeral: 一千二百 → 1200, 十万 → 100000, 二〇二三 → 2023."""
-    if not any(ch in text for ch in "十百千万亿"):  # digit by digit: 二〇二三
-        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
-    total = section = number = 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            number = _CN_DIGITS[ch]
-        elif ch in _CN_SMALL:
-            section += (number or 1) * _CN_SMALL[ch]
-            number = 0
-        elif ch == "万":
-            total += (section + number) * 10**4
-            section = number = 0
-        elif ch == "亿":
-            total = (total + section + number) * 10**8
-            section = number = 0
-    return total + section + number
-
-
-def numbers_in(phrase: str) -> list[Decimal]:
-    """Every number a phrase states, in base units: ``为1.6万人（次）`` → [16000].
-
-    Arabic numerals may group thousands with commas or spaces (1,200 · 3，000 · 3 000) and
-    take a following 万/亿/千 multiplier (23万 is 230000, not 23; 千米 is a unit); runs of
-    Chinese numerals are read as numbers (一千二百 → 1200).
-    """
-    found: list[Decimal] = []
-    for m in _ARABIC.finditer(phrase):
-        whole = m["whole"] if m["sep"] is None else m["whole"].replace(m["sep"], "")
-        value = Decimal(whole + (m["fraction"] or ""))
-        found.append(value * _MULTIPLIER[m["multiplier"]])
-    for m in _CN_RUN.finditer(phrase):
-        run = m.group(0)
-        if run in ("万", "亿", "千", "百", "万亿"):
-            continue  # a bare multiplier word (百姓, 千村) states no number
-        try:
-            found.append(Decimal(chinese_numeral(run)))
-        except (KeyError, ValueError):
-            continue
-    return found
 
 
 def phrase_states_quantity(phrase: str, quantity: float, unit: str | None = None) -> bool:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from minshi_geo import boundaries, paths
+from minshi_geo import boundaries, numbers, paths
 from minshi_geo.errors import MinshiError
 from minshi_geo.regions import RegionSet, UnknownRegionError, load_region_set
 
@@ -153,9 +153,11 @@ def _parse_value(path: Path, row: int, text: str) -> float:
     where = f"{path} row {row}, column value"
     if text == "":
         raise IndicatorError(f"{where}: expected a number ≥ 0, got an empty cell")
+    if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        raise IndicatorError(f"{where}: expected a finite number ≥ 0, got {text!r}")
     try:
-        value = float(text.replace(",", "").replace("，", "").replace(" ", ""))
-    except ValueError:
+        value = float(numbers.parse_plain(text))
+    except numbers.NumberFormatError:
         raise IndicatorError(
             f"{where}: expected a number ≥ 0, got {text!r}",
             hint="write plain numbers (24073453, not 2407万 or 约320)",

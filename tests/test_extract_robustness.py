@@ -29,7 +29,7 @@ PIECES = [
 @example(["惠及", "23万", "人", "\n", "(2)"], True)  # an item number with no text after it
 @example(["（1）"], True)  # only an empty item: not a plan
 @example(["1.", "新建", "30千米", "，", "惠及", "23万", "人"], True)  # 30 千米 and its outcome
-@example(["1.", "新建", "5百个", "，", "惠及", "23万", "人"], True)  # the driver is held out
+@example(["1.", "新建", "5百个", "，", "惠及", "23万", "人"], True)  # 5百 is 500 for both readers
 def test_any_text_gives_a_loadable_draft_or_an_extract_error(pieces, with_year):
     text = ("2023年民生实事\n" if with_year else "") + "".join(pieces)
     try:

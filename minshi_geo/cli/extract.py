@@ -12,7 +12,7 @@ from minshi_geo import atomic
 from minshi_geo.catalogue import CatalogueError, load_plan
 from minshi_geo.cli.app import app, console, friendly
 from minshi_geo.extract import Draft, ExtractError, NotAPlanError, extract_plan
-from minshi_geo.extract.draft import DRAFT_MARK, draft_yaml, loader_cannot_hold
+from minshi_geo.extract.draft import DRAFT_MARK, draft_yaml
 
 # Files a planner may pass that are documents, not text: say what the file is and what to do,
 # instead of reading their bytes as (garbled) GB18030 text.
@@ -54,14 +54,12 @@ def summary(draft: Draft, out: Path) -> str:
     quantified = draft.quantified
     milestones = len(draft.targets) - len(quantified)
     review = sum(1 for t in draft.targets if t.review)
-    held_out = sum(1 for t in quantified if loader_cannot_hold(t))
     skipped = Counter(r.rule for r in draft.rejected if r.rule != "no_unit")
     skipped_text = ", ".join(f"{rule} {n}" for rule, n in skipped.most_common())
     return (
         f"wrote {out}: {len(draft.sectors)} sectors, {len(draft.items)} items, "
         f"{len(quantified)} targets with numbers + {milestones} milestones; "
         f"{review} marked REVIEW"
-        + (f"; {held_out} held out (commented: the loader misreads them)" if held_out else "")
         + (f"; numbers not taken: {skipped_text}" if skipped_text else "")
     )
 

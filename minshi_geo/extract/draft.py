@@ -51,13 +51,6 @@ def loader_unreadable(target: DraftTarget) -> bool:
     return not _readable(target.source, target)
 
 
-def loader_cannot_hold(target: DraftTarget) -> bool:
-    """Not even the plain phrase is read right by the loader (5百人: the loader takes no 百
-    multiplier, so it reads 5): the target is written commented out, for the planner to
-    enter by hand."""
-    return loader_unreadable(target) and not _readable(target.plain_source, target)
-
-
 def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | None = None) -> str:
     """The draft as YAML text. ``source_text`` names the plan text file relative to where
     the YAML will be written (the loader then checks every phrase against it).
@@ -68,14 +61,7 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
     note saying so.
     """
     notes = list(draft.notes)
-    held_out = [t for t in draft.targets if loader_cannot_hold(t)]
-    held_ids = {t.id for t in held_out}
-    if held_out:
-        notes.append(
-            f"targets {', '.join(t.id for t in held_out)}: the catalogue loader misreads "
-            "their phrase; written commented out — enter them by hand"
-        )
-    unreadable = [t for t in draft.targets if loader_unreadable(t) and t not in held_out]
+    unreadable = [t for t in draft.targets if loader_unreadable(t)]
     if unreadable:
         source_text = None
         ids = ", ".join(t.id for t in unreadable)
@@ -125,15 +111,9 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
         add(f"    short: {_q(item.short)}")
         add(f"    text: {_q(item.text)}")
         add("    targets:")
-        kept = [t for t in item.targets if not loader_cannot_hold(t)]
         for target in item.targets:
-            lines = _target_lines(target, held_ids)
-            if target in kept:
-                out.extend(lines)
-            else:
-                out.append("      # REVIEW: held out, the loader misreads this phrase:")
-                out.extend("      # " + line.strip() for line in lines)
-        if not kept:
+            out.extend(_target_lines(target))
+        if not item.targets:
             out.extend(_target_lines(_placeholder_milestone(item)))
     if draft.rejected:
         add("")
@@ -145,16 +125,16 @@ def draft_yaml(draft: Draft, *, source_text: str | None = None, origin: str | No
 
 
 def _placeholder_milestone(item) -> DraftTarget:
-    """An item whose every target is held out still needs a record: a milestone."""
+    """An item without a target still needs a record: a milestone."""
     source = re.split(r"[。；，]", item.text)[0].strip() or item.text
     return DraftTarget(
         id=f"{item.number}.{len(item.targets) + 1}", item=item.number, metric=source[:30],
         quantity=None, unit=None, kind="milestone", qualifier="exact", splittable=False,
-        source=source, confidence=0.0, notes=["placeholder: the targets above are held out"],
+        source=source, confidence=0.0, notes=["placeholder: no target found in this item"],
     )  # fmt: skip
 
 
-def _target_lines(t: DraftTarget, held_ids: set[str] | frozenset[str] = frozenset()) -> list[str]:
+def _target_lines(t: DraftTarget) -> list[str]:
     source = t.plain_source if loader_unreadable(t) and t.plain_source else t.source
     pad = "        "
     lines = []
@@ -175,9 +155,7 @@ def _target_lines(t: DraftTarget, held_ids: set[str] | frozenset[str] = frozense
         lines.append(f"{pad}basis: null")
     lines.append(f"{pad}source: {_q(source)}")
     notes = list(t.notes)
-    if t.linked_to in held_ids:
-        notes.append(f"its driver {t.linked_to} is held out: link it again by hand")
-    elif t.linked_to:
+    if t.linked_to:
         lines.append(f'{pad}linked_to: "{t.linked_to}"')
     if t.lead:
         lines.append(f"{pad}lead: {_q(t.lead)}")

@@ -46,6 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
+from minshi_geo import numbers
 from minshi_geo.errors import MinshiError
 from minshi_geo.sheets import layout
 
@@ -62,7 +63,6 @@ LINE_COLUMNS: list[str] = [
 
 # Excel serials for 1990-01-01 … 2100-12-31: a number outside is not a date someone meant.
 _SERIAL_MIN, _SERIAL_MAX = 32874, 73415
-_MULTIPLIERS = {"万": 1e4, "亿": 1e8}
 
 
 class ReportError(MinshiError):
@@ -179,20 +179,14 @@ def parse_completed(value: Any, unit: str | None = None) -> float | None:
     if text == "":
         return None
     body = _strip_unit(text, unit)
-    multiplier = 1.0
-    if body and body[-1] in _MULTIPLIERS:
-        multiplier = _MULTIPLIERS[body[-1]]
-        body = body[:-1]
-        # In a row counted in 万元 / 万人, "1.2万" is 1.2 of the unit (the 元 left off), and
-        # "3亿" is 30000 of it — never 1.2万 × 万元.
-        scale = _normalise(unit or "")[:1]
-        if scale in _MULTIPLIERS:
-            multiplier /= _MULTIPLIERS[scale]
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", body):
-        body = body.replace(",", "")
-    if re.fullmatch(r"\d+(\.\d+)?|\.\d+", body):
-        return float(body) * multiplier
-    raise _Bad(f"{expected}, got {_got(raw.strip())}")
+    try:  # ".5" as some spreadsheets show 0.5
+        coefficient, multiplier = numbers.parse_parts("0" + body if body[:1] == "." else body)
+    except numbers.NumberFormatError:
+        raise _Bad(f"{expected}, got {_got(raw.strip())}") from None
+    # In a row counted in 万元 / 万人, "1.2万" is 1.2 of the unit (the 元 left off), and
+    # "3亿" is 30000 of it — never 1.2万 × 万元.
+    scale = numbers.BIG_UNITS.get(_normalise(unit or "")[:1], 1) if multiplier > 1 else 1
+    return float(coefficient * multiplier / scale)
 
 
 def _plain_number(f: float) -> str:
