@@ -434,23 +434,66 @@ def read_report(path: str | Path) -> Report:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(2, "No such file", str(path))
+    grid, hidden, props, where = _open_report(path)
+    sheet = _task_sheet(path, grid, where)
+    header = _header_block(grid, sheet.heading_row)
+    problems: list[str] = []
+    # rows (target ids in sheet order) before identity, which may need them
+    data_rows = _data_rows(sheet, problems)
+    identity = _identity(path, where, hidden, props, header, [t for _r, t in data_rows])
+    _check_target_rows(sheet, data_rows, identity, problems)
+    default_end = _default_period_end(header, where, problems)
+    units = _units(grid, sheet.cols)
+    lines = [
+        line
+        for r, tid in data_rows
+        if (line := _read_line(sheet, r, tid, units.get(r), default_end, problems)) is not None
+    ]
+    if problems:
+        more = len(problems) - 1
+        message = problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
+                                 if more else "")
+        raise ReportError(message, problems=problems, path=path)
+    for line in lines:
+        line["region_code"] = identity.region_code
+    frame = _lines_frame(lines)
+    period_end = max(frame["period_end"]) if len(frame) else None
+    return Report(path=path, identity=identity, period_end=period_end, lines=frame)
+
+
+def _open_report(path: Path) -> tuple[_Grid, Any, dict[str, str], str]:
+    """(task grid, hidden identity, document properties, where) of an .xlsx or .csv file."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         values_wb, formulas_wb = _open_xlsx(path)
         grid = _task_grid(values_wb, formulas_wb, path)
-        hidden = _identity_from_sheet(values_wb)
-        props = _doc_properties(values_wb)
-        where = f"{path.name} sheet {grid.sheet}"
-    elif suffix == ".csv":
-        grid = _csv_grid(path)
-        hidden, props = None, {}
-        where = path.name
-    else:
-        raise ReportError(
-            f"{path.name}: expected an .xlsx workbook or a .csv file, got {path.suffix or 'no extension'}",
-            path=path, hint="an old .xls file must be saved as .xlsx first",
-        )
+        return grid, _identity_from_sheet(values_wb), _doc_properties(values_wb), (
+            f"{path.name} sheet {grid.sheet}")
+    if suffix == ".csv":
+        return _csv_grid(path), None, {}, path.name
+    raise ReportError(
+        f"{path.name}: expected an .xlsx workbook or a .csv file, got {path.suffix or 'no extension'}",
+        path=path, hint="an old .xls file must be saved as .xlsx first",
+    )
 
+
+@dataclass(frozen=True)
+class _TaskSheet:
+    """The task table of a report: its grid, heading row and columns, and how to name a cell."""
+
+    grid: _Grid
+    heading_row: int
+    cols: dict[str, int]
+    where: str
+
+    def at(self, r: int, key: str | None = None, c: int | None = None) -> str:
+        c = c if c is not None else self.cols[key]  # type: ignore[index]
+        heading = layout.HEADER_TEXTS.get(key or "", None) or _clean_heading(
+            self.grid.get(self.heading_row, c))
+        return f"{self.where} row {r}, column {heading} ({get_column_letter(c)})"
+
+
+def _task_sheet(path: Path, grid: _Grid, where: str) -> _TaskSheet:
     heading_row = _heading_row(grid.rows)
     if heading_row is None:
         raise ReportError(
@@ -458,119 +501,114 @@ def read_report(path: str | Path) -> Report:
             f"{layout.HEADER_TEXTS['completed']}",
             path=path, hint="send back the task sheet produced by `minshi-geo sheets`",
         )
-    cols = _columns(grid, heading_row, where)
-    header = _header_block(grid, heading_row)
-    problems: list[str] = []
+    return _TaskSheet(grid, heading_row, _columns(grid, heading_row, where), where)
 
-    def at(r: int, key: str | None = None, c: int | None = None) -> str:
-        c = c if c is not None else cols[key]  # type: ignore[index]
-        heading = layout.HEADER_TEXTS.get(key or "", None) or _clean_heading(grid.get(heading_row, c))
-        return f"{where} row {r}, column {heading} ({get_column_letter(c)})"
 
-    # ---- rows (target ids in sheet order) before identity, which may need them
+def _data_rows(sheet: _TaskSheet, problems: list[str]) -> list[tuple[int, str]]:
+    """(row, target id) of every row with a target id; a filled row without one is a problem."""
+    grid, cols = sheet.grid, sheet.cols
     data_rows: list[tuple[int, str]] = []
-    last = len(grid.rows)
-    for r in range(heading_row + 1, last + 1):
+    for r in range(sheet.heading_row + 1, len(grid.rows) + 1):
         tid_raw = grid.get(r, cols["target_id"])
         tid = _unguard(tid_raw).strip() if tid_raw is not None else ""
         filled = [grid.get(r, cols[k]) for k in layout.REPORTING_KEYS]
         if not tid:
             if any(v is not None and str(v).strip() for v in filled):
-                problems.append(f"{at(r, 'target_id')}: expected the target id of a reported "
+                problems.append(f"{sheet.at(r, 'target_id')}: expected the target id of a reported "
                                 "row, got nothing (rows may not be added to the task sheet)")
             continue
         if isinstance(tid_raw, float) and tid_raw.is_integer():  # "3" typed as a number
             tid = str(int(tid_raw))
         data_rows.append((r, tid))
+    return data_rows
 
-    identity = _identity(path, where, hidden, props, header, [t for _r, t in data_rows])
 
-    sheet_ids = [t for _r, t in data_rows]
+def _check_target_rows(sheet: _TaskSheet, data_rows: list[tuple[int, str]],
+                       identity: ReportIdentity, problems: list[str]) -> None:
+    """Every row's target is the sheet's, once; no target row was deleted."""
     known = set(identity.target_ids)
     seen: dict[str, int] = {}
     for r, tid in data_rows:
         if tid not in known:
-            problems.append(f"{at(r, 'target_id')}: expected one of the sheet's target ids, "
+            problems.append(f"{sheet.at(r, 'target_id')}: expected one of the sheet's target ids, "
                             f"got {_got(tid)}")
         if tid in seen:
-            problems.append(f"{at(r, 'target_id')}: target {tid} appears twice (also row {seen[tid]})")
+            problems.append(f"{sheet.at(r, 'target_id')}: target {tid} appears twice "
+                            f"(also row {seen[tid]})")
         seen.setdefault(tid, r)
-    missing = [t for t in identity.target_ids if t not in set(sheet_ids)]
+    sheet_ids = {t for _r, t in data_rows}
+    missing = [t for t in identity.target_ids if t not in sheet_ids]
     if missing:
-        problems.append(f"{where}: rows for targets {', '.join(missing)} are missing "
+        problems.append(f"{sheet.where}: rows for targets {', '.join(missing)} are missing "
                         "(rows may not be deleted from the task sheet)")
 
-    default_end: date | None = None
-    if "period_end" in header:
-        r, value = header["period_end"]
-        try:
-            default_end = parse_date(value)
-        except _Bad as exc:
-            problems.append(f"{where} row {r}, field {layout.HEADER_LABELS['period_end']} "
-                            f"({get_column_letter(layout.HEADER_VALUE_COL)}): {exc}")
 
-    units = _units(grid, cols)
-    lines: list[dict[str, Any]] = []
-    for r, tid in data_rows:
-        raw = {k: grid.get(r, cols[k]) for k in layout.REPORTING_KEYS}
-        # A note that Excel took for a formula (typed starting with = + - @) is kept as the
-        # text that was typed; numbers, dates and statuses need the value the formula gave.
-        if (r, cols["note"]) in grid.formulas:
-            raw["note"] = grid.formulas[(r, cols["note"])]
-        for k in ("period_end", "completed", "status"):
-            if (r, cols[k]) in grid.uncomputed:
-                problems.append(f"{at(r, k)}: expected a value, got a formula whose result was "
-                                "not saved (type the value itself)")
-                raw[k] = None
-        try:
-            completed = parse_completed(raw["completed"], units.get(r))
-        except _Bad as exc:
-            problems.append(f"{at(r, 'completed')}: {exc}")
-            completed = None
-        try:
-            status = parse_status(raw["status"])
-        except _Bad as exc:
-            problems.append(f"{at(r, 'status')}: {exc}")
-            status = None
-        note = _note(raw["note"])
-        try:
-            row_end = parse_date(raw["period_end"])
-        except _Bad as exc:
-            problems.append(f"{at(r, 'period_end')}: {exc}")
-            row_end = None
-            continue
-        reported = any(raw[k] is not None and str(raw[k]).strip() for k in ("completed", "status", "note"))
-        if not reported:
-            continue
-        period_end = row_end or default_end
-        if period_end is None:
-            problems.append(f"{at(r, 'period_end')}: expected a date such as 2023-06-30 (or "
-                            f"{layout.HEADER_LABELS['period_end']} at the top), got nothing")
-            continue
-        lines.append({
-            "target_id": tid,
-            "region_code": identity.region_code,
-            "period_end": period_end,
-            "completed": float("nan") if completed is None else completed,
-            "status": status,
-            "note": note,
-            "sheet": grid.sheet,
-            "row": r,
-        })
+def _default_period_end(header: dict[str, Any], where: str, problems: list[str]) -> date | None:
+    """截至日期 from the header block, for rows that leave theirs empty."""
+    if "period_end" not in header:
+        return None
+    r, value = header["period_end"]
+    try:
+        return parse_date(value)
+    except _Bad as exc:
+        problems.append(f"{where} row {r}, field {layout.HEADER_LABELS['period_end']} "
+                        f"({get_column_letter(layout.HEADER_VALUE_COL)}): {exc}")
+        return None
 
-    if problems:
-        more = len(problems) - 1
-        message = problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
-                                 if more else "")
-        raise ReportError(message, problems=problems, path=path)
 
+def _read_line(sheet: _TaskSheet, r: int, tid: str, unit: str | None,
+               default_end: date | None, problems: list[str]) -> dict[str, Any] | None:
+    """One reported row as a line (region_code filled in later), or None when nothing was
+    reported in it or it cannot be read (the problems say why)."""
+    grid, cols = sheet.grid, sheet.cols
+    raw = {k: grid.get(r, cols[k]) for k in layout.REPORTING_KEYS}
+    # A note that Excel took for a formula (typed starting with = + - @) is kept as the
+    # text that was typed; numbers, dates and statuses need the value the formula gave.
+    if (r, cols["note"]) in grid.formulas:
+        raw["note"] = grid.formulas[(r, cols["note"])]
+    for k in ("period_end", "completed", "status"):
+        if (r, cols[k]) in grid.uncomputed:
+            problems.append(f"{sheet.at(r, k)}: expected a value, got a formula whose result was "
+                            "not saved (type the value itself)")
+            raw[k] = None
+    completed = _parsed(parse_completed, (raw["completed"], unit), sheet.at(r, "completed"), problems)
+    status = _parsed(parse_status, (raw["status"],), sheet.at(r, "status"), problems)
+    note = _note(raw["note"])
+    try:
+        row_end = parse_date(raw["period_end"])
+    except _Bad as exc:
+        problems.append(f"{sheet.at(r, 'period_end')}: {exc}")
+        return None
+    if not any(raw[k] is not None and str(raw[k]).strip() for k in ("completed", "status", "note")):
+        return None
+    period_end = row_end or default_end
+    if period_end is None:
+        problems.append(f"{sheet.at(r, 'period_end')}: expected a date such as 2023-06-30 (or "
+                        f"{layout.HEADER_LABELS['period_end']} at the top), got nothing")
+        return None
+    return {
+        "target_id": tid, "region_code": None, "period_end": period_end,
+        "completed": float("nan") if completed is None else completed,
+        "status": status, "note": note, "sheet": grid.sheet, "row": r,
+    }  # fmt: skip
+
+
+def _parsed(parse: Any, args: tuple, at: str, problems: list[str]) -> Any:
+    """``parse(*args)``, or None with the problem noted at ``at``."""
+    try:
+        return parse(*args)
+    except _Bad as exc:
+        problems.append(f"{at}: {exc}")
+        return None
+
+
+def _lines_frame(lines: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
     frame["completed"] = frame["completed"].astype(float)
     for col in ("status", "note", "sheet"):
         frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     frame["row"] = frame["row"].astype(int)
-    period_end = max(frame["period_end"]) if len(frame) else None
-    return Report(path=path, identity=identity, period_end=period_end, lines=frame)
+    return frame
 
 
 def _units(grid: _Grid, cols: dict[str, int]) -> dict[int, str | None]:
