@@ -9,6 +9,8 @@ Saved as a folder::
     allocation.csv   the table (UTF-8, header row, columns below)
     allocation.json  ``meta`` (scenario, hashes, solver, objective, status, timings …)
     factors.csv      ``factor_values``: region_code × indicator, the numbers behind the shares
+    explanation.csv  ``explanation``: what made each number (allocate/explain.py)
+    robustness.csv   ``robustness``: 5th–95th percentile under other weights (allocate/robustness.py)
 
 Table columns
 -------------
@@ -83,6 +85,8 @@ META_KEYS: list[str] = [
 TABLE_FILE = "allocation.csv"
 META_FILE = "allocation.json"
 FACTORS_FILE = "factors.csv"
+EXPLANATION_FILE = "explanation.csv"
+ROBUSTNESS_FILE = "robustness.csv"
 
 _STRING_COLUMNS = ["target_id", "sector", "metric", "region_code", "region_name", "unit", "basis"]
 
@@ -109,6 +113,8 @@ class Allocation:
     table: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     factor_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    explanation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __post_init__(self) -> None:
         missing = [c for c in COLUMNS if c not in self.table.columns]
@@ -150,6 +156,10 @@ class Allocation:
             factors = self.factor_values.copy()
             factors.index.name = "region_code"
             factors.to_csv(tmp / FACTORS_FILE, encoding="utf-8")
+            for frame, name in ((self.explanation, EXPLANATION_FILE),
+                                (self.robustness, ROBUSTNESS_FILE)):
+                if len(frame.columns):
+                    frame.to_csv(tmp / name, index=False, encoding="utf-8")
         return out_dir
 
     @classmethod
@@ -193,7 +203,9 @@ class Allocation:
             )
         else:
             factors = pd.DataFrame(index=pd.Index([], name="region_code"))
-        return cls(table=table, meta=meta, factor_values=factors)
+        return cls(table=table, meta=meta, factor_values=factors,
+                   explanation=_read_side_table(folder / EXPLANATION_FILE),
+                   robustness=_read_side_table(folder / ROBUSTNESS_FILE))
 
 
 def check_out_dir(out_dir: str | Path) -> Path:
@@ -278,6 +290,20 @@ def compare(a: Allocation, b: Allocation) -> pd.DataFrame:
         if np.allclose(known, known.round()):
             out[col] = values.round().astype("Int64")
     return out
+
+
+def _read_side_table(path: Path) -> pd.DataFrame:
+    """explanation.csv / robustness.csv: empty when absent (folders from older versions)."""
+    if not path.is_file():
+        return pd.DataFrame()
+    text_cols = {"target_id": str, "region_code": str, "region_name": str, "source_year": str,
+                 "unit": str, "metric": str}
+    try:
+        return pd.read_csv(path, dtype=text_cols, keep_default_na=False,
+                           na_values=["", "NaN", "nan"])
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise AllocationFileError(f"{path}: cannot be read as a table ({exc})",
+                                  hint="run `minshi-geo allocate` again") from None
 
 
 def _parse_bool(value: Any) -> bool:

@@ -76,6 +76,24 @@ class UnknownIndicatorError(MinshiError):
     """An indicator name that no loaded table provides."""
 
 
+#: How indicators are named to planners (Chinese, with unit): maps, explanation, sheets.
+#: Unknown ones show their key.
+INDICATOR_LABELS: dict[str, tuple[str, str]] = {
+    "population": ("常住人口（2020年人口普查）", "人"),
+    "gdp_h1_2022": ("地区生产总值（2022年上半年）", "亿元"),
+    "area": ("面积（由边界计算）", "平方公里"),
+    "land_area": ("土地面积", "平方公里"),
+    "county_count": ("县级行政区数（由边界计算）", "个"),
+    "rural_population": ("乡村人口", "人"),
+    "urban_population": ("城镇人口", "人"),
+}
+
+
+def indicator_label(name: str) -> tuple[str, str]:
+    """(Chinese label, unit) of an indicator; an unknown one is its own key with no unit."""
+    return INDICATOR_LABELS.get(name, (name, ""))
+
+
 def _cell_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""

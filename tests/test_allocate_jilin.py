@@ -168,7 +168,8 @@ def test_run_scenario_saves_a_folder_that_loads_back(tmp_path):
     out = tmp_path / "baseline"
     allocation = run_scenario(BASELINE, out)
     assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "allocation.json",
-                                                     "factors.csv"]
+                                                     "explanation.csv", "factors.csv",
+                                                     "robustness.csv"]
     back = Allocation.load(out)
     assert list(back.table.columns) == COLUMNS
     pd.testing.assert_frame_equal(back.table, allocation.table, check_dtype=False)

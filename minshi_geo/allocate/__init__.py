@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minshi_geo.allocate import diagnose
+from minshi_geo.allocate import diagnose, explain
+from minshi_geo.allocate import robustness as robustness_mod
 from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate.diagnose import InfeasibleAllocationError
 from minshi_geo.allocate.model import AllocationModel
@@ -128,6 +129,7 @@ def build_problems(scenario) -> list[TargetProblem]:
             capacity_name=capacity_name, objective=rule.objective, method=rule.method,
         )
         p.factors = dict(rule.factors)
+        p.factor_frame = frame  # the values behind the shares, for the explanation
         diagnose.check_target(p)
         problems.append(p)
     for cov in scenario.coverage.values():
@@ -162,9 +164,11 @@ def _coverage_problem(scenario, cov) -> TargetProblem:
         frame = _values(scenario, list(cov.factors), codes, label)
         weights = _shares(frame, cov.factors, label)
         factors = dict(cov.factors)
+        p_frame = frame
     else:
         weights = V - b
         factors = {f"{cov.villages}−{cov.covered}": 1.0}
+        p_frame = None
     p = TargetProblem(
         target_id=cov.target_id, metric=target.metric, unit=cov.unit, codes=codes,
         names=[scenario.regions.name_of(c) for c in codes], weights=weights, total=float(need),
@@ -172,6 +176,7 @@ def _coverage_problem(scenario, cov) -> TargetProblem:
         f"({cov.villages} − {cov.covered})",
     )
     p.factors = factors
+    p.factor_frame = p_frame
     p.coverage = cov
     diagnose.check_target(p)
     return p
@@ -215,17 +220,20 @@ def allocate(
     *,
     engine: str = "auto",
     solver: str | None = None,
+    robustness: robustness_mod.Settings | None = robustness_mod.Settings(),
 ) -> Allocation:
     """Allocate every splittable target of ``scenario`` (a :class:`~minshi_geo.scenario.Scenario`).
 
     ``engine``: ``auto`` | ``pulp`` | ``fast`` (module docstring). ``solver``: ``highs`` |
     ``cbc`` | ``auto`` (default: the scenario's ``solver`` key, then HiGHS).
+    ``robustness``: how the 敏感性 sweep is drawn (allocate/robustness.py); None skips it.
     Raises a MinshiError naming the target, regions and numbers when the rules conflict.
     """
     if engine not in ENGINES:
         raise MinshiError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
     try:
-        return _allocate(scenario, progress, engine=engine, solver=solver)
+        return _allocate(scenario, progress, engine=engine, solver=solver,
+                         robustness=robustness)
     except (InfeasibleAllocationError, diagnose.AllocationCheckError) as exc:
         # The rules that conflict live in a file: name it, or `compare a.yaml b.yaml` cannot
         # say which of the two scenarios is impossible.
@@ -235,7 +243,7 @@ def allocate(
 
 
 def _allocate(scenario, progress: Progress | None, *, engine: str,
-              solver: str | None) -> Allocation:
+              solver: str | None, robustness=None) -> Allocation:
     started = time.perf_counter()
     problems = build_problems(scenario)
     budget = _budget(scenario, problems)
@@ -342,7 +350,15 @@ def _allocate(scenario, progress: Progress | None, *, engine: str,
                           "province": budget.province, "per_region": budget.per_region}
     table = _table(scenario, problems, quantities)
     factor_values = _factor_values(scenario, problems)
-    return Allocation(table=table, meta=meta, factor_values=factor_values)
+    coupling = {t: name for name, rule in (("balance", balance), ("budget", budget))
+                if rule is not None for t in rule.costs}
+    explanation = explain.explanation_table(scenario, problems, quantities, coupling)
+    ranges = pd.DataFrame()
+    if robustness is not None:
+        ranges, meta["robustness"] = robustness_mod.timed_sweep(
+            problems, quantities, robustness, frozenset(coupling))
+    return Allocation(table=table, meta=meta, factor_values=factor_values,
+                      explanation=explanation, robustness=ranges)
 
 
 def _version() -> str:
@@ -423,6 +439,7 @@ def run_scenario(
     engine: str = "auto",
     solver: str | None = None,
     progress: Progress | None = None,
+    robustness: robustness_mod.Settings | None = robustness_mod.Settings(),
 ) -> Allocation:
     """Load ``path`` (default: the bundled baseline), allocate, and save into ``out_dir``.
 
@@ -435,7 +452,8 @@ def run_scenario(
     if out_dir is not None:
         check_out_dir(out_dir)  # fail before the work, not after it
     scenario = load_scenario(path or paths.DEFAULT_SCENARIO)
-    allocation = allocate(scenario, progress, engine=engine, solver=solver)
+    allocation = allocate(scenario, progress, engine=engine, solver=solver,
+                          robustness=robustness)
     if out_dir is not None:
         allocation.save(out_dir)
     return allocation

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from minshi_geo.allocation import Allocation
+from minshi_geo.indicators import INDICATOR_LABELS, indicator_label  # noqa: F401 (re-export)
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import (
     format_number,
@@ -29,22 +30,7 @@ MODES = [
     {"id": "share", "label": "占全省比例"},
 ]
 
-#: How indicators are named on the map (Chinese, with unit). Unknown ones show their key.
-INDICATOR_LABELS: dict[str, tuple[str, str]] = {
-    "population": ("常住人口（2020年人口普查）", "人"),
-    "gdp_h1_2022": ("地区生产总值（2022年上半年）", "亿元"),
-    "area": ("面积（由边界计算）", "平方公里"),
-    "land_area": ("土地面积", "平方公里"),
-    "county_count": ("县级行政区数（由边界计算）", "个"),
-    "rural_population": ("乡村人口", "人"),
-    "urban_population": ("城镇人口", "人"),
-}
-
 SAMPLE_BANNER = "示例数据：本图使用示例（sample）数据，仅供演示，不是正式分解结果"
-
-
-def indicator_label(name: str) -> tuple[str, str]:
-    return INDICATOR_LABELS.get(name, (name, ""))
 
 
 def with_unit(value: float | None, unit: str | None, digits: int | None = None) -> str:
