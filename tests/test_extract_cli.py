@@ -78,11 +78,14 @@ def test_gb18030_text_is_read_and_its_source_text_left_out(tmp_path):
     assert plan.source_text is None and len(plan.items) == 50
 
 
-def test_a_text_without_a_year_asks_for_one(tmp_path):
+def test_a_text_without_a_year_is_extracted_and_asks_for_the_year(tmp_path):
     text = tmp_path / "plan.txt"
     text.write_text("1. 新改建农村公路3000公里。\n2. 改造农村危桥150座。\n", encoding="utf-8")
     result = run(str(text), "-o", str(tmp_path / "d.yaml"))
-    assert result.exit_code == 2 and "--year" in result.output
+    assert result.exit_code == 0 and "--year" in result.output and "未写明年份" in result.output
+    assumed = load_plan(tmp_path / "d.yaml")
+    assert len(assumed.targets) == 2
+    assert "REVIEW: the text names no year" in (tmp_path / "d.yaml").read_text(encoding="utf-8")
     assert run(str(text), "-o", str(tmp_path / "d.yaml"), "--year", "2024").exit_code == 0
     plan = load_plan(tmp_path / "d.yaml")
     assert plan.year == 2024 and plan.province_code == "000000"

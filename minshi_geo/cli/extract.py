@@ -117,3 +117,9 @@ def extract_command(
                 hint="this is an extractor bug; please report it with the plan text",
             ) from None
     console.print(summary(draft, out), soft_wrap=True)
+    if draft.year_from == "assumed":
+        console.print(
+            f"计划文本未写明年份（20xx年），草稿暂按 {draft.year} 年；请核对，或用 --year 指定"
+            f" (the text names no year: {draft.year} assumed — give it with --year)",
+            soft_wrap=True,
+        )

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from minshi_geo.errors import MinshiError
+from minshi_geo.extract.audit import account_for_numbers
 from minshi_geo.extract.numbers import find_numbers
-from minshi_geo.extract.plan_facts import find_province, find_year
+from minshi_geo.extract.plan_facts import PROVINCES, find_place, find_province, place_codes, plan_year
+from minshi_geo.extract.plan_facts import plan_id as make_plan_id
 from minshi_geo.extract.structure import Outline, read_outline
 from minshi_geo.extract.targets import REVIEW_BELOW, FoundTarget, same_target, scan_item
 from minshi_geo.extract.text import PlanText
@@ -101,10 +103,11 @@ class DraftSector:
 
 @dataclass
 class RejectedNumber:
-    item: int
+    item: int  # 0: outside every item (title, preamble, a heading, a closing paragraph)
     text: str
     rule: str
     reason: str
+    at: int | None = None  # folded offset of the number in the whole text
 
 
 @dataclass
@@ -119,6 +122,8 @@ class Draft:
     rejected: list[RejectedNumber]
     notes: list[str]
     findings: dict[str, int]  # what the reader saw: headings, numbered items, numbers…
+    year_from: str = "title"  # given | title | text | date | assumed (no year in the text)
+    taken: list[tuple[int, int]] = field(default_factory=list)  # folded spans of target words
 
     @property
     def start(self) -> date:
@@ -208,21 +213,35 @@ def extract_plan(
         numbers = ", ".join(map(str, reading.empty_items))
         notes.append(f"item numbers without text left out: {numbers}")
     sectors = _draft_sectors(outline, items, sector_names, notes)
+    reading.rejected = account_for_numbers(folded, outline, reading.taken, reading.rejected)
 
     title_text = outline.title or ""
     head = folded[: outline.items[0].start] if outline.items else folded[:400]
-    found_year = year or find_year(title_text) or find_year(head) or find_year(folded)
+    found_year, year_from = (year, "given") if year else plan_year(title_text, head, folded)
     if found_year is None:
-        raise ExtractError(
-            "the text names no year (20xx年) to date the plan",
-            hint="give the year: minshi-geo extract PLAN.txt --year 2023",
+        # 今年 only: the draft is still written, dated to this year, and says so loudly
+        found_year, year_from = date.today().year, "assumed"
+        notes.append(
+            f"REVIEW: the text names no year (20xx年, a dated title or a date); {found_year} "
+            "assumed — give the plan year with --year"
         )
+    elif year_from == "date":
+        notes.append(f"REVIEW: the year {found_year} is read from a date in the text, not "
+                     "from the title; check it")  # fmt: skip
     province = find_province(title_text) or find_province(head)
+    place = find_place(title_text)
+    located = place_codes(place) if place and not province else None
+    if located and province is None:
+        province = next(p for p in PROVINCES if p[1] == located[1])
     code = province_code or (province[1] if province else None)
     if code is None:
         code = "000000"
-        notes.append("no province named in the title: province_code 000000 is a placeholder")
-    draft_id = plan_id or (f"{province[2]}-{found_year}" if province else f"plan-{found_year}")
+        where = f"{place}: its province is not in the bundled region sets" if place else (
+            "no province named in the title")
+        notes.append(f"{where}: province_code 000000 is a placeholder")
+    elif place:
+        notes.append(f"a plan of {place} ({'a place of ' + province[0] if province else code})")
+    draft_id = plan_id or make_plan_id(province, place, found_year, text)
     notes.append(f"start and deadline assumed {found_year}-01-01 and {found_year}-12-31")
     official = plan_text.source(*outline.title_span).strip() if outline.title_span else None
     return Draft(
@@ -236,6 +255,8 @@ def extract_plan(
         rejected=reading.rejected,
         notes=notes,
         findings=findings,
+        year_from=year_from,
+        taken=reading.taken,
     )
 
 
@@ -245,6 +266,7 @@ class _ItemReading:
     rejected: list[RejectedNumber] = field(default_factory=list)
     empty_items: list[int] = field(default_factory=list)
     numbers_with_units: int = 0
+    taken: list[tuple[int, int]] = field(default_factory=list)  # folded spans of targets
 
 
 def _read_items(
@@ -262,21 +284,30 @@ def _read_items(
         reading.numbers_with_units += len(scan.targets) + sum(
             1 for r in scan.rejected if r.had_unit
         )
+        repeats = [
+            any(n != raw.number and same_target(t, target, summary=True) for n, t in stated)
+            for target in scan.targets
+        ]
+        # a summary restates targets and adds none: an item with a new target is an item,
+        # even if one of its numbers equals another item's (床位2000张 of two items)
+        summary = not raw.numbered and bool(repeats) and all(repeats)
         found = []
-        for target in scan.targets:
-            repeats = any(
-                n != raw.number and same_target(t, target, summary=True) for n, t in stated
-            )
-            if repeats and not raw.numbered:
+        for target, repeat in zip(scan.targets, repeats, strict=True):
+            if repeat and summary:
                 reading.rejected.append(
                     RejectedNumber(raw.number, target.metric, "summary_repeat",
-                                   "a summary repeating a target stated elsewhere")
+                                   "a summary repeating a target stated elsewhere",
+                                   raw.start + target.start)
                 )  # fmt: skip
                 continue
             found.append(target)
             stated.append((raw.number, target))
+            reading.taken.append(
+                (raw.start + target.start, raw.start + max(target.words_end, target.start + 1))
+            )
         reading.rejected.extend(
-            RejectedNumber(raw.number, r.text, r.rule, r.reason) for r in scan.rejected
+            RejectedNumber(raw.number, r.text, r.rule, r.reason, raw.start + r.start)
+            for r in scan.rejected
         )
         if not found and raw.needs_target:
             dropped = True

@@ -17,7 +17,8 @@ from minshi_geo.extract.units import UnitMatch
 
 _QUOTES = (("“", "”"), ("‘", "’"), ("《", "》"), ("「", "」"), ("『", "』"), ('"', '"'))
 _ASIDE_STARTS = ("含", "包括", "不含", "其中", "即", "折合", "约合", "不包括")
-_FUNDING_WORDS = ("投资", "资金", "投入", "安排", "筹措", "下达", "预算", "财政", "拨付", "经费")
+_FUNDING_WORDS = ("投资", "资金", "投入", "安排", "筹措", "下达", "预算", "财政", "拨付", "经费",
+                  "贷款", "基金", "担保", "授信", "融资", "债券", "奖补", "补贴资金")  # fmt: skip
 _ADMIN_NOUNS = ("市州", "市（州）", "县（市、区）", "县（市）", "县市区", "县区", "区县", "县",
                 "市", "区", "乡镇", "街道", "地市", "设区市", "省份", "盟市", "旗县")  # fmt: skip
 _CONSTRUCTION_VERBS = ("建成", "新建", "建设", "打造", "开工", "新增", "设立", "建立", "组建",
@@ -78,6 +79,19 @@ def latin_or_code(c: Candidate) -> bool:
     return bool(re.match(r"[A-Za-z+]", before) or re.match(r"[A-Za-z+]", after))
 
 
+def item_number(c: Candidate) -> bool:
+    """12建设…, 7.托育服务 at the start of a line: the number of an item in a numbering style
+    the outline did not recognise, not a quantity (it has no unit after it)."""
+    token = c.token
+    if c.unit is not None or token.chinese or token.has_multiplier:
+        return False
+    if token.start > 0 and c.text[token.start - 1] not in "\n。；":
+        return False
+    return token.value.is_integer() and token.value < 100 and bool(
+        re.match(r"[.、）：]?[\u4e00-\u9fff“]", c.text[token.end :])
+    )
+
+
 def ordinal(c: Candidate) -> bool:
     return c.token.start > 0 and c.text[c.token.start - 1] == "第"
 
@@ -134,6 +148,25 @@ def category_count(c: Candidate) -> bool:
 def project_phase(c: Candidate) -> bool:
     """一期工程, 启动二期建设: a phase of a project, not a count of anything."""
     return c.token.chinese and c.text.startswith("期", c.token.end)
+
+
+# 低于4000元的家庭, 不足30户的自然屯, 满60周岁的: a bound before the number, the noun after 的
+_BOUND_BEFORE = ("低于", "高于", "不足", "少于", "不满", "未满", "满", "超过", "大于", "小于",
+                 "以下", "在")  # fmt: skip
+
+
+def threshold(c: Candidate) -> bool:
+    """30户以上的自然屯, 人均收入低于4000元的家庭, 5人制足球场: a bound or a class that says
+    which people or places are meant, not how many are served."""
+    if c.unit is None or c.unit.family == "percent":
+        return False
+    rest = c.text[c.after :]
+    if c.unit.unit in ("人", "户") and rest.startswith(("制", "座", "间", "以上规模")):
+        return True  # 5人制足球场, 7人座: a size in a name
+    if re.match(r"(?:及以上|以上|以下|及以下|以内)的", rest):
+        return True
+    before = c.text[c.clause_start : c.token.start]
+    return rest.startswith("的") and before.endswith(_BOUND_BEFORE)
 
 
 def size_class(c: Candidate) -> bool:
@@ -199,7 +232,9 @@ def funding(c: Candidate) -> bool:
     before = c.text[c.clause_start : c.token.start]
     clause_end = re.search(r"[，；。\n]|$", c.text[c.after :]).start() + c.after
     around = before + c.text[c.after : clause_end]
-    return any(word in around for word in _FUNDING_WORDS) and "每" not in before
+    if "每" in before or "标准" in before:
+        return False  # 补助标准提高到300元: a standard, not money put in
+    return any(word in around for word in _FUNDING_WORDS)
 
 
 # 一 before these is a set phrase, whatever verb comes before (建设一批…, 打造一张网).
@@ -226,6 +261,8 @@ RULES: tuple[Rule, ...] = (
     Rule("in_quotes", "inside quotation marks: part of a name (“千村示范”, 《…》)", in_quotes),
     Rule("aside", "in a bracketed aside (含…, 其中…): explains, does not commit", in_aside),
     Rule("code_or_name", "digits in a code or name (5G, G6PD, 1+N)", latin_or_code),
+    Rule("item_number", "an item's number at the start of a line (12建设…, 7.托育…), not a "
+         "quantity", item_number),
     Rule("ordinal", "an ordinal (第3批), not a quantity", ordinal),
     Rule("per_denominator", "the denominator of a ratio (每千人口)", per_denominator),
     Rule("date_or_year", "a date or a year", date_or_year),
@@ -235,6 +272,8 @@ RULES: tuple[Rule, ...] = (
     Rule("phone_or_platform", "a phone or platform number (96110, 12345)", phone_or_platform),
     Rule("category_count", "a count of kinds (8类, 5种): describes who is served", category_count),
     Rule("project_phase", "a phase of a project (二期工程)", project_phase),
+    Rule("threshold", "a bound that says who or which places are meant (30户以上的自然屯, "
+         "低于4000元的家庭, 5人制)", threshold),
     Rule("size_class", "a size class (五百人口规模以上村): says which places", size_class),
     Rule("plan_item_count", "a count of the plan's own items (十件, 50项, 十个方面)",
          plan_item_count),

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from minshi_geo.extract.numbers import NumberFormatError, parse_chinese
 
 _CN = "一二三四五六七八九十"
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉒㉓㉔㉕㉖㉗㉘㉙㉚㉛㉜㉝㉞㉟㊱㊲㊳㊴㊵㊶㊷㊸㊹㊺㊻㊼㊽㊾㊿"
 
 # (style, pattern); the pattern's group "n" is the number, the match end is where the body
 # starts. Order matters only for lines that could match two styles: none can.
@@ -99,6 +99,7 @@ class Outline:
     preamble: tuple[int, int] | None  # folded span before the first sector/item
     notes: list[str] = field(default_factory=list)  # what a reviewer should know
     marker_styles: list[str] = field(default_factory=list)
+    markers: list[tuple[int, int]] = field(default_factory=list)  # folded spans of 1、 一、 ①
 
 
 def _marker_number(style: str, raw: str) -> int | None:
@@ -144,6 +145,10 @@ def inline_item_breaks(folded: str) -> set[int]:
     stray ``）2.`` inside a sentence is not.
     """
     styles = [ln.style for ln in read_lines(folded)]
+    # ①…；②…；③…: a circled number is never anything but a marker, so a list run together
+    # on one line is split at each one, wherever it stands
+    circled = {m.start() for m in re.finditer(f"[{_CIRCLED}]", folded)
+               if m.start() > 0 and folded[m.start() - 1] != "\n"}  # fmt: skip
     best: list[int] = []
     for pattern, family in _INLINE_ITEMS:
         if sum(1 for style in styles if style in family) >= 3:
@@ -158,7 +163,7 @@ def inline_item_breaks(folded: str) -> set[int]:
                 expected += 1
         if len(breaks) > len(best):
             best = breaks
-    return set(best) if len(best) >= 3 else set()
+    return circled | (set(best) if len(best) >= 3 else set())
 
 
 def read_lines(folded: str, breaks: set[int] | None = None) -> list[Line]:
@@ -173,8 +178,10 @@ def read_lines(folded: str, breaks: set[int] | None = None) -> list[Line]:
                 continue
             if candidate == "1." and _looks_like_quantity(raw, m.end()):
                 continue  # 3000公里… or 2023年… at the start of a line is not a marker
-            if candidate == "01" and not raw.startswith("0"):
-                continue  # only zero-padded two-digit numbers count as bare markers
+            if candidate == "01" and not raw.startswith("0") and not _continues_padded(
+                lines, m.group("n")
+            ):
+                continue  # zero-padded numbers are markers; 10, 11 … only after 09, 10 …
             if candidate == "1" and _starts_with_quantity(raw, m.end()):
                 continue  # 3000公里…, 10万户… at the start of a line is a quantity
             number = _marker_number(candidate, m.group("n"))
@@ -184,6 +191,12 @@ def read_lines(folded: str, breaks: set[int] | None = None) -> list[Line]:
             break
         lines.append(Line(start, end, style, number, body_start))
     return _keep_bare_numbers_in_sequence(lines)
+
+
+def _continues_padded(lines: list[Line], raw: str) -> bool:
+    """10建设… after 09…: a zero-padded numbering goes on past 09 without its zero."""
+    previous = next((ln for ln in reversed(lines) if ln.style == "01"), None)
+    return previous is not None and previous.number == int(raw) - 1
 
 
 def _starts_with_quantity(raw: str, body: int) -> bool:
@@ -273,7 +286,10 @@ def read_outline(folded: str) -> Outline:
         sector.number = renumber[sector.number]
     for item in items:
         item.sector = renumber[item.sector]
-    return Outline(_title_text(title), _title_span(title), sectors, items, preamble, notes, styles)
+    markers = [(ln.start, ln.body_start) for ln in lines if ln.style not in (None, "heading")]
+    return Outline(
+        _title_text(title), _title_span(title), sectors, items, preamble, notes, styles, markers
+    )
 
 
 def _adopt_childless_headings(

@@ -79,8 +79,11 @@ def scan_item(text: str) -> ItemScan:
             consumed.add(upper.start)
         found = _read_number(text, token, upper)
         if isinstance(found, Rejected):
-            if not (found.rule == "no_unit" and token.chinese and len(token.text) == 1):
-                rejected.append(found)  # a lone 二 of 二手房 is not worth a review line
+            if found.rule == "no_unit" and token.chinese and len(token.text) == 1:
+                # a lone 二 of 二手房: listed, but not as a number the rules could not read
+                found = Rejected(found.start, found.text, "word_numeral",
+                                 "a lone Chinese numeral inside a word (二手房, 三农)")  # fmt: skip
+            rejected.append(found)
         elif found is not None:
             targets.append(found)
     _place_words(text, targets)
@@ -137,7 +140,11 @@ def _read_number(
 
     before = text[start_of_clause : token.start]
     if unit is None:
-        unit = _unit_from_noun(text, pos) or _unit_named_before(before)
+        unit = (
+            _unit_from_noun(text, pos)
+            or _unit_named_before(before)
+            or _unit_from_noun_before(text, before, pos)
+        )
         if unit is None:
             return Rejected(
                 token.start,
@@ -277,7 +284,7 @@ def _kind(
             return "standard", unit.unit
         return None, None
     if unit.family == "money":
-        if per or text.startswith(("标准", "/"), after):
+        if per or text.startswith(("标准", "/"), after) or "标准" in before:
             notes.append(f"money per {per or 'unit'}")
             return "standard", "元"
         return "count", "元"
@@ -348,6 +355,22 @@ def _unit_named_before(before: str) -> U.UnitMatch | None:
         return None
     unit = {"人次": "人次", "人数": "人", "户数": "户"}[m.group(1)]
     return U.UnitMatch(written=m.group(1), unit=unit, family="count", length=0)
+
+
+def _unit_from_noun_before(text: str, before: str, pos: int) -> U.UnitMatch | None:
+    """培训新型农民20万, 新增受益人口90万: a number that ends its clause with no measure word
+    counts the person or household noun just before it."""
+    rest = text[pos:]
+    qualifier = U.match_prefix(text, pos, U.QUALIFIER_AFTER) or ""
+    if rest[len(qualifier) : len(qualifier) + 1] not in ("", *CLAUSE_BREAKS, "）"):
+        return None
+    words = before[-10:]
+    for nouns, unit in ((U.PERSON_NOUNS, "人"), (U.HOUSEHOLD_NOUNS, "户")):
+        found = [(words.rfind(n), n) for n in nouns if n in words]
+        if found:
+            noun = max(found)[1]
+            return U.UnitMatch(written=noun, unit=unit, family="count", length=0)
+    return None
 
 
 # Bullets and inline enumerators that open a clause: ●, ·, （1）, ①, 1)
@@ -476,16 +499,32 @@ def same_target(a: FoundTarget, b: FoundTarget, *, summary: bool = False) -> boo
 
     Inside one item two rates of 95% (“两病”筛查率, 听力筛查率) are different targets, so the
     test is strict (Jaccard ≥ 0.5). A summary elsewhere in an unnumbered list restates a
-    target in fewer or other words (新增托位4万个 … 新增婴幼儿托位4万个): there the shorter
-    metric only has to be mostly inside the longer one (overlap ≥ 0.6).
+    target in fewer words (新增托位4万个 … 新增婴幼儿托位4万个): there the shorter metric,
+    verbs left aside, has to be inside the longer one character by character (养老床位 and
+    医疗床位 are not the same beds).
     """
     if (a.quantity, a.unit, a.kind) != (b.quantity, b.unit, b.kind):
         return False
+    if summary:
+        short, long_ = sorted((_core(a.metric), _core(b.metric)), key=len)
+        return _subsequence(short, long_)
     grams_a, grams_b = _bigrams(a.metric), _bigrams(b.metric)
     shared = len(grams_a & grams_b)
-    if summary:
-        return shared / min(len(grams_a), len(grams_b)) >= 0.6
     return shared / len(grams_a | grams_b) >= 0.5
+
+
+# Verbs a restatement may add or leave out (新增托位 … 新增婴幼儿托位 … 托位)
+_RESTATE_VERBS = re.compile(r"^(?:新增|新建|增加|建设|建成|改造|完成|提供|开展|实施|全年|共)+")
+
+
+def _core(metric: str) -> str:
+    return _RESTATE_VERBS.sub("", _LEADING_WORDS.sub("", metric)) or metric
+
+
+def _subsequence(short: str, long_: str) -> bool:
+    """Every character of ``short`` in ``long_``, in order (托位 in 婴幼儿托位)."""
+    rest = iter(long_)
+    return all(char in rest for char in short)
 
 
 def _bigrams(text: str) -> set[str]:

@@ -52,9 +52,17 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
+# Circled numbers (①…⑳, ㉑…㊿) are list markers: NFKC would fold ① to a bare 1 that runs into
+# the item's text (①新建 → 1新建) and is then read as a quantity; they stay as written.
+_CIRCLED = frozenset(chr(c) for c in (*range(0x2460, 0x2474), *range(0x3251, 0x3260),
+                                      *range(0x32B1, 0x32C0)))  # fmt: skip
+
+
 def _fold_char(char: str, text: str, i: int) -> str:
     if char in _EXPLICIT:
         return _EXPLICIT[char]
+    if char in _CIRCLED:
+        return char
     folded = unicodedata.normalize("NFKC", char)
     if len(folded) != 1:
         return char
