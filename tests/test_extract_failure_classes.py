@@ -14,7 +14,7 @@ import yaml
 from minshi_geo.catalogue import load_plan
 from minshi_geo.extract import extract_plan
 from minshi_geo.extract.draft import write_draft
-from minshi_geo.extract.numbers import find_numbers
+from minshi_geo.numbers import find_numbers
 from minshi_geo.extract.structure import read_outline
 from minshi_geo.extract.text import PlanText
 

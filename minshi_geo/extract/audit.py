@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from minshi_geo.extract.numbers import find_numbers
+from minshi_geo.numbers import find_numbers
 
 if TYPE_CHECKING:
     from minshi_geo.extract import RejectedNumber
