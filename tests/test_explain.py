@@ -124,3 +124,39 @@ def test_explanation_round_trips_through_the_folder(tmp_path):
     assert len(back.explanation) == len(allocation.explanation)
     assert back.explanation["target_id"].tolist() == allocation.explanation["target_id"].tolist()
     assert back.robustness.empty
+
+
+def _run(*args):
+    from typer.testing import CliRunner
+
+    from minshi_geo.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_explain_command_prints_the_derivation(baseline_dir):
+    result = _run("explain", baseline_dir, "29.2", "--region", "长春")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert ("150 × (0.5 × 9,066,906 / 24,012,307 + 0.5 × 24,729.8 / 191,007.4) = 38.03 → 38 座"
+            in out)
+    assert "来源：常住人口" in out and "equal-area" in out
+    assert "代理指标" in out
+    assert "敏感性：区间" in out
+    whole = _run("explain", baseline_dir, "29.2")
+    assert whole.exit_code == 0, whole.output
+    assert "梅河口市" in whole.output and "区间" in whole.output
+
+
+def test_explain_command_errors_are_one_line(baseline_dir, tmp_path):
+    bad = _run("explain", baseline_dir, "99.9")
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    excluded = _run("explain", baseline_dir, "29.2", "--region", "长白山管委会")
+    assert excluded.exit_code == 2 and "takes no part" in excluded.output
+    old = tmp_path / "old"
+    import shutil
+
+    shutil.copytree(baseline_dir, old)
+    (old / "explanation.csv").unlink()
+    missing = _run("explain", old, "29.2")
+    assert missing.exit_code == 2 and "explanation.csv" in missing.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 from minshi_geo.cli import (  # noqa: F401  (imported for their command registrations)
     allocate,
     demo,
+    explain,
     extract,
     geo,
     maps,

@@ -72,17 +72,29 @@ def allocate_command(
         "pulp: everything through PuLP; fast: never call a solver.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    draws: int = typer.Option(1000, "--draws", min=0,
+                              help="敏感性: weight draws per multi-factor target (0: none)."),
+    seed: int = typer.Option(20230101, "--seed", help="敏感性: random seed (recorded)."),
+    concentration: float = typer.Option(
+        100.0, "--concentration", min=0.001,
+        help="敏感性: Dirichlet concentration around the weights (larger = closer)."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="敏感性 on Dask: 'local' or a scheduler address."),
 ) -> None:
-    """Allocate a scenario; write allocation.csv, allocation.json and factors.csv to --out."""
+    """Allocate a scenario; write allocation.csv, allocation.json, factors.csv,
+    explanation.csv and robustness.csv to --out."""
     from minshi_geo import paths
     from minshi_geo.allocate import ENGINES, run_scenario
+    from minshi_geo.allocate.robustness import Settings
 
     if engine not in ENGINES:
         raise MinshiError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
     bar = _Bar(quiet)
     try:
+        sweep = Settings(draws=draws, seed=seed, concentration=concentration,
+                         scheduler=scheduler) if draws else None
         allocation = run_scenario(scenario or paths.DEFAULT_SCENARIO, out, engine=engine,
-                                  solver=solver, progress=bar)
+                                  solver=solver, progress=bar, robustness=sweep)
     finally:
         bar.close()
     if quiet:
@@ -97,7 +109,9 @@ def allocate_command(
     if allocation.is_sample:
         console.print("[yellow]示例/sample: this scenario uses sample data — not for real "
                       "planning[/]")
-    console.print(f"written: {out}/allocation.csv, allocation.json, factors.csv")
+    extra = ", robustness.csv" if draws else ""
+    console.print(f"written: {out}/allocation.csv, allocation.json, factors.csv, "
+                  f"explanation.csv{extra}")
 
 
 @app.command("compare")
