@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from font_fixtures import cjk_font  # noqa: F401  (fixture)
 from maps_fixtures import area_split, baseline
 from typer.testing import CliRunner
 
@@ -52,7 +53,8 @@ def test_map_allocation_writes_one_page_with_every_target(saved, tmp_path):
     assert [t for g in data["groups"] for t in g["layers"]] == baseline().target_ids
 
 
-def test_map_allocation_png_writes_a_picture_per_target_and_an_overview(saved, tmp_path):
+def test_map_allocation_png_writes_a_picture_per_target_and_an_overview(saved, tmp_path,
+                                                                       cjk_font):
     result = invoke("allocation", saved / "few", "-o", tmp_path / "a.html",
                     "--png", tmp_path / "png", "--png-mode", "share")
     assert result.exit_code == 0, result.output

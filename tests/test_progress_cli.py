@@ -169,6 +169,7 @@ def test_every_problem_is_printed(workspace, tmp_path):
 
 def test_status_of_an_empty_store_says_to_import_first(workspace, tmp_path):
     db = f"sqlite:///{tmp_path / 'p.db'}"
+    ProgressStore(db).close()
     out = run("status", "--db", db, "--allocation", str(workspace["allocation"]))
     assert out.exit_code == 2
     assert "no progress reports for plan jilin-2023" in out.output

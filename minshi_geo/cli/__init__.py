@@ -5,6 +5,8 @@ Each area registers its commands in its own module on the shared ``app``.
 
 from __future__ import annotations
 
+import sys
+
 from minshi_geo.cli import (  # noqa: F401  (imported for their command registrations)
     allocate,
     demo,
@@ -16,8 +18,12 @@ from minshi_geo.cli import (  # noqa: F401  (imported for their command registra
     sheets,
     targets,
 )
-from minshi_geo.cli.app import app
+from minshi_geo.cli.app import app, quiet_broken_pipe
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+        sys.stdout.flush()  # a broken pipe shows here when the output was buffered
+    except BrokenPipeError:
+        quiet_broken_pipe()

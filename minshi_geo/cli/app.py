@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -46,6 +47,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except MinshiError as exc:
             fail(str(exc), exc.hint)
         except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                quiet_broken_pipe()
             # Missing files, a folder where a file is expected, no permission, disk full …:
             # one line naming the path, never a traceback.
             where = exc.filename if exc.filename is not None else "output"
@@ -55,6 +58,18 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
 
     return wrapper
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of our stdout went away (``minshi-geo targets | head``): stop quietly, as
+    ``cat`` does. Later writes and the interpreter's final flush go to /dev/null, so no
+    second error appears; exit status 141 (128 + SIGPIPE) like a process killed by SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(141)
 
 
 @app.callback()

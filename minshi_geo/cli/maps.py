@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from minshi_geo.cli.app import app, console, friendly
+from minshi_geo.cli.progress import DB_HELP
 
 map_app = typer.Typer(
     name="map",
@@ -88,8 +89,7 @@ def compare_cmd(
 @map_app.command("progress")
 @friendly
 def progress_cmd(
-    db: str | None = typer.Option(None, "--db", envvar="MINSHI_DB",
-                           help="Progress store URL (default sqlite:///./minshi.db)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     allocation_dir: Path = typer.Option(Path("out/allocation"), "--allocation",
                                         help="Allocation folder the reports answer to."),
     output: Path = typer.Option(Path("maps/progress.html"), "-o", "--output",
@@ -99,6 +99,7 @@ def progress_cmd(
 ) -> None:
     """Map progress: lights or completion rate per target and 全部指标, with a period slider."""
     from minshi_geo.allocation import load_allocation_inputs
+    from minshi_geo.cli.progress import work_store
     from minshi_geo.maps.page import tile_options
     from minshi_geo.maps.progress import progress_map
     from minshi_geo.progress.status import compute_status
@@ -106,6 +107,7 @@ def progress_cmd(
     tile_options(tiles)
     # The same reading of allocation.json (plan file, region set) as `sheets` and `progress`.
     allocation, plan, region_set = load_allocation_inputs(allocation_dir)
+    db = work_store(db, allocation_dir, read=True)
     status = compute_status(db, allocation, plan)
     if regions is not None:
         region_set = _region_set(regions, allocation.meta)

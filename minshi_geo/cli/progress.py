@@ -24,7 +24,10 @@ progress_app = typer.Typer(
 )
 app.add_typer(progress_app, name="progress")
 
-_DB_HELP = "Progress store URL (default: $MINSHI_DB, else sqlite:///./minshi.db)."
+DB_HELP = (
+    "Progress store URL (default: $MINSHI_DB, else the minshi.db beside the allocation folder "
+    "when it exists — out/minshi.db after the demo — else sqlite:///./minshi.db)."
+)
 _ALLOCATION_HELP = (
     "Allocation folder the sheets were made from (default: out/allocation when it exists, "
     "else the bundled baseline scenario, allocated now)."
@@ -39,12 +42,40 @@ LIGHT_STYLES = {
 DEFAULT_ALLOCATION_DIR = Path("out/allocation")
 
 
+def _allocation_dir(allocation_dir: Path | None) -> Path | None:
+    if allocation_dir is None and (DEFAULT_ALLOCATION_DIR / "allocation.json").is_file():
+        return DEFAULT_ALLOCATION_DIR
+    return allocation_dir
+
+
 def _inputs(allocation_dir: Path | None):
     from minshi_geo.progress.importer import load_inputs
 
-    if allocation_dir is None and (DEFAULT_ALLOCATION_DIR / "allocation.json").is_file():
-        allocation_dir = DEFAULT_ALLOCATION_DIR
-    return load_inputs(allocation_dir)
+    return load_inputs(_allocation_dir(allocation_dir))
+
+
+def work_store(db: str | None, allocation_dir: Path | None, *, read: bool) -> str:
+    """The store URL of this work (see ``store.work_store_url``). A read of a SQLite store
+    that is not there fails — it never creates an empty file — with a hint naming the
+    command that would work."""
+    from minshi_geo.progress.store import sqlite_path, store_exists, work_store_url
+
+    allocation_dir = _allocation_dir(allocation_dir)
+    url = work_store_url(db, allocation_dir)
+    if read and not store_exists(url):
+        fail(f"no progress store at {sqlite_path(url)} (nothing imported there yet)",
+             import_hint(allocation_dir))  # fmt: skip
+    return url
+
+
+def import_hint(allocation_dir: Path | None) -> str:
+    """The exact import command for this work: the folder of returned sheets that exists
+    (the demo's ``out/sample-reports``), or a placeholder for it."""
+    base = (allocation_dir or DEFAULT_ALLOCATION_DIR).parent
+    sheets = base / "sample-reports"
+    folder = str(sheets) if sheets.is_dir() else "FOLDER_OF_RETURNED_SHEETS"
+    allocation = f" --allocation {allocation_dir}" if allocation_dir is not None else ""
+    return f"import returned sheets first: minshi-geo progress import {folder}{allocation}"
 
 
 def _as_of(text: str | None) -> date | None:
@@ -63,7 +94,7 @@ def import_cmd(
     files: list[Path] = typer.Argument(
         ..., help="Returned region sheets (.xlsx or .csv), or folders holding them."
     ),
-    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     allow_decrease: bool = typer.Option(
         False,
         "--allow-decrease",
@@ -78,6 +109,7 @@ def import_cmd(
     from minshi_geo.progress.store import ReportRejected
 
     allocation, plan, regions = _inputs(allocation_dir)
+    db = work_store(db, allocation_dir, read=False)
     started = time.perf_counter()
     try:
         result = import_reports(
@@ -119,7 +151,7 @@ def status_cmd(
         help="Status at this date (YYYY-MM-DD): the latest reporting period on or before it.",
     ),
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
-    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
     yellow: float = typer.Option(
         10.0, "--yellow", help="Points behind 序时进度 that turn a light yellow."
@@ -138,11 +170,12 @@ def status_cmd(
     thresholds = st.Thresholds(yellow=yellow, red=red)
     day = _as_of(as_of)
     allocation, plan, regions = _inputs(allocation_dir)
+    db = work_store(db, allocation_dir, read=True)
     if target is not None:
         plan.target(target)  # an unknown id is an error with suggestions, not an empty table
     full = st.compute_status(db, allocation, plan, as_of=day, thresholds=thresholds)
     if full.empty:
-        _no_reports(db, allocation, plan, day)
+        _no_reports(db, allocation, plan, day, allocation_dir)
     rows = st.latest(full)
     period = rows["period_end"].iloc[0]
     if target is not None:
@@ -201,7 +234,7 @@ def status_cmd(
 @progress_app.command("sheets")
 @friendly
 def sheets_cmd(
-    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
     output: Path = typer.Option(
         Path("out/progress-sheets"), "-o", "--output", help="Folder for the workbooks."
@@ -217,9 +250,10 @@ def sheets_cmd(
 
     day = _as_of(as_of)
     allocation, plan, regions = _inputs(allocation_dir)
+    db = work_store(db, allocation_dir, read=True)
     full = st.compute_status(db, allocation, plan, as_of=day)
     if full.empty:
-        _no_reports(db, allocation, plan, day)
+        _no_reports(db, allocation, plan, day, allocation_dir)
     # Any value from a 示例 file marks the whole 通报 示例 (the writer's standard note).
     sample = bool(full["sample"].any()) or None
     written = write_progress_sheets(
@@ -249,18 +283,18 @@ def sample_cmd(
     )
 
 
-def _no_reports(db, allocation, plan, day: date | None) -> None:
+def _no_reports(db, allocation, plan, day: date | None, allocation_dir=None) -> None:
     """Fail: nothing to show. Before the first period the hint names that period."""
     from minshi_geo.progress import status as st
 
     where = f" on or before {day.isoformat()}" if day else ""
-    hint = "import returned sheets first: minshi-geo progress import FILE..."
+    hint = import_hint(_allocation_dir(allocation_dir))
     if day is not None:
         every = st.compute_status(db, allocation, plan)
         if not every.empty:
             first = min(every["period_end"]).isoformat()
             hint = f"the first reporting period is {first}: use --as-of {first} or later"
-    fail(f"no progress reports{where} for plan {plan.id}", hint)
+    fail(f"no progress reports{where} for plan {plan.id} in {db}", hint)
 
 
 def not_reported(rows) -> list[tuple[str, date | None]]:

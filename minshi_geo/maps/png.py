@@ -2,8 +2,9 @@
 
 The colours and classes are the HTML map's (:func:`minshi_geo.maps.allocation.allocation_page`),
 so a report and the interactive map agree. Chinese text needs a CJK font: Debian's
-``fonts-noto-cjk`` (installed by ``.ci/run``) or any of :data:`CJK_FONTS`; without one the
-export stops with a clear error rather than drawing tofu boxes.
+``fonts-noto-cjk`` (installed by ``.ci/run``), 微软雅黑 / 黑体 / 宋体 on Windows, PingFang SC /
+华文黑体 on macOS — any family of :data:`minshi_geo.fonts.CJK_FAMILIES`; without one the export
+stops with a clear error rather than drawing tofu boxes.
 """
 
 from __future__ import annotations
@@ -14,45 +15,24 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from minshi_geo import atomic
+from minshi_geo import atomic, fonts
 from minshi_geo.allocation import Allocation
 from minshi_geo.errors import MinshiError
 from minshi_geo.escape import safe_filename
+from minshi_geo.fonts import FontMissingError  # noqa: F401  (re-exported)
 from minshi_geo.maps.allocation import allocation_page
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import NO_DATA
 
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Noto Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-)
+CJK_FONTS = fonts.family_names()  # the documented list, in minshi_geo/fonts.py
 OVERVIEW_FILE = "overview.png"
 PNG_MODES = ("quantity", "per10k", "share")  # the HTML map's switch
 OVERVIEW_COLUMNS = 6
 
 
-class FontMissingError(MinshiError):
-    """No font with Chinese glyphs is installed."""
-
-
 def cjk_font() -> str:
-    """The first installed font of :data:`CJK_FONTS` (matplotlib's font list)."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
-    raise FontMissingError(
-        "no Chinese (CJK) font found for PNG export; looked for " + ", ".join(CJK_FONTS[:3]),
-        hint="install one: apt-get install fonts-noto-cjk (then delete ~/.cache/matplotlib)",
-    )
+    """The CJK family PNGs are drawn with (:func:`minshi_geo.fonts.cjk_family`)."""
+    return fonts.cjk_family()
 
 
 def region_outlines(shapes, points: list[bool]) -> list[tuple[int, object]]:

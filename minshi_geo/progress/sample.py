@@ -254,13 +254,13 @@ def demo_progress(
     db_path: str | Path | None = None,
 ) -> DemoProgress:
     """The demo's progress step: write the 示例 sheets into ``out_dir/sample-reports``, import
-    them into a fresh SQLite file (``db_path``, default ``out_dir/progress-demo.db``; an
-    existing one is replaced) and return the status table for the progress map."""
+    them into a fresh SQLite file (``db_path``, default ``out_dir/minshi.db`` — the store every
+    ``progress`` command finds beside ``out_dir/allocation``; an existing one is replaced) and return the status table for the progress map."""
     from minshi_geo.progress.importer import import_reports
     from minshi_geo.progress.status import compute_status
 
     out_dir = Path(out_dir)
-    db = Path(db_path) if db_path is not None else out_dir / "progress-demo.db"
+    db = Path(db_path) if db_path is not None else out_dir / "minshi.db"
     reports = write_sample_reports(allocation, plan, regions, out_dir / "sample-reports")
     db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):

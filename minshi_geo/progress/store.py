@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import pandas as pd
@@ -237,6 +238,33 @@ class _Checks:
 def resolve_url(url: str | None = None) -> str:
     """``url``, else ``$MINSHI_DB``, else ``sqlite:///./minshi.db``."""
     return url or os.environ.get(ENV_URL) or DEFAULT_URL
+
+
+WORK_STORE_NAME = "minshi.db"
+
+
+def work_store_url(url: str | None, allocation_dir: str | Path | None) -> str:
+    """The store that holds the reports of this work — what every ``progress`` command and
+    ``map progress`` use: ``url`` (``--db``), else ``$MINSHI_DB``, else the store beside the
+    allocation folder (``out/allocation`` → ``out/minshi.db``, where ``minshi-geo demo`` keeps
+    its 示例 store) when that file exists, else ``sqlite:///./minshi.db``."""
+    if url or os.environ.get(ENV_URL) or allocation_dir is None:
+        return resolve_url(url)
+    beside = Path(allocation_dir).parent / WORK_STORE_NAME
+    return f"sqlite:///{beside}" if beside.is_file() else DEFAULT_URL
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+def store_exists(url: str) -> bool:
+    """False only for a SQLite file that is not there: reading must not create it."""
+    path = sqlite_path(url)
+    return path is None or path.is_file()
 
 
 T = TypeVar("T")

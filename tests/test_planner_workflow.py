@@ -1,0 +1,159 @@
+"""A planner's day without a programmer (issue 15): quiet broken pipes, the store that follows
+the work, fonts found by family name."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from minshi_geo import fonts
+from minshi_geo.cli import app
+from minshi_geo.progress.importer import baseline_inputs
+from minshi_geo.progress.store import ProgressStore, work_store_url
+
+CLI = [sys.executable, "-c", "from minshi_geo.cli import main; main()"]
+
+
+# ------------------------------------------------------------------ broken pipes
+@pytest.mark.parametrize("args", [["targets", "--format", "csv"], ["targets", "--format", "json"],
+                                  ["targets"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(args):
+    # `minshi-geo targets | head`: the reader closes the pipe before we write.
+    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait() in (1, 141)  # rich exits 1 on its own broken pipe, we exit 141
+    assert err == "", err
+
+
+def test_head_sees_the_first_lines_and_no_error(tmp_path):
+    shell = f"{' '.join(CLI[:2])} {CLI[2]!r} targets --format csv | head -n 2"
+    proc = subprocess.run(["bash", "-c", shell], capture_output=True, text=True)
+    assert proc.stdout.startswith("id,item,sector") and proc.stderr == ""
+
+
+# ------------------------------------------------------------------ the store follows the work
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    """out/allocation + out/sample-reports, like `make demo` leaves them."""
+    root = tmp_path_factory.mktemp("work")
+    allocation, _plan, _regions = baseline_inputs()
+    allocation.save(root / "out" / "allocation")
+    result = CliRunner().invoke(app, ["progress", "sample", "--allocation",
+                                      str(root / "out" / "allocation"),
+                                      "-o", str(root / "out" / "sample-reports")])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_store_beside_the_allocation_folder_is_the_works_store(tmp_path, monkeypatch):
+    monkeypatch.delenv("MINSHI_DB", raising=False)
+    folder = tmp_path / "out" / "allocation"
+    assert work_store_url(None, folder) == "sqlite:///./minshi.db"
+    folder.mkdir(parents=True)
+    (tmp_path / "out" / "minshi.db").touch()
+    assert work_store_url(None, folder) == f"sqlite:///{tmp_path / 'out' / 'minshi.db'}"
+    assert work_store_url("sqlite:///x.db", folder) == "sqlite:///x.db"
+    monkeypatch.setenv("MINSHI_DB", "sqlite:///env.db")
+    assert work_store_url(None, folder) == "sqlite:///env.db"
+
+
+def test_a_read_never_creates_a_store_and_the_hint_is_the_command_that_works(work, monkeypatch):
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("MINSHI_DB", raising=False)
+    runner = CliRunner()
+    for args in (["progress", "status"], ["progress", "sheets"], ["map", "progress"]):
+        out = runner.invoke(app, args)
+        assert out.exit_code == 2, out.output
+        assert "no progress store at minshi.db" in out.output
+        assert not (work / "minshi.db").exists()
+    hint = out.output.split("minshi-geo ", 1)[1].split()
+    assert hint[:3] == ["progress", "import", "out/sample-reports"]
+    # ... and that command works; then every reader finds the store it wrote.
+    done = runner.invoke(app, hint)
+    assert done.exit_code == 0, done.output
+    assert (work / "minshi.db").is_file()
+    for args in (["progress", "status", "--format", "csv"], ["progress", "sheets"],
+                 ["map", "progress"]):
+        out = runner.invoke(app, args)
+        assert out.exit_code == 0, out.output
+    (work / "minshi.db").unlink()
+
+
+def test_the_demo_store_beside_out_allocation_is_found_by_every_progress_command(work,
+                                                                                monkeypatch):
+    from minshi_geo.progress.sample import demo_progress
+
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("MINSHI_DB", raising=False)
+    allocation, plan, regions = baseline_inputs()
+    run = demo_progress(allocation, plan, regions, Path("out"))
+    assert run.url.endswith("/out/minshi.db")
+    status = CliRunner().invoke(app, ["progress", "status", "--format", "csv"])
+    assert status.exit_code == 0, status.output
+    assert status.output.startswith("period_end,target_id")
+    assert not (work / "minshi.db").exists()
+
+
+# ------------------------------------------------------------------ fonts
+def test_the_documented_families_cover_windows_macos_and_linux():
+    names = fonts.family_names()
+    for family in ("Microsoft YaHei", "SimHei", "SimSun", "PingFang SC", "STHeiti",
+                   "Noto Sans CJK SC", "Source Han Sans SC"):
+        assert family in names
+
+
+def test_a_font_installed_but_missing_from_matplotlibs_cache_is_found(tmp_path, monkeypatch):
+    from matplotlib import font_manager
+
+    installed = [p for p in fonts.system_font_files() if "Sans" in p.name]
+    if not installed:
+        pytest.skip("no CJK font file on this machine to install into a fake font folder")
+    # A stale cache: matplotlib lists no CJK font; the font sits in the system folder.
+    manager = font_manager.fontManager
+    monkeypatch.setattr(manager, "ttflist",
+                        [f for f in manager.ttflist
+                         if not any(f.name == n for n in fonts.family_names())])
+    folder = tmp_path / "Fonts"
+    folder.mkdir()
+    os.symlink(installed[0], folder / installed[0].name)
+    monkeypatch.setitem(fonts.FONT_DIRS, "linux", (str(folder),))
+    monkeypatch.setitem(fonts.FONT_DIRS, "win32", (str(folder),))
+    monkeypatch.setitem(fonts.FONT_DIRS, "darwin", (str(folder),))
+    assert fonts.cjk_family() in fonts.family_names()
+
+
+def test_no_font_at_all_is_a_clear_error_and_docx_falls_back_to_songti(tmp_path, monkeypatch):
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    monkeypatch.setattr(manager, "ttflist",
+                        [f for f in manager.ttflist
+                         if not any(f.name == n for n in fonts.family_names())])
+    for key in ("linux", "win32", "darwin"):
+        monkeypatch.setitem(fonts.FONT_DIRS, key, (str(tmp_path),))
+    with pytest.raises(fonts.FontMissingError) as err:
+        fonts.cjk_family()
+    assert "Microsoft YaHei" in str(err.value) and "fonts-noto-cjk" in err.value.hint
+    assert fonts.docx_family() == "宋体"
+
+
+def test_missing_font_skips_locally_and_fails_in_ci(monkeypatch):
+    import font_fixtures
+
+    def missing():
+        raise fonts.FontMissingError("none", hint="install one")
+
+    monkeypatch.setattr(font_fixtures, "cjk_family", missing)
+    monkeypatch.delenv("MINSHI_REQUIRE_CJK_FONT", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no CJK font installed"):
+        font_fixtures.require_cjk_font()
+    monkeypatch.setenv("MINSHI_REQUIRE_CJK_FONT", "1")
+    with pytest.raises(pytest.fail.Exception, match="MINSHI_REQUIRE_CJK_FONT=1"):
+        font_fixtures.require_cjk_font()
