@@ -18,7 +18,7 @@ import warnings  # noqa: E402
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 in its TestClient; httpx is what the test extra installs.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient  # noqa: E402
 
 from minshi_geo.server import accounts  # noqa: E402

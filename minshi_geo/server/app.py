@@ -59,7 +59,7 @@ def _pct(value: Any) -> str:
 
 
 def _indicator_label(name: str) -> str:
-    from minshi_geo.maps.allocation import indicator_label
+    from minshi_geo.indicators import indicator_label
 
     return indicator_label(name)[0]
 

@@ -147,7 +147,8 @@ def _baseline(state, key: str, path: Path):
     """The unedited scenario's allocation (for 与原方案比较), cached by file version."""
     from minshi_geo.allocate import allocate
 
-    return _cached(state, "allocation", path, lambda p: allocate(loaded_scenario(state, p)))
+    return _cached(state, "allocation", path,
+                   lambda p: allocate(loaded_scenario(state, p), robustness=None))
 
 
 def warm(state, key: str = "b:jilin-2023-baseline") -> None:
@@ -191,6 +192,7 @@ def run_edits(state, key: str, edits: dict[str, Any]) -> dict[str, Any]:
         "ok": True, "token": token, "runtime_s": round(time.perf_counter() - started, 3),
         "engine": allocation.meta.get("engine"),
         "rows": _rows(allocation, base),
+        "explanation": _explanation(allocation, [str(t) for t in edits]),
         "changes": changed.head(40).fillna("").to_dict("records"),
         "changed_count": int(len(changed)),
     }
@@ -214,16 +216,23 @@ def allocate_edited(scenario, base, edited: list[str]):
     ids = [t for t in dict.fromkeys(edited) if t in scenario.rules]
     coupled = scenario.budget or scenario.balance or scenario.coverage
     if coupled or not ids or not set(ids) <= set(base.target_ids):
-        return allocate(scenario)
-    part = allocate(dataclasses.replace(scenario, rules={t: scenario.rules[t] for t in ids}))
-    keep = base.table[~base.table["target_id"].isin(ids)]
-    table = pd.concat([keep, part.table], ignore_index=True)
+        return allocate(scenario, robustness=None)
+    part = allocate(dataclasses.replace(scenario, rules={t: scenario.rules[t] for t in ids}),
+                    robustness=None)
     order = {t: i for i, t in enumerate(base.target_ids)}
-    table = table.sort_values("target_id", key=lambda s: s.map(order), kind="stable")
+
+    def merged(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+        if old.empty or "target_id" not in old.columns:
+            return new
+        frame = pd.concat([old[~old["target_id"].isin(ids)], new], ignore_index=True)
+        frame = frame.sort_values("target_id", key=lambda s: s.map(order), kind="stable")
+        return frame.reset_index(drop=True)
+
     meta = {**base.meta, **{k: v for k, v in part.meta.items() if k != "factors"},
             "factors": {**base.meta.get("factors", {}), **part.meta.get("factors", {})}}
-    factors = base.factor_values.combine_first(part.factor_values)
-    return Allocation(table=table.reset_index(drop=True), meta=meta, factor_values=factors)
+    return Allocation(table=merged(base.table, part.table), meta=meta,
+                      factor_values=base.factor_values.combine_first(part.factor_values),
+                      explanation=merged(base.explanation, part.explanation))
 
 
 def _rows(allocation, base) -> list[dict[str, Any]]:
@@ -240,6 +249,22 @@ def _rows(allocation, base) -> list[dict[str, Any]]:
             "baseline": None if before is None else float(before),
         })
     return out
+
+
+EXPLAIN_COLUMNS = ("target_id", "region_name", "factor_label", "weight", "value", "factor_unit",
+                   "factor_share", "weighted_share", "share", "quota", "capped_quota",
+                   "rule_note", "rounding_note", "quantity", "proxy_caveat")
+
+
+def _explanation(allocation, ids: list[str]) -> list[dict[str, Any]]:
+    """测算说明 rows (the allocator's explanation table) of the edited targets."""
+    table = allocation.explanation
+    if table.empty:
+        return []
+    rows = table[table["target_id"].isin(ids)]
+    cols = [c for c in EXPLAIN_COLUMNS if c in rows.columns]
+    out = rows[cols].astype(object).where(rows[cols].notna(), None)
+    return out.to_dict("records")
 
 
 def _num(value: Any) -> float | None:

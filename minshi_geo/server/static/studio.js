@@ -106,6 +106,25 @@
     });
     $("basis").textContent = rows.length ? "分配依据：" + rows[0].basis : "";
     $("studio-map").src = "/studio/map/" + encodeURIComponent(res.token) + "?target=" + encodeURIComponent(tid);
+    var ex = document.querySelector("#explanation tbody");
+    ex.textContent = "";
+    var caveat = "";
+    (res.explanation || []).filter(function (r) { return r.target_id === tid; }).forEach(function (r) {
+      var tr = document.createElement("tr");
+      cell(tr, r.region_name);
+      cell(tr, r.factor_label || "");
+      cell(tr, num(r.weight, 2), "num");
+      cell(tr, r.value === null ? "—" : num(r.value) + " " + (r.factor_unit || ""), "num");
+      cell(tr, r.factor_share === null ? "—" : num(r.factor_share * 100, 2) + "%", "num");
+      cell(tr, r.weighted_share === null ? "—" : num(r.weighted_share * 100, 2) + "%", "num");
+      cell(tr, r.share === null ? "—" : num(r.share * 100, 2) + "%", "num");
+      cell(tr, num(r.capped_quota, 2), "num");
+      cell(tr, r.rule_note || "");
+      cell(tr, r.rounding_note || "");
+      if (r.proxy_caveat) caveat = r.proxy_caveat;
+      ex.appendChild(tr);
+    });
+    $("proxy-caveat").textContent = caveat;
     var ch = document.querySelector("#changes tbody");
     ch.textContent = "";
     $("changed-count").textContent = "与原方案相比，共 " + res.changed_count + " 处分配数变化";
