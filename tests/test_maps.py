@@ -424,7 +424,7 @@ def test_progress_map_works_from_the_contract_columns_alone(tmp_path, jilin):
 
 
 def test_progress_map_says_a_reported_province_wide_rate_was_reported(jilin):
-    """11.1 信息采集率 is not split (no light), but 长春 did report it: 已报送, not 未报送."""
+    """11.1 信息采集率 is not split (no light), but 长春 did report it: 不适用 (reported, not judged), not 未报送."""
     from minshi_geo.catalogue import load_plan
     from minshi_geo.progress.status import status_from_values
 
@@ -436,6 +436,6 @@ def test_progress_map_says_a_reported_province_wide_rate_was_reported(jilin):
     data, _ = progress_page(status, jilin)
     view = data.views["11.1|light|0"]
     changchun = jilin.codes.index("220100")
-    assert view["value"][changchun].startswith("已报送")
+    assert view["value"][changchun].startswith("不适用")
     others = [v for i, v in enumerate(view["value"]) if i != changchun]
-    assert "已报送" not in " ".join(str(v) for v in others)
+    assert "不适用" not in " ".join(str(v) for v in others)

@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from minshi_geo import lights
 from minshi_geo.cli import app
 from minshi_geo.progress import status as st
 from minshi_geo.progress.importer import baseline_inputs
@@ -258,8 +259,9 @@ def test_status_table_calls_a_reported_province_wide_rate_reported(workspace, tm
     out = run("status", "--db", db, "--allocation", alloc, "--target", "11.1",
               env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
-    assert "已报送" in out.output
-    assert "未报送" not in out.output
+    table = out.output.split("指标 × 地区", 1)[1]  # after the legend, which names every state
+    assert "不适用" in table
+    assert "未报送" not in table
 
 
 def test_status_table_speaks_chinese_and_shows_pace_as_a_percentage(workspace, tmp_path):
@@ -270,8 +272,9 @@ def test_status_table_speaks_chinese_and_shows_pace_as_a_percentage(workspace, t
     out = run("status", "--db", db, "--allocation", alloc, "--target", "1.1", "--region", "长春",
               env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
-    legend = out.output.splitlines()[0]
-    assert "序时进度：" in legend and "10 个百分点" in legend and "30 个百分点" in legend
+    legend = "".join(out.output.split("指标 × 地区", 1)[0].splitlines()[1:])
+    assert "序时进度：" in legend and "10个百分点" in legend and "30个百分点" in legend
+    assert lights.rule_text() in legend
     assert not re.search(r"[A-Za-z]{3,}", legend), legend  # no English for planners
     # 序时进度 beside 完成率 is a share of the year's work (273 of 365 days), not a quantity
     row = next(line for line in out.output.splitlines() if "长春市" in line)

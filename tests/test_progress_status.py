@@ -16,6 +16,7 @@ from progress_db import BACKENDS, fresh_database_url
 from minshi_geo.allocation import Allocation
 from minshi_geo.catalogue import load_plan
 from minshi_geo.progress import status as st
+from minshi_geo.lights import LightRuleError
 from minshi_geo.progress.status import StatusError, Thresholds, compute_status, pace
 from minshi_geo.progress.store import ProgressStore, StoredReport
 
@@ -135,7 +136,7 @@ def test_strict_thresholds_make_any_shortfall_yellow():
 
 
 def test_thresholds_must_be_ordered():
-    with pytest.raises(StatusError, match="0 ≤ yellow ≤ red"):
+    with pytest.raises(LightRuleError, match="0 ≤ yellow ≤ red"):
         Thresholds(yellow=40, red=30)
 
 
@@ -195,7 +196,12 @@ def test_status_targets_map_to_lights(store):
         ["period_end", "target_id", "region_code"]
     )
     assert status.loc[(MAR, "2.1", "220100"), "light"] == "done"
-    assert status.loc[(MAR, "1.2", "220100"), "light"] == "green"
+    # 推进中 is not judged against 序时进度 before the deadline (no share done to compare):
+    # 不适用, not a green beside a 序时进度.
+    assert status.loc[(MAR, "1.2", "220100"), "light"] == "none"
+    assert status.loc[(MAR, "1.2", "220100"), "state"] == "not_judged"
+    assert status.loc[(MAR, "2.1", "220100"), "state"] == "done"
+    assert status.loc[(SEP, "3.2", "220100"), "state"] == "far_behind"
     # 未启动 after a quarter of the year: 24.7 points behind → yellow; in September → red.
     assert status.loc[(MAR, "3.2", "220100"), "light"] == "yellow"
     assert status.loc[(SEP, "3.2", "220100"), "light"] == "red"
@@ -287,7 +293,7 @@ def test_status_refuses_an_allocation_the_reports_were_not_made_from(store):
 def test_none_light_reads_reported_when_a_value_came_in_and_unreported_otherwise():
     # A province-wide rate is shown, not judged: its light is none, but the region did report —
     # calling it 未报送 in a 调度 meeting would blame a region that sent its figure.
-    assert st.light_label("none", reported=True) == "已报送"
+    assert st.light_label("none", reported=True) == "不适用"
     assert st.light_label("none") == "未报送"
     assert st.light_label("red", reported=True) == "严重滞后"
     assert st.is_reported(85.0, None) and st.is_reported(float("nan"), "推进中")

@@ -16,16 +16,16 @@ from openpyxl import load_workbook
 from test_sheets import fill_region, jilin_inputs, written
 from test_sheets_libreoffice import convert, soffice  # noqa: F401  (soffice is a fixture)
 
+from minshi_geo import lights
 from minshi_geo.progress.status import status_from_values
 from minshi_geo.sheets import layout
 from minshi_geo.sheets.progress import (
     DETAIL_SHEET,
     LAGGING_SHEET,
-    LIGHT_FILLS,
-    LIGHT_TEXT,
     MATRIX_SHEET,
     PROGRESS_SAMPLE_NOTE,
     REGION_SHEET,
+    STATE_FILLS,
     write_progress_sheets,
 )
 from minshi_geo.sheets.reader import read_report
@@ -90,7 +90,10 @@ def test_progress_workbooks_per_region_and_summary_for_the_latest_period(status,
     assert list(rows) == list(mine["target_id"])
     expect = mine.set_index("target_id")
     assert ws.cell(rows["1.1"], cols["状态"]).value == "已完成"
-    assert ws.cell(rows["4.1"], cols["状态"]).value == "红"
+    assert ws.cell(rows["4.1"], cols["状态"]).value == "严重滞后"
+    # 推进中 is not judged against 序时进度: 不适用, and no 序时进度 beside it
+    assert ws.cell(rows["2.1"], cols["状态"]).value == "不适用"
+    assert ws.cell(rows["2.1"], cols["序时进度"]).value is None
     assert ws.cell(rows["2.1"], cols["进展状态"]).value == "推进中"
     assert ws.cell(rows["2.1"], cols["备注"]).value == "'" + '=HYPERLINK("http://evil")'
     assert ws.cell(rows["2.1"], cols["本地区任务"]).value == layout.PROVINCE_WIDE
@@ -101,7 +104,9 @@ def test_progress_workbooks_per_region_and_summary_for_the_latest_period(status,
     # lights coloured by conditional formatting on the 状态 text
     rules = [(str(rng.sqref), rule) for rng in ws.conditional_formatting for rule in rng.rules]
     formulas = {rule.formula[0] for _ref, rule in rules}
-    assert formulas == {f'"{t}"' for t in LIGHT_TEXT.values()}
+    assert formulas == {f'"{s.word}"' for s in lights.STATES}
+    # the rule is stated in words in the header block
+    assert any(ws.cell(r, 4).value == lights.rule_text() for r in range(2, heading))
     letter = chr(64 + cols["状态"])
     assert all(ref.startswith(f"{letter}{heading + 1}:") for ref, _r in rules)
     # no formula of any kind in a progress sheet: the note stays text
@@ -119,20 +124,21 @@ def test_summary_matrix_fills_each_cell_with_its_light(status, tmp_path):
     rows = {ws.cell(r, 2).value: r for r in range(heading + 1, ws.max_row + 1)
             if ws.cell(r, 2).value}
     june = status[status.period_end == JUNE].set_index(["target_id", "region_code"])
-    for (tid, code), light in [(("1.1", "220100"), "done"), (("4.1", "220100"), "red"),
-                               (("1.1", "220200"), "green"), (("4.1", "220200"), "yellow"),
-                               (("1.1", "220300"), "none")]:
-        assert june.loc[(tid, code), "light"] == light
+    for (tid, code), key in [(("1.1", "220100"), "done"), (("4.1", "220100"), "far_behind"),
+                             (("1.1", "220200"), "on_track"), (("4.1", "220200"), "behind"),
+                             (("1.1", "220300"), "missing")]:
+        assert june.loc[(tid, code), "state"] == key
         cell = ws.cell(rows[tid], cols[regions.name_of(code)])
-        assert cell.fill.fgColor.rgb.endswith(LIGHT_FILLS[light].fgColor.rgb[-6:]), (tid, code)
+        assert cell.fill.fgColor.rgb.endswith(STATE_FILLS[key].fgColor.rgb[-6:]), (tid, code)
+        assert cell.fill.fgColor.rgb[-6:] == lights.colour(key)[1:].upper()
     lag = wb[LAGGING_SHEET]
     lag_heading = next(r for r in range(1, 20) if lag.cell(r, 1).value == "序号")
     lag_cols = {lag.cell(lag_heading, c).value: c for c in range(1, lag.max_column + 1)}
     listed = [(lag.cell(r, lag_cols["指标编号"]).value, lag.cell(r, lag_cols["单位代码"]).value,
                lag.cell(r, lag_cols["状态"]).value) for r in range(lag_heading + 1, lag.max_row + 1)]
-    reds = [x for x in listed if x[2] == "红"]
-    assert ("4.1", "220100", "红") in reds
-    assert ("4.1", "220200", "黄") in listed
+    reds = [x for x in listed if x[2] == "严重滞后"]
+    assert ("4.1", "220100", "严重滞后") in reds
+    assert ("4.1", "220200", "滞后") in listed
     assert listed[: len(reds)] == reds  # red first
     detail = wb[DETAIL_SHEET]
     assert detail.max_row - next(r for r in range(1, 20) if detail.cell(r, 1).value == "序号") == (
@@ -225,7 +231,7 @@ def test_a_reported_province_wide_rate_reads_reported_not_unreported(tmp_path, t
         row = next(r for r in ws.iter_rows(values_only=True) if r[heads["指标编号"] - 1] == "11.1")
         return row[heads["状态"] - 1]
 
-    assert light_of(result.regions["220100"]) == "已报送"
+    assert light_of(result.regions["220100"]) == "不适用"
     matrix = load_workbook(result.summary)[MATRIX_SHEET]
     _hr, heads = heading(matrix)
     r = next(c.row for c in matrix["B"] if c.value == "11.1")

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from minshi_geo import lights
 from minshi_geo.cli.app import app, console, err_console, fail, friendly
 
 progress_app = typer.Typer(
@@ -32,13 +33,6 @@ _ALLOCATION_HELP = (
     "Allocation folder the sheets were made from (default: out/allocation when it exists, "
     "else the bundled baseline scenario, allocated now)."
 )
-LIGHT_STYLES = {
-    "done": "bold green",
-    "green": "green",
-    "yellow": "yellow",
-    "red": "bold red",
-    "none": "dim",
-}
 DEFAULT_ALLOCATION_DIR = Path("out/allocation")
 
 
@@ -197,6 +191,10 @@ def status_cmd(
             "period_end": period.isoformat(),
             "periods": [p.isoformat() for p in st.periods(full)],
             "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red},
+            "rule": lights.rule_text(thresholds),
+            "rollup_rule": lights.ROLLUP_RULE,
+            "legend": [{"key": k, "word": w, "colour": c, "rule": r}
+                       for k, w, c, r in lights.legend_rows(thresholds)],
             "sample": bool(rows["sample"].any()),
             "status": _records(rows),
             "province": _records(province),
@@ -207,10 +205,8 @@ def status_cmd(
         return
 
     sample = " （示例数据）" if bool(full["sample"].any()) else ""
-    console.print(
-        Text.assemble((f"{plan.title} 进度（截至 {period.isoformat()}）{sample}", "bold"),
-                      f"  {pace_legend(thresholds)}")
-    )
+    console.print(Text(f"{plan.title} 进度（截至 {period.isoformat()}）{sample}", "bold"))
+    console.print(legend_text(thresholds), soft_wrap=True)
     console.print(_status_table(rows))
     if target is None and region is None:
         console.print(_province_table(province, rows))
@@ -315,11 +311,19 @@ def not_reported(rows) -> list[tuple[str, date | None]]:
 
 # ---------------------------------------------------------------------- output helpers
 def pace_legend(thresholds) -> str:
-    """One line for planners: what 序时进度 is and when a light turns yellow or red."""
+    """One line for planners: what 序时进度 is and the light rule (minshi_geo.lights)."""
     return (
-        f"序时进度：按时间进度（方案设定节点时按节点）应完成的比例；落后序时进度 "
-        f"{thresholds.yellow:g} 个百分点及以上为滞后，超过 {thresholds.red:g} 个百分点为严重滞后"
+        "序时进度：按时间进度（方案设定节点时按节点）应完成的比例。评价规则："
+        + lights.rule_text(thresholds)
     )
+
+
+def legend_text(thresholds) -> Text:
+    """The states in their colours, then the rule in words."""
+    text = Text("图例：")
+    for s in lights.STATES:
+        text += _state(s.key) + Text("  ")
+    return text + Text("\n" + pace_legend(thresholds) + "\n" + lights.ROLLUP_RULE)
 
 
 def _records(frame) -> list[dict[str, Any]]:
@@ -368,15 +372,17 @@ def _pts(value: Any) -> str:
     return f"{value:+.1f}"
 
 
-def _light(light: str, reported: bool = False) -> Text:
-    from minshi_geo.progress.status import light_label
+def _state(key: str) -> Text:
+    """● in the state's colour, then its word (minshi_geo.lights)."""
+    s = lights.state(key)
+    return Text("● ", style=s.colour) + Text(s.word, style="bold" if key == "far_behind" else "")
 
-    return Text(f"● {light_label(light, reported)}", style=LIGHT_STYLES.get(light, ""))
+
+def _row_state(row) -> Text:
+    return _state(lights.row_state(row._asdict()))
 
 
 def _status_table(rows) -> Table:
-    from minshi_geo.progress.status import is_reported
-
     table = Table(title="指标 × 地区", title_justify="left", show_lines=False)
     heads = ["指标", "名称", "地区", "任务", "累计完成", "完成率", "序时进度", "差距(点)", "状态"]
     for i, name in enumerate(heads):
@@ -387,7 +393,8 @@ def _status_table(rows) -> Table:
         )
         table.add_row(
             r.target_id, r.metric, r.region_name, _num(r.allocated), done, _pct(r.rate),
-            _pct(r.pace), _pts(r.gap), _light(r.light, is_reported(r.completed, r.status)),
+            _pct(r.pace) if not (math.isnan(r.allocated) and math.isnan(r.gap)) else "—",
+            _pts(r.gap), _row_state(r),
         )  # fmt: skip
     return table
 
@@ -404,21 +411,24 @@ def _province_table(province, rows) -> Table:
         table.add_row(
             r.target_id, r.metric, _txt(r.unit), _num(r.allocated), _num(r.completed),
             _pct(r.rate), _pct(paces.get(r.target_id)), _pts(r.gap), f"{r.reported}/{r.regions}",
-            _light(r.light, r.reported > 0),
+            _state(r.state),
         )  # fmt: skip
     return table
 
 
 def _region_table(by_region) -> Table:
-    table = Table(title="各地区综合（各数量指标完成率封顶100%的平均）", title_justify="left")
-    for name, justify in [("地区", "left"), ("平均完成率", "right"), ("平均序时进度", "right"),
-                          ("差距(点)", "right"), ("已完成", "right"), ("符合", "right"),
-                          ("滞后", "right"), ("严重滞后", "right"), ("状态", "left")]:  # fmt: skip
-        table.add_column(name, justify=justify)
+    table = Table(title="各地区综合（各数量指标完成率封顶100%的平均；规则见上）",
+                  title_justify="left")
+    for name in ["地区", "平均完成率", "平均序时进度", "差距(点)"]:
+        table.add_column(name, justify="left" if name == "地区" else "right")
+    for s in lights.STATES:
+        table.add_column(s.word, justify="right")
+    table.add_column("综合状态", justify="left")
+    table.add_column("依据", justify="left")
     for r in by_region.itertuples(index=False):
         table.add_row(
-            r.region_name, _pct(r.rate), _pct(r.expected), _pts(r.gap), str(r.done),
-            str(r.green), str(r.yellow), str(r.red), _light(r.light),
+            r.region_name, _pct(r.rate), _pct(r.expected), _pts(r.gap),
+            *[str(getattr(r, k)) for k in lights.KEYS], _state(r.state), r.reason,
         )  # fmt: skip
     return table
 
@@ -432,6 +442,6 @@ def _lagging_table(lagging) -> Table:
     for r in lagging.itertuples(index=False):
         table.add_row(
             r.region_name, r.target_id, r.metric, _pct(r.rate), _pct(r.pace),
-            _num(r.behind, 1), _light(r.light), _txt(r.note),
+            _num(r.behind, 1), _row_state(r), _txt(r.note),
         )  # fmt: skip
     return table

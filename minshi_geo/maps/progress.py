@@ -23,18 +23,14 @@ from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import fixed_classes, format_number, format_percent
 from minshi_geo.maps.page import PageData, write_page
 from minshi_geo.maps.regions_view import check_codes, map_regions
-from minshi_geo.progress.status import LIGHT_LABELS, cell_number, is_reported, light_label
+from minshi_geo import lights
+from minshi_geo.progress.status import cell_number
 
 ALL_TARGETS = "all"
 
-LIGHT_ORDER = ["done", "green", "yellow", "red", "none"]
-LIGHT_COLOURS = {
-    "done": "#1a9850",
-    "green": "#a6d96a",
-    "yellow": "#fee08b",
-    "red": "#d73027",
-    "none": "#bdbdbd",
-}
+# The light vocabulary's states, words and colours (minshi_geo.lights): the map's classes.
+LIGHT_ORDER = list(lights.KEYS)
+LIGHT_COLOURS = {s.key: s.colour for s in lights.STATES}
 RATE_EDGES = [0.3, 0.6, 0.9, 1.0]
 RATE_LEGEND = [
     ("#d73027", "< 30%"),
@@ -64,7 +60,7 @@ def _points(gap: float | None) -> str:
     return f"{sign}{format_number(abs(gap), 1)} 个百分点"
 
 
-def _rollup(status: pd.DataFrame) -> pd.DataFrame:
+def _rollup(status: pd.DataFrame, thresholds: lights.Thresholds) -> pd.DataFrame:
     """Per period × region over all targets (the status module's definition)."""
     from minshi_geo.progress.status import region_rollup
 
@@ -73,7 +69,7 @@ def _rollup(status: pd.DataFrame) -> pd.DataFrame:
         allocated = pd.to_numeric(status["allocated"], errors="coerce")
         expected = pd.to_numeric(status["expected"], errors="coerce")
         status = status.assign(pace=(expected / allocated.where(allocated > 0)))
-    return region_rollup(status)
+    return region_rollup(status, thresholds)
 
 
 def progress_page(
@@ -83,6 +79,7 @@ def progress_page(
     plan: Any = None,
     title: str | None = None,
     sample: bool | None = None,
+    thresholds: lights.Thresholds = lights.Thresholds(),
 ) -> tuple[PageData, Any]:
     """Page data for a status table (no file written)."""
     missing = [c for c in STATUS_COLUMNS if c not in status.columns]
@@ -101,7 +98,6 @@ def progress_page(
     status["region_code"] = status["region_code"].astype(str)
     status["target_id"] = status["target_id"].astype(str)
     check_codes(list(status["region_code"]), view, "status table")
-    labels = LIGHT_LABELS
     index = view.index_of()
     n = len(view.codes)
     periods = sorted(set(status["period_end"]))
@@ -116,16 +112,16 @@ def progress_page(
     layers: dict[str, dict[str, Any]] = {}
     views: dict[str, dict[str, Any]] = {}
     lists: dict[str, dict[str, Any]] = {}
-    light_legend = [[LIGHT_COLOURS[k], labels[k]] for k in LIGHT_ORDER]
+    light_legend = [[s.colour, s.word] for s in lights.STATES]
 
-    def add_views(layer: str, p: int, lights: list[str | None], rates: list[float | None],
+    def add_views(layer: str, p: int, states: list[str | None], rates: list[float | None],
                   light_text: list[str]) -> None:
         rate_text = [format_percent(r) if r is not None else "—" for r in rates]
-        has_row = [lt is not None for lt in lights]
+        has_row = [lt is not None for lt in states]
         rank = [None if r is None else round(r, 6) for r in rates]
         views[f"{layer}|light|{p}"] = {
             "heading": "进度状态",
-            "cls": [LIGHT_ORDER.index(lt) if lt is not None else -1 for lt in lights],
+            "cls": [LIGHT_ORDER.index(lt) if lt is not None else -1 for lt in states],
             "legend": light_legend,
             "value": light_text,
             "rank": rank,
@@ -156,7 +152,7 @@ def progress_page(
         }
         for p, period in enumerate(periods):
             cells = {k: ["—"] * n for k in tip_cells}
-            lights: list[str | None] = [None] * n
+            states: list[str | None] = [None] * n
             rates: list[float | None] = [None] * n
             light_text = ["不参与"] * n
             red_rows = []
@@ -164,13 +160,11 @@ def progress_page(
             if group is not None:
                 for r in group.itertuples(index=False):
                     i = index[str(r.region_code)]
-                    light = str(r.light) if isinstance(r.light, str) else "none"
+                    key = lights.row_state(r._asdict())
                     rate = cell_number(r.rate)
-                    lights[i] = light
+                    states[i] = key
                     rates[i] = rate
-                    # A reported province-wide rate has no light but was reported: 已报送.
-                    reported = is_reported(cell_number(r.completed), getattr(r, "status", None))
-                    light_text[i] = light_label(light, reported)
+                    light_text[i] = lights.word(key)
                     cells["分配任务"][i] = with_unit(cell_number(r.allocated), unit)
                     cells["累计完成"][i] = with_unit(cell_number(r.completed), unit)
                     cells["完成率"][i] = format_percent(rate)
@@ -182,13 +176,13 @@ def progress_page(
                     cells["差距"][i] = _points(cell_number(r.gap))
                     note = getattr(r, "note", None)
                     cells["备注"][i] = note if isinstance(note, str) and note else "—"
-                    if light == "red":
+                    if key == "far_behind":
                         red_rows.append(
                             [i, f"完成率 {format_percent(rate)}，差距 {_points(cell_number(r.gap))}"]
                         )
             for k in tip_cells:
                 tip_cells[k].append(cells[k])
-            add_views(target_id, p, lights, rates, light_text)
+            add_views(target_id, p, states, rates, light_text)
             red_rows.sort(key=lambda row: row[0])
             lists[f"{target_id}|{p}"] = {"title": f"严重滞后（{len(red_rows)}）", "rows": red_rows}
         metric = str(rows_any["metric"])
@@ -200,30 +194,30 @@ def progress_page(
         }
 
     # 全部指标: the status module's roll-up per region and period.
-    roll = _rollup(status)
-    red_targets = status[status["light"] == "red"]
+    roll = _rollup(status, thresholds)
+    red_targets = status[[lights.row_state(r) == "far_behind"
+                          for r in status.to_dict("records")]]
     tips_all: dict[str, list[list[str]]] = {
-        k: [] for k in ("平均完成率", "平均序时进度", "差距", "各状态指标数")
+        k: [] for k in ("综合依据", "平均完成率", "平均序时进度", "差距", "各状态指标数")
     }
     for p, period in enumerate(periods):
-        lights: list[str | None] = [None] * n
+        states: list[str | None] = [None] * n
         rates: list[float | None] = [None] * n
         light_text = ["—"] * n
         cells = {k: ["—"] * n for k in tips_all}
         for r in roll[roll["period_end"] == period].itertuples(index=False):
             i = index[str(r.region_code)]
-            lights[i] = str(r.light)
+            states[i] = str(r.state)
             rates[i] = cell_number(r.rate)
-            light_text[i] = labels.get(str(r.light), str(r.light))
+            light_text[i] = lights.word(str(r.state))
+            cells["综合依据"][i] = str(r.reason)
             cells["平均完成率"][i] = format_percent(cell_number(r.rate))
             cells["平均序时进度"][i] = format_percent(cell_number(r.expected))
             cells["差距"][i] = _points(cell_number(r.gap))
-            cells["各状态指标数"][i] = " · ".join(
-                f"{labels[k]} {int(getattr(r, k))}" for k in LIGHT_ORDER if int(getattr(r, k))
-            )
+            cells["各状态指标数"][i] = lights.counts_text({k: getattr(r, k) for k in lights.KEYS})
         for k in tips_all:
             tips_all[k].append(cells[k])
-        add_views(ALL_TARGETS, p, lights, rates, light_text)
+        add_views(ALL_TARGETS, p, states, rates, light_text)
         reds = red_targets[red_targets["period_end"] == period]
         rows = []
         for code, g in reds.groupby("region_code", sort=False):
@@ -238,7 +232,7 @@ def progress_page(
         }
     layers[ALL_TARGETS] = {
         "label": "全部指标（综合）",
-        "basis": "综合：各数量指标完成率（封顶100%）的平均值对比平均序时进度",
+        "basis": lights.ROLLUP_RULE,
         "tips": [[k, v] for k, v in tips_all.items()],
         "facts": [],
     }
@@ -252,7 +246,7 @@ def progress_page(
         subtitle=f"报告期 {period_labels[0]} 至 {period_labels[-1]} · 数据："
         f"{'示例数据' if sample else '正式数据'} · {len(target_ids)} 项指标",
         banner=SAMPLE_BANNER if sample else None,
-        note="拖动“报告期”滑块查看各期进度",
+        note=f"拖动“报告期”滑块查看各期进度。评价规则：{lights.rule_text(thresholds)}",
         groups=[{"label": g, "layers": ids} for g, ids in groups.items()],
         layers=layers,
         facts={},
@@ -275,11 +269,13 @@ def progress_map(
     title: str | None = None,
     sample: bool | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    thresholds: lights.Thresholds = lights.Thresholds(),
 ) -> Path:
     """Write the progress map for a status table (all its reporting periods on one slider).
 
     ``plan`` (optional) groups targets by sector and names the plan in the title.
     """
-    data, view = progress_page(status_table, regions, plan=plan, title=title, sample=sample)
+    data, view = progress_page(status_table, regions, plan=plan, title=title, sample=sample,
+                               thresholds=thresholds)
     shapes = region_shapes(view.frame, view.codes, tolerance=tolerance, gcj02=tiles == "gaode")
     return write_page(out_html, data, shapes, view, tiles=tiles)

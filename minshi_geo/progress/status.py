@@ -16,14 +16,18 @@ light      ``done``    rate ≥ 100 % (or nothing was allocated and the region r
            ``red``     more than ``red`` points behind;
            ``none``    no report yet for this target × region (未报送), or a value reported
                        for a target with no regional quantity, e.g. a province-wide rate: shown,
-                       not judged (已报送, see :func:`light_label`).
+                       not judged (不适用, see :func:`light_label`).
+state      the light refined into the seven words of :mod:`minshi_geo.lights` (提前 when
+           green and ahead of 序时进度; 不适用 when ``none`` but reported) — the words and
+           colours every output shows.
            Defaults: yellow = 10, red = 30 (the issue's "10–30 points behind" / "more than 30").
            DESIGN.md calls green "completion ≥ expected" and leaves 0–10 points behind open; we
            count that band as green (基本符合序时进度) because monthly 调度 figures lag by days
            and a 2-point shortfall is not a warning a planner acts on. ``Thresholds(yellow=0)``
            gives the strict reading: any shortfall is yellow.
 Status targets (milestone / standard kinds, reported as 未启动/推进中/已完成):
-           已完成 → done; 推进中 → green until the deadline, red after it; 未启动 → treated as
+           已完成 → done; 推进中 → not judged (none, 不适用) until the deadline — a
+           qualitative item has no share done to set beside 序时进度 — and red after it (overdue); 未启动 → treated as
            rate 0, i.e. the lights above with gap = −pace·100 (green early in the year, red once
            more than 30 % of the time has passed).
 
@@ -46,23 +50,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from minshi_geo import lights
 from minshi_geo import pace as pace_mod
-from minshi_geo.errors import MinshiError
+from minshi_geo.lights import LightRuleError, Thresholds, is_reported  # noqa: F401 (re-export)
 from minshi_geo.pace import MilestoneError, pace
 from minshi_geo.progress.store import ProgressStore
 
 LIGHTS: tuple[str, ...] = ("done", "green", "yellow", "red", "none")
+# The words are the light vocabulary's (minshi_geo.lights), one per light; ``green`` is refined
+# into 提前 / 符合序时进度 and ``none`` into 未报送 / 不适用 by ``lights.state_of``.
 LIGHT_LABELS: dict[str, str] = {
-    "done": "已完成",
-    "green": "符合序时进度",
-    "yellow": "滞后",
-    "red": "严重滞后",
-    "none": "未报送",
+    "done": lights.word("done"),
+    "green": lights.word("on_track"),
+    "yellow": lights.word("behind"),
+    "red": lights.word("far_behind"),
+    "none": lights.word("missing"),
 }
 # A ``none`` light covers two cases a 调度 meeting must not confuse: nothing reported yet
 # (未报送), and a value reported for a target that is not judged — a province-wide rate such as
-# 信息采集率 has no regional quantity to measure 序时进度 against (已报送, no colour).
-REPORTED_NOT_JUDGED = "已报送"
+# 信息采集率 has no regional quantity to measure 序时进度 against, and a qualitative item
+# reported 推进中 before its deadline (不适用: not judged against 序时进度).
+REPORTED_NOT_JUDGED = lights.word("not_judged")
 
 
 def light_label(light: str, reported: bool = False) -> str:
@@ -87,13 +95,6 @@ def cell_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def is_reported(completed: Any, status: Any) -> bool:
-    """A status-table row carries a reported value (a number or a 进展状态)."""
-    has_number = completed is not None and not (isinstance(completed, float)
-                                                and math.isnan(completed))
-    return has_number or isinstance(status, str)
-
-
 # Worst first: a roll-up of status targets shows its worst region.
 _SEVERITY = {"red": 0, "yellow": 1, "green": 2, "done": 3, "none": 4}
 
@@ -111,37 +112,13 @@ STATUS_COLUMNS: list[str] = [
     "gap",
     "light",
 ]
-EXTRA_COLUMNS: list[str] = ["kind", "pace", "status", "note", "value_period_end", "sample"]
+EXTRA_COLUMNS: list[str] = [
+    "kind", "pace", "status", "note", "value_period_end", "sample", "state",
+]  # fmt: skip
 
 
-class StatusError(MinshiError):
+class StatusError(LightRuleError):
     """Bad status settings (thresholds, milestones) or an empty store."""
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Light thresholds in percentage points behind 序时进度 (see module docstring)."""
-
-    yellow: float = 10.0
-    red: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not (0 <= self.yellow <= self.red) or not math.isfinite(self.red):
-            raise StatusError(
-                f"thresholds: expected 0 ≤ yellow ≤ red points, got yellow={self.yellow}, "
-                f"red={self.red}"
-            )
-
-    def light_for_gap(self, gap: float) -> str:
-        """Light for a shortfall of ``-gap`` points (gap < 0 = behind)."""
-        if gap is None or (isinstance(gap, float) and math.isnan(gap)):
-            return "none"
-        behind = round(-gap, 9)  # 10.000000001 points behind is 10 points behind
-        if behind <= 0 or behind < self.yellow:
-            return "green"
-        if behind <= self.red:
-            return "yellow"
-        return "red"
 
 
 # ---------------------------------------------------------------------- pace (序时进度)
@@ -283,6 +260,9 @@ def status_from_values(
                 "sample": bool(rec["sample"]) if rec is not None else False,
             }
             row.update(_assess(row, p, period, target.deadline or plan.deadline, thresholds))
+            row["state"] = lights.state_of(
+                row["light"], row["gap"], is_reported(row["completed"], row["status"])
+            )
             rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     frame["_t"] = frame["target_id"].map(order)
@@ -305,7 +285,9 @@ def _assess(row: dict, p: float, period: date, deadline: date, thresholds: Thres
     if status == "已完成":
         return {"expected": expected, "rate": np.nan, "gap": np.nan, "light": "done"}
     if status == "推进中":
-        light = "green" if period <= deadline else "red"
+        # Not judged against 序时进度 until the deadline (a qualitative item has no share done);
+        # still 推进中 after it: overdue.
+        light = "none" if period <= deadline else "red"
         return {"expected": expected, "rate": np.nan, "gap": np.nan, "light": light}
     if status == "未启动":
         gap = -p * 100
@@ -334,23 +316,56 @@ def latest(status: pd.DataFrame, period: date | None = None) -> pd.DataFrame:
     return status[status["period_end"] == period].reset_index(drop=True)
 
 
+def _state_counts(keys) -> dict[str, int]:
+    """Counts per state, without the ``done`` key the light counts already carry."""
+    n = lights.counts(keys)
+    return {k: v for k, v in n.items() if k != "done"}
+
+
+def _overall(rates: pd.Series, paces: pd.Series, keys: list[str],
+             thresholds: Thresholds) -> dict[str, Any]:
+    """rate / expected / gap / state / reason / light of a whole (region or province) under
+    the roll-up rule of :func:`minshi_geo.lights.overall`: ``rates`` and ``paces`` of its
+    count items with a value, ``keys`` the states of all its items."""
+    rate = expected = gap = np.nan
+    base, note = None, ""
+    if len(rates):
+        rate = float(rates.clip(upper=1.0).mean())
+        expected = float(paces.mean())
+        gap = (rate - expected) * 100
+        base = lights.state_of(thresholds.light_for_gap(gap), gap)
+        note = (f"平均完成率{rate * 100:.1f}%，平均序时进度{expected * 100:.1f}%，"
+                f"差距{gap:+.1f}个百分点")
+    key, reason = lights.overall(lights.counts(keys), base, note)
+    return {"rate": rate, "expected": expected, "gap": gap, "state": key, "reason": reason,
+            "light": lights.state(key).light}
+
+
+def _row_states(group: pd.DataFrame) -> list[str]:
+    return [lights.row_state(r) for r in group.to_dict("records")]
+
+
 def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
     """Province totals per period × target (全省汇总).
 
     Columns: period_end, target_id, metric, unit, allocated (sum), completed (sum over regions
     that reported; NaN for rates and status targets, which do not add up), rate, expected
     (pace · allocated), gap, light, regions, reported (regions with a value), done, green,
-    yellow, red, none (region counts per light). Count targets are judged on the totals with
-    the same thresholds; status targets show their worst region.
+    yellow, red, none (region counts per light), pace, state (the province's state of the
+    target, :mod:`minshi_geo.lights`) and region counts per state (ahead, on_track, behind,
+    far_behind, missing, not_judged). Count targets are judged on the totals with the same
+    thresholds; status targets show their worst region.
     """
     cols = ["period_end", "target_id", "metric", "unit", "allocated", "completed", "rate",
-            "expected", "gap", "light", "regions", "reported", *LIGHTS]  # fmt: skip
+            "expected", "gap", "light", "regions", "reported", *LIGHTS, "pace", "state",
+            *[k for k in lights.KEYS if k != "done"]]  # fmt: skip
     if status.empty:
         return pd.DataFrame(columns=cols)
     rows = []
     for (period, target_id), group in status.groupby(["period_end", "target_id"], sort=False):
         first = group.iloc[0]
         counts = group["light"].value_counts()
+        states = _row_states(group)
         reported = int((group["completed"].notna() | group["status"].notna()).sum())
         allocated = group["allocated"].sum(min_count=1)
         # Only counts add up across regions; a rate (each region's own %) does not.
@@ -360,35 +375,44 @@ def province_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds())
         row = {
             "period_end": period, "target_id": target_id, "metric": first["metric"],
             "unit": first["unit"], "allocated": allocated, "completed": completed,
-            "regions": len(group), "reported": reported,
+            "regions": len(group), "reported": reported, "pace": p,
             **{light: int(counts.get(light, 0)) for light in LIGHTS},
+            **_state_counts(states),
         }  # fmt: skip
         if not math.isnan(allocated) and allocated > 0 and not math.isnan(completed):
             rate = completed / allocated
             gap = (rate - p) * 100
             light = "done" if rate >= 1 - 1e-12 else thresholds.light_for_gap(gap)
-            row.update(rate=rate, expected=p * allocated, gap=gap, light=light)
+            row.update(rate=rate, expected=p * allocated, gap=gap, light=light,
+                       state=lights.state_of(light, gap))
         else:
-            lights = [x for x in group["light"] if x != "none"]
-            worst = min(lights, key=_SEVERITY.__getitem__) if lights else "none"
+            key = lights.worst(states)
+            if key is None:
+                key = "not_judged" if reported else "missing"
             expected = p * allocated if not math.isnan(allocated) else np.nan
-            row.update(rate=np.nan, expected=expected, gap=np.nan, light=worst)
+            row.update(rate=np.nan, expected=expected, gap=np.nan,
+                       light=lights.state(key).light, state=key)
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
 
 
 def region_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
-    """Per period × region over all its targets (各地区综合进度).
+    """Per period × region over all its targets (各地区综合进度), by the roll-up rule of
+    :func:`minshi_geo.lights.overall`.
 
     Targets of different units cannot be summed, so ``rate`` is the mean completion rate over
     the region's count targets with a value, each capped at 100 % (over-fulfilling one target
     must not hide another that lags); ``expected`` the mean pace of the same targets; ``gap``
-    their difference in points; ``light`` by the same thresholds (``done`` when every judged
-    target is done). Columns: period_end, region_code, region_name, targets (judged targets),
-    rate, expected, gap, light, done, green, yellow, red, none (target counts per light).
+    their difference in points; ``state`` the overall state (any 严重滞后 target makes it at
+    least 滞后; more than half of the judged targets lagging makes it 严重滞后), ``reason`` why
+    in words, ``light`` the state's light. Columns: period_end, region_code, region_name,
+    targets (judged targets), rate, expected, gap, light, done, green, yellow, red, none (target
+    counts per light), state, reason, ahead, on_track, behind, far_behind, missing, not_judged
+    (target counts per state).
     """
     cols = ["period_end", "region_code", "region_name", "targets", "rate", "expected", "gap",
-            "light", *LIGHTS]  # fmt: skip
+            "light", *LIGHTS, "state", "reason",
+            *[k for k in lights.KEYS if k != "done"]]  # fmt: skip
     if status.empty:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -396,24 +420,35 @@ def region_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds()) -
         counts = group["light"].value_counts()
         numeric = group[group["rate"].notna()]
         judged = group[group["light"] != "none"]
+        states = _row_states(group)
         row = {
             "period_end": period, "region_code": region_code,
             "region_name": group.iloc[0]["region_name"], "targets": len(judged),
             **{light: int(counts.get(light, 0)) for light in LIGHTS},
+            **_state_counts(states),
         }  # fmt: skip
-        if len(numeric):
-            rate = float(numeric["rate"].clip(upper=1.0).mean())
-            expected = float(numeric["pace"].mean())
-            gap = (rate - expected) * 100
-            all_done = (judged["light"] == "done").all()
-            light = "done" if all_done else thresholds.light_for_gap(gap)
-            row.update(rate=rate, expected=expected, gap=gap, light=light)
-        else:
-            lights = list(judged["light"])
-            worst = min(lights, key=_SEVERITY.__getitem__) if lights else "none"
-            row.update(rate=np.nan, expected=np.nan, gap=np.nan, light=worst)
+        row.update(_overall(numeric["rate"], numeric["pace"], states, thresholds))
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+def province_overall(status: pd.DataFrame, period: date | None = None,
+                     thresholds: Thresholds = Thresholds()) -> dict[str, Any]:
+    """The province's overall state for one period (default the latest), by the same roll-up
+    rule as a region's, over the province totals per target (:func:`province_rollup`).
+
+    Keys: period_end, targets (rows of the province roll-up), rate, expected, gap, state, reason, light, counts ({state: targets}).
+    """
+    rows = latest(status, period)
+    province = province_rollup(rows, thresholds)
+    if province.empty:
+        raise StatusError("the status table is empty: no progress reports for this plan")
+    numeric = province[province["rate"].notna()]
+    keys = [str(k) for k in province["state"]]
+    out = _overall(numeric["rate"], numeric["pace"], keys, thresholds)
+    out.update(period_end=province["period_end"].iloc[0], targets=len(province),
+               counts=lights.counts(keys))
+    return out
 
 
 def lagging(status: pd.DataFrame, period: date | None = None) -> pd.DataFrame:

@@ -93,13 +93,17 @@ class SheetWriter:
         self.widths: dict[int, float] = {}
         # display width of wrapping text per (row, col): the row heights follow from it
         self.wrapped: dict[tuple[int, int], float] = {}
+        # last column of a cell merged across columns (its text wraps over their sum)
+        self.spans: dict[tuple[int, int], int] = {}
         # openpyxl hashes every style object on assignment, which dominated writing time;
         # each distinct combination is styled once and its style array copied afterwards.
         self._styles: dict[tuple, Any] = {}
 
     def put(self, row: int, col: int, value: Any, *, font: Font = FONT, fill=None,
             fmt: str | None = None, align: Alignment | None = None, border: bool = True,
-            measure: bool = True):
+            measure: bool = True, span: int | None = None):
+        """Write a cell. ``span``: merge it through that column (wrapped text then wraps over
+        the merged width)."""
         if isinstance(value, float) and math.isnan(value):
             value = None
         cell = self.ws.cell(row=row, column=col, value=excel_cell(value))
@@ -108,6 +112,9 @@ class SheetWriter:
             self.widths[col] = max(self.widths.get(col, 0.0), text_width(value))
         if align is not None and align.wrap_text and isinstance(value, str):
             self.wrapped[(row, col)] = text_width(value)
+        if span is not None and span > col:
+            self.ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=span)
+            self.spans[(row, col)] = span
         return cell
 
     def formula(self, row: int, col: int, formula: str, value: Any, *, font: Font = FONT,
@@ -163,8 +170,7 @@ class SheetWriter:
         """
         lines: dict[int, int] = {}
         for (row, col), width in self.wrapped.items():
-            dim = self.ws.column_dimensions.get(get_column_letter(col))
-            col_width = dim.width if dim is not None and dim.width else 8.43
+            col_width = sum(self._width(c) for c in range(col, self.spans.get((row, col), col) + 1))
             # text_width counts a CJK character as 2 units; printed at 10 pt it takes about
             # 1.9, and the cell keeps about half a unit of padding
             per_line = max(col_width - 0.5, 1.0)
@@ -175,6 +181,10 @@ class SheetWriter:
             height = LINE_HEIGHT * n + 2.0
             current = self.ws.row_dimensions[row].height or 0.0
             self.ws.row_dimensions[row].height = max(current, height)
+
+    def _width(self, col: int) -> float:
+        dim = self.ws.column_dimensions.get(get_column_letter(col))
+        return dim.width if dim is not None and dim.width else 8.43
 
     def values(self) -> list[list[Any]]:
         """The sheet as a grid of values, formulas replaced by what they evaluate to."""

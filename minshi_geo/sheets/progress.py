@@ -10,9 +10,10 @@ Files (for one period end, the latest in the status table unless given)::
 
 ``-示例`` is appended to every name, and 示例 shown on every sheet, when the data is sample data.
 
-Lights (``light`` column of the status table) are shown as 状态: 已完成 / 绿 / 黄 / 红 / 未报送,
-and 已报送 for a value reported on a target that is not judged (a province-wide rate: the matrix
-shows the reported value itself).
+Lights are shown as 状态 in the words and colours of :mod:`minshi_geo.lights` (已完成 / 提前 /
+符合序时进度 / 滞后 / 严重滞后 / 未报送 / 不适用 — 不适用 for a value reported on a target that is
+not judged, e.g. a province-wide rate, whose matrix cell shows the reported value itself), and
+every sheet states the rule (评价规则) in its header block.
 In the per-region sheets and 明细 the 状态 cells are coloured by conditional formatting on their
 text, so a planner who corrects a cell sees the colour follow; in the 完成率 matrix each cell
 carries the fill of its light (the light depends on 序时进度, which the matrix does not show).
@@ -31,9 +32,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from minshi_geo import atomic
+from minshi_geo import atomic, lights
 from minshi_geo.escape import path_inside
-from minshi_geo.progress.status import REPORTED_NOT_JUDGED, cell_number, is_reported
+from minshi_geo.progress.status import cell_number
 from minshi_geo.sheets import book, layout
 from minshi_geo.sheets.writer import SheetsError, SheetSet
 
@@ -50,23 +51,17 @@ STATUS_TABLE_COLUMNS: tuple[str, ...] = (
     "period_end", "target_id", "metric", "unit", "region_code", "region_name", "allocated",
     "completed", "rate", "expected", "gap", "light",
 )  # fmt: skip
-LIGHT_TEXT: dict[str, str] = {
-    "done": "已完成",
-    "green": "绿",
-    "yellow": "黄",
-    "red": "红",
-    "none": "未报送",
+# One fill and font per state of the light vocabulary (minshi_geo.lights): the same colour as
+# the map, the CLI and the Word 通报.
+STATE_FILLS: dict[str, PatternFill] = {
+    s.key: PatternFill("solid", fgColor=s.colour[1:].upper()) for s in lights.STATES
 }
-LIGHT_FILLS: dict[str, PatternFill] = {
-    "done": PatternFill("solid", fgColor="9BC2E6"),
-    "green": PatternFill("solid", fgColor="A9D08E"),
-    "yellow": PatternFill("solid", fgColor="FFD966"),
-    "red": PatternFill("solid", fgColor="F4B084"),
-    "none": PatternFill("solid", fgColor="EDEDED"),
+STATE_FONTS: dict[str, Font] = {
+    s.key: Font(name=book.FONT_NAME, size=10, bold=s.key in ("done", "far_behind"),
+                color=s.text_colour[1:].upper())
+    for s in lights.STATES
 }
-LIGHT_FONTS: dict[str, Font] = {
-    "red": Font(name=book.FONT_NAME, size=10, bold=True, color="9C0006"),
-}
+RULE_LABEL = "评价规则"
 
 # Text columns wrap at these widths, so that A4 landscape prints the tables at a readable scale.
 WRAP_AT: dict[str, float] = {"sector": 12, "metric": 22, "region_name": 12, "note": 22}
@@ -115,7 +110,13 @@ def _file_stem(plan_title: str, middle: str | None, period: date, sample: bool) 
 
 
 def _pace(row: pd.Series) -> float | None:
-    """序时进度 as a share (0–1): the status table's ``pace``, else expected / allocated."""
+    """序时进度 as a share (0–1): the status table's ``pace``, else expected / allocated.
+
+    Only where the row is (or will be) judged against it: a region's quantity, or a gap. A
+    qualitative item reported 推进中 and a province-wide rate have none beside them.
+    """
+    if _num(row.get("allocated")) is None and _num(row.get("gap")) is None:
+        return None
     if "pace" in row.index and _num(row["pace"]) is not None:
         return float(row["pace"])
     allocated, expected = _num(row.get("allocated")), _num(row.get("expected"))
@@ -131,23 +132,22 @@ def _header(w: book.SheetWriter, title: str, lines: list[tuple[str, Any]], last_
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(last_col, 4))
     ws.row_dimensions[1].height = 26
     for i, (label, value) in enumerate(lines, start=2):
-        w.put(i, 1, label, font=book.FONT_BOLD, border=False, measure=False)
-        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=3)
+        w.put(i, 1, label, font=book.FONT_BOLD, border=False, measure=False, span=3)
         marked = sample and label == "数据性质"
         w.put(i, 4, value, border=False, measure=False,
               font=book.FONT_SAMPLE if marked else book.FONT,
-              fill=book.FILL_SAMPLE if marked else None)
-        ws.merge_cells(start_row=i, start_column=4, end_row=i, end_column=max(last_col, 8))
+              fill=book.FILL_SAMPLE if marked else None,
+              align=book.WRAP if label == RULE_LABEL else None, span=max(last_col, 8))
     return 2 + len(lines) + 1
 
 
 def _light_rules(ws, ref: str) -> None:
-    """Conditional fills on the 状态 text (红/黄/绿/已完成/未报送)."""
-    for light, text in LIGHT_TEXT.items():
+    """Conditional fills on the 状态 text, one rule per state word (已完成 … 不适用)."""
+    for s in lights.STATES:
         ws.conditional_formatting.add(
             ref,
-            CellIsRule(operator="equal", formula=[f'"{text}"'], fill=LIGHT_FILLS[light],
-                       font=LIGHT_FONTS.get(light)),
+            CellIsRule(operator="equal", formula=[f'"{s.word}"'], fill=STATE_FILLS[s.key],
+                       font=STATE_FONTS[s.key]),
         )
 
 
@@ -160,7 +160,6 @@ def _table(w: book.SheetWriter, columns, rows: pd.DataFrame, plan, hr: int, sect
     for i, (_idx, row) in enumerate(rows.iterrows(), start=1):
         r = hr + i
         unit = _text(row.get("unit"))
-        light = str(row.get("light") or "none")
         values = {
             "seq": i,
             "target_id": _text(row["target_id"]),
@@ -174,8 +173,7 @@ def _table(w: book.SheetWriter, columns, rows: pd.DataFrame, plan, hr: int, sect
             "rate": _num(row.get("rate")),
             "pace": _pace(row),
             "gap": _num(row.get("gap")),
-            "light": (REPORTED_NOT_JUDGED if light == "none" and is_reported(
-                row.get("completed"), row.get("status")) else LIGHT_TEXT.get(light, light)),
+            "light": lights.word(lights.row_state(row)),
             "status": _text(row.get("status")),
             "note": _text(row.get("note")),
         }
@@ -234,6 +232,7 @@ def write_progress_sheets(
     banner: str | None = None,
     csv: bool = False,
     created: date | None = None,
+    thresholds: lights.Thresholds = lights.Thresholds(),
 ) -> SheetSet:
     """Per-region progress workbooks and the summary for one period end (通报).
 
@@ -247,6 +246,7 @@ def write_progress_sheets(
     ``sample``); ``banner``: the text of the 数据性质 line (default: the standard 示例 note when
     the allocation is sample data, :data:`PROGRESS_SAMPLE_NOTE` when only the progress is, or
     正式).
+    ``thresholds``: the ones the status table was computed with (the 评价规则 line states them).
     Written atomically as a set into ``out_dir``; returns the final paths.
     """
     meta = dict(allocation_meta or {})
@@ -292,6 +292,7 @@ def write_progress_sheets(
         ("截至日期", period_text),
         ("生成日期", book.date_text(created)),
         ("数据性质", data_text),
+        (RULE_LABEL, lights.rule_text(thresholds)),
     ]
 
     out_dir = Path(out_dir)
@@ -410,7 +411,7 @@ def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, plan, regions, codes: list[s
             if row is None:
                 w.put(r, col, None)
                 continue
-            light = str(row.get("light") or "none")
+            key = lights.row_state(row)
             rate = _num(row.get("rate"))
             completed = _num(row.get("completed"))
             if rate is not None:
@@ -423,16 +424,16 @@ def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, plan, regions, codes: list[s
                 # value itself in its unit, not 未报送
                 value, fmt, align = completed, book.number_format(t.unit, completed), book.RIGHT
             else:
-                value, fmt, align = LIGHT_TEXT.get(light, light), None, book.CENTER
-            w.put(r, col, value, fmt=fmt,
-                  fill=LIGHT_FILLS.get(light), font=LIGHT_FONTS.get(light, book.FONT),
+                value, fmt, align = lights.word(key), None, book.CENTER
+            w.put(r, col, value, fmt=fmt, fill=STATE_FILLS[key], font=STATE_FONTS[key],
                   align=align)
     legend_row = r + 2
     w.put(legend_row, 1, "图例", font=book.FONT_BOLD, border=False, measure=False)
-    for k, (light, text) in enumerate(LIGHT_TEXT.items()):
-        w.put(legend_row, 2 + k, text, fill=LIGHT_FILLS[light], align=book.CENTER, measure=False)
-    w.put(legend_row + 1, 2, "灰底数值：全省统一的比率等指标，各地区填报的实际值，不按序时进度评价",
-          font=book.FONT_NOTE, border=False, measure=False)
+    for k, s in enumerate(lights.STATES):
+        w.put(legend_row, 2 + k, s.word, fill=STATE_FILLS[s.key], font=STATE_FONTS[s.key],
+              align=book.CENTER, measure=False)
+    w.put(legend_row + 1, 2, "不适用底色的数值：全省统一的比率等指标，各地区填报的实际值，"
+          "不按序时进度评价", font=book.FONT_NOTE, border=False, measure=False)
     w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 22, 5: 6,
                            **{c: 10 for c in range(len(fixed) + 1, last_col + 1)}},
                   maximum={1: 30, 2: 30, 3: WRAP_AT["sector"], 4: WRAP_AT["metric"], 5: 30,
