@@ -49,7 +49,11 @@ from minshi_geo.errors import MinshiError, where
 KINDS = ("count", "rate", "standard", "milestone")
 QUALIFIERS = ("exact", "at_least", "about")
 #: Indicator names a ``basis`` may use: sourced for all 11 Jilin regions or derived from geometry.
-BASIS_INDICATORS = ("population", "gdp_h1_2022", "area", "county_count")
+BASIS_INDICATORS = ("population", "gdp_h1_2022", "area", "county_count",
+                    # 2020 census + NBS codes, every region of every province (data/indicators/)
+                    "urban_population", "rural_population", "households", "population_0_14",
+                    "population_5_14", "population_60_plus", "population_65_plus", "villages",
+                    "communities")
 
 TARGET_COLUMNS = [
     "id", "item", "sector", "metric", "quantity", "unit", "kind", "qualifier", "splittable",

@@ -27,6 +27,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ COLUMNS = [
 REQUIRED_COLUMNS = COLUMNS[:7]
 BUNDLED = paths.INDICATORS_DIR / "jilin.csv"
 BUNDLED_SET = "jilin"  # the region set the bundled table's codes are defined against
+CENSUS_DIR = paths.INDICATORS_DIR / "census2020"  # one <province adcode>.csv.gz per province
 DERIVED = ("area", "county_count")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _YEAR_RANGE = (1949, 2100)
@@ -86,6 +88,13 @@ INDICATOR_LABELS: dict[str, tuple[str, str]] = {
     "county_count": ("县级行政区数（由边界计算）", "个"),
     "rural_population": ("乡村人口", "人"),
     "urban_population": ("城镇人口", "人"),
+    "households": ("家庭户数（2020年人口普查）", "户"),
+    "population_0_14": ("0—14岁人口", "人"),
+    "population_5_14": ("5—14岁人口", "人"),
+    "population_60_plus": ("60岁及以上人口", "人"),
+    "population_65_plus": ("65岁及以上人口", "人"),
+    "villages": ("村民委员会数（2020年统计用区划代码）", "个"),
+    "communities": ("居民委员会数（2020年统计用区划代码）", "个"),
 }
 
 
@@ -391,14 +400,7 @@ def load_indicators(
     """
     regions = _as_region_set(region_set)
     units: dict[str, tuple[str, str]] = {}
-    frames = []
-    if bundled:
-        home = regions if regions.name == BUNDLED_SET else load_region_set(BUNDLED_SET)
-        if home.province_code == regions.province_code:
-            table = read_table(BUNDLED, home, units)
-            if home is not regions:
-                table = _rescope(table, home, regions)
-            frames.append(table.assign(_origin="bundled"))
+    frames = [_bundled(regions, units)] if bundled else []
     if isinstance(paths, (str, Path)):
         paths = [paths]
     user_seen: dict[tuple[str, str], str] = {}
@@ -428,7 +430,7 @@ def load_indicators(
                 combined["_origin"], combined["region_code"], combined["indicator"], strict=True
             )
         ]
-        combined = combined[keep]
+        combined = combined[keep].drop_duplicates(["region_code", "indicator"], keep="first")
         wanted = set(regions.codes) | {regions.province_code}
         combined = combined[combined["region_code"].isin(wanted)]
     derived = derived_indicators(regions)
@@ -450,6 +452,55 @@ def load_indicators(
         ["indicator", "region_code"], key=lambda s: s.map(order) if s.name == "region_code" else s
     ).reset_index(drop=True)
     return result
+
+
+def census_table(province_codes: Iterable[str]) -> pd.DataFrame:
+    """The bundled 2020 census rows (``COLUMNS``) of the given provinces, codes in the census
+    yearbook's scope (see data/indicators/README.md)."""
+    frames = []
+    for code in province_codes:
+        path = CENSUS_DIR / f"{code}.csv.gz"
+        if path.is_file():
+            frames.append(_read_census(str(path), path.stat().st_mtime))
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+@lru_cache(maxsize=40)
+def _read_census(path: str, mtime: float) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["value"] = frame["value"].astype(float)
+    frame["year"] = pd.to_numeric(frame["year"].replace("", None)).astype("Int64")
+    return frame[COLUMNS]
+
+
+def _bundled(regions: RegionSet, units: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The set's bundled tables in order (an earlier table wins for the same region and
+    indicator): the census table of its province(s), files of data/indicators/ in the set's
+    codes, and files in another set's codes re-scoped to this one (``_rescope``)."""
+    wanted = set(regions.codes) | {regions.province_code}
+    frames = []
+    for table in regions.indicator_tables:
+        if table == "census2020":
+            provinces = regions.census_provinces or (regions.province_code,)
+            frame = census_table(provinces)
+            frames.append(frame[frame["region_code"].isin(wanted)])
+        elif isinstance(table, str):
+            frames.append(read_table(paths.INDICATORS_DIR / table, regions, units)[COLUMNS])
+        else:
+            file, set_name = table
+            home = load_region_set(set_name)
+            read = read_table(paths.INDICATORS_DIR / file, home, units)
+            frames.append(_rescope(read, home, regions)[COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS).assign(_origin="bundled")
+    for frame in frames:
+        for indicator, unit in zip(frame["indicator"], frame["unit"], strict=True):
+            units.setdefault(indicator, (unit, "bundled"))
+    combined = pd.concat(frames, ignore_index=True)
+    combined = combined.drop_duplicates(["region_code", "indicator"], keep="first")
+    return combined.assign(_origin="bundled")
 
 
 # Units whose values add up over territory (counts, money, area) — not rates or averages.

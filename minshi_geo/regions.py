@@ -117,6 +117,12 @@ class RegionSet:
     recipes: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     province_aliases: tuple[str, ...] = ()
+    #: bundled indicator tables, first wins: "census2020" (the province's census table, codes
+    #: in the yearbook's scope), a file of data/indicators/ whose codes are this set's, or
+    #: (file, set) for a file whose codes are another set's (re-scoped, see indicators.py)
+    indicator_tables: tuple[str | tuple[str, str], ...] = ("census2020",)
+    #: provinces whose census tables hold the set's codes (default: ``province_code``)
+    census_provinces: tuple[str, ...] = ()
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -300,6 +306,8 @@ def load_region_set(name_or_path: str | Path = DEFAULT_SET) -> RegionSet:
         recipes=dict(built.recipes),
         notes=dict(built.notes),
         province_aliases=built.province_aliases,
+        indicator_tables=built.indicator_tables,
+        census_provinces=built.census_provinces,
         _keys=dict(built._keys),
     )
     copy.frame["aliases"] = copy.frame["aliases"].map(list)
@@ -461,9 +469,30 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
         recipes=recipes,
         notes=notes,
         province_aliases=tuple(str(a) for a in province.get("aliases") or []),
+        indicator_tables=_indicator_tables(doc.get("indicators"), path),
         _keys=keys,
     )
     return result
+
+
+def _indicator_tables(value: Any, path: Path) -> tuple[str | tuple[str, str], ...]:
+    """The set's ``indicators:`` list (default: the province's census table)."""
+    if value is None:
+        return ("census2020",)
+    if not isinstance(value, list):
+        raise RegionSetError(f"{path.name}: indicators must be a list of table names")
+    tables: list[str | tuple[str, str]] = []
+    for item in value:
+        if isinstance(item, str):
+            tables.append(item)
+        elif isinstance(item, dict) and set(item) == {"file", "set"}:
+            tables.append((str(item["file"]), str(item["set"])))
+        else:
+            raise RegionSetError(
+                f"{path.name}: indicators entry {item!r}: expected census2020, a file name, "
+                f"or {{file: NAME, set: SET}}"
+            )
+    return tuple(tables)
 
 
 def write_region_table(region_set: RegionSet | str, path: str | Path) -> Path:

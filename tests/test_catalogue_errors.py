@@ -122,8 +122,8 @@ STRUCTURE_MISTAKES: list[tuple[str, Callable[[dict], object], str]] = [
      r"target 29\.2, field splittable: only a count can be split among regions, "
      r"this is a standard$"),
     ("basis with an unavailable indicator",
-     lambda d: _target(d, "29.1").update(basis={"rural_population": 1.0}),
-     r"target 29\.1, field basis: unknown indicator 'rural_population'"),
+     lambda d: _target(d, "29.1").update(basis={"rural_road_length": 1.0}),
+     r"target 29\.1, field basis: unknown indicator 'rural_road_length'"),
     ("basis weights not summing to 1",
      lambda d: _target(d, "29.1").update(basis={"area": 0.5, "population": 0.4}),
      r"target 29\.1, field basis: weights must sum to 1, they sum to 0\.9$"),

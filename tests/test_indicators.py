@@ -60,27 +60,44 @@ def test_eleven_census_populations_sum_to_the_province_total_exactly(table, jili
     assert population["220581"] == 509_336 and population["changbaishan"] == 61_146
 
 
-def test_nine_prefecture_set_counts_meihekou_in_tonghua_and_leaves_only_changbaishan_out():
-    # 220500 is 通化 without 梅河口 in the census (and the jilin set) but the whole 通化 polygon
-    # in the 9-prefecture set: reusing its 1,302,778 there would under-count 通化 by 28%.
+def test_nine_prefecture_set_uses_the_yearbook_scope_and_covers_the_whole_province():
+    # 220500 is 通化 without 梅河口 in the bulletins (and the jilin set) but the whole 通化 polygon
+    # in the 9-prefecture set: reusing its 1,302,778 there would under-count 通化 by 28%. The
+    # census yearbook counts 梅河口 in 通化 and 长白山 in 白山/延边, which is this set's scope.
     nine = load_region_set("jilin-prefectures")
     table = load_indicators(region_set=nine)
     population = values(table, "population")
     assert population["220500"] == 1_302_778 + 509_336
-    assert values(table, "gdp_h1_2022")["220500"] == pytest.approx(254.44 + 96.64)
     row = table[(table["indicator"] == "population") & (table["region_code"] == "220500")]
-    assert row["derivation"].item() == (
-        "sum of set jilin's 通化市 (220500, 1,302,778) + 梅河口市 (220581, 509,336), which make "
-        "up 通化市 (220500) in set jilin-prefectures")
-    assert row["year"].item() == 2020 and "gotohui" in row["source_title"].item()
-    # only 长白山管委会's residents have no prefecture here (its land spans 白山 and 延边)
-    assert population[nine.codes].sum() == CENSUS_TOTAL - 61_146
+    assert row["derivation"].item() == "" and "中国人口普查分县资料2020" in row["source_title"].item()
+    assert population["220600"] == 968_373 and population["222400"] == 1_986_339  # incl. 长白山
+    assert population[nine.codes].sum() == CENSUS_TOTAL
+    assert values(table, "rural_population")[nine.codes].sum() == 8_994_439
     assert "220581" not in population and "changbaishan" not in population
+    # facts that are not in the census are still re-scoped from set jilin by summing
+    assert values(table, "gdp_h1_2022")["220500"] == pytest.approx(254.44 + 96.64)
+    gdp = table[(table["indicator"] == "gdp_h1_2022") & (table["region_code"] == "220500")]
+    assert gdp["derivation"].item().startswith("sum of set jilin's 通化市 (220500, 254.44)")
     # a non-additive or one-sided value is not carried over under the old code
     assert "220500" not in values(table, "gdp_2022").index
-    # regions whose land is the same in both sets keep their sourced rows untouched
-    changchun = table[(table["indicator"] == "population") & (table["region_code"] == "220100")]
-    assert changchun["value"].item() == 9_066_906 and changchun["derivation"].item() == ""
+
+
+def test_eleven_units_complete_and_exact_for_population_and_rural_population(table, jilin):
+    for indicator, total in (("population", CENSUS_TOTAL), ("rural_population", 8_994_439),
+                             ("urban_population", 15_079_014), ("villages", 9_324),
+                             ("communities", 2_115), ("population_60_plus", 5_551_165),
+                             ("population_0_14", 2_818_723)):
+        column = values(table, indicator)
+        assert set(jilin.codes) <= set(column.index), indicator
+        assert column[jilin.codes].sum() == column["220000"] == total, indicator
+    rural = table[(table["indicator"] == "rural_population")].set_index("region_code")
+    assert rural.at["changbaishan", "value"] == 185
+    assert rural.at["changbaishan", "derivation"].startswith("yearbook scope minus bulletin")
+    assert rural.at["220500", "derivation"].startswith("yearbook 通化市 (220500, 726,746")
+    assert values(table, "villages")["changbaishan"] == 6
+    # households and 5–14 cannot be split off 白山/延边: absent, never estimated
+    households = values(table, "households")
+    assert not {"220600", "222400", "changbaishan"} & set(households.index)
 
 
 def test_h1_2022_gdp_covers_all_units_and_sums_to_the_province(table, jilin):
@@ -93,8 +110,9 @@ def test_every_sourced_value_names_source_and_address(table):
     sourced = table[table["derivation"] == ""]
     assert (sourced["source_title"] != "").all() and (sourced["source_url"] != "").all()
     bundled = pd.read_csv(BUNDLED, dtype=str, keep_default_na=False)
+    units = pd.read_csv(paths.INDICATORS_DIR / "jilin-units.csv", dtype=str)
     from_file = table[~table["derivation"].str.startswith("geometry:")]
-    assert len(from_file) == len(bundled)  # nothing in the file is lost for the 11-unit set
+    assert len(from_file) == len(bundled) + len(units)  # nothing lost for the 11-unit set
     assert (from_file["source_title"] != "").all()  # derived-from-sources rows cite them too
 
 
@@ -123,14 +141,18 @@ def test_geometry_areas_agree_with_sourced_land_areas(table):
     assert (ratio < 0.025).all(), ratio.sort_values()
 
 
-def test_county_set_has_only_geometry_derived_values_except_sourced_meihekou():
+def test_county_set_has_census_values_for_every_county():
     counties = load_region_set("jilin-counties")
     table = load_indicators(region_set=counties)
     in_set = table[table["region_code"].isin(counties.codes)]
     assert len(values(in_set, "area")) == 60
-    sourced = in_set[in_set["derivation"] == ""]
-    assert set(sourced["region_code"]) == {"220581"}  # 梅河口 is itself county-level
+    for indicator in ("population", "rural_population", "villages", "population_60_plus"):
+        assert len(values(in_set, indicator)) == 60, indicator
+    assert values(in_set, "gdp_h1_2022").index.tolist() == ["220581"]  # 梅河口's own fact
     assert "county_count" not in set(in_set["indicator"])
+    # the 60 civil counties leave out the yearbook's development zones (功能区), which hold
+    # 2,084,303 residents: the gap is shown, not hidden
+    assert values(in_set, "population").sum() == CENSUS_TOTAL - 2_084_303
 
 
 # --- the factor matrix ---------------------------------------------------------------------
@@ -161,10 +183,10 @@ def test_eligible_regions_by_any_spelling_avoid_the_gap(table, jilin):
 
 def test_every_missing_value_is_named_never_zero(table, jilin):
     with pytest.raises(MissingIndicatorError) as info:
-        factor_matrix(jilin, table, ["urban_population"])
+        factor_matrix(jilin, table, ["households"])
     message = str(info.value)
-    assert "urban_population for 吉林市 (220200)" in message
-    assert "urban_population for 梅河口市 (220581)" in message
+    assert "households for 白山市 (220600)" in message
+    assert "households for 长白山保护开发区管理委员会 (changbaishan)" in message
     assert "\n" not in message
 
 
@@ -221,7 +243,7 @@ BAD_FILES = [
         "unit_conflict.csv",
         2,
         "unit",
-        r"population is in 'persons' \(jilin.csv row \d+\), got '万人'",
+        r"population is in 'persons' \(jilin-units.csv row \d+\), got '万人'",
     ),
     ("derived_name.csv", 2, "indicator", r"'area' is derived from the boundaries"),
     ("bad_indicator_name.csv", 2, "indicator", r"expected a snake_case name .*got 'GDP 2022'"),
@@ -351,3 +373,13 @@ def test_cli_bad_file_exits_2_with_one_error_line(name):
 def test_bundled_file_lives_in_data_indicators():
     assert BUNDLED == paths.INDICATORS_DIR / "jilin.csv" and BUNDLED.is_file()
     assert not math.isnan(pd.read_csv(BUNDLED)["value"].sum())
+
+
+def test_values_listing_works_for_every_jilin_set_and_shows_sources():
+    for name in ("jilin", "jilin-prefectures", "jilin-counties"):
+        result = CliRunner().invoke(app, ["indicators", "--set", name, "--values",
+                                          "--format", "csv"])
+        assert result.exit_code == 0, result.output
+        assert "中国人口普查分县资料2020" in result.output
+    result = CliRunner().invoke(app, ["indicators", "--set", "jilin", "--values"])
+    assert result.exit_code == 0 and "Traceback" not in result.output

@@ -7,6 +7,7 @@ import sys
 from enum import Enum
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -127,7 +128,7 @@ def indicators_command(
         for column in ("region_code", "indicator", "value", "unit", "year", "source_title"):
             view.add_column(column)
         for row in table.itertuples(index=False):
-            year = "" if row.year is None or row.year != row.year else str(row.year)
+            year = "" if pd.isna(row.year) else str(int(row.year))
             view.add_row(
                 row.region_code,
                 row.indicator,
