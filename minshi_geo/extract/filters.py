@@ -63,11 +63,16 @@ def in_quotes(c: Candidate) -> bool:
 
 
 def in_aside(c: Candidate) -> bool:
-    """（含2022年60家已开放场馆）: the bracket explains, it does not commit."""
+    """（含2022年60家已开放场馆）: the bracket explains, it does not commit; 7条道路（82.12公里）:
+    a bracket holding only a measure describes the thing named before it."""
     open_at = c.text.rfind("（", 0, c.token.start)
-    if open_at < 0 or c.text.find("）", open_at) < c.token.start:
+    close_at = c.text.find("）", open_at)
+    if open_at < 0 or close_at < c.token.start:
         return False
-    return c.text.startswith(_ASIDE_STARTS, open_at + 1)
+    if c.text.startswith(_ASIDE_STARTS, open_at + 1):
+        return True
+    only_measure = open_at + 1 == c.token.start and c.after == close_at and c.unit is not None
+    return only_measure and open_at > 0 and "\u4e00" <= c.text[open_at - 1] <= "\u9fff"
 
 
 def latin_or_code(c: Candidate) -> bool:
@@ -166,7 +171,11 @@ def threshold(c: Candidate) -> bool:
     if re.match(r"(?:及以上|以上|以下|及以下|以内)的", rest):
         return True
     before = c.text[c.clause_start : c.token.start]
-    return rest.startswith("的") and before.endswith(_BOUND_BEFORE)
+    bound = next((b for b in _BOUND_BEFORE if before.endswith(b)), None)
+    if bound is None or before.endswith("不" + bound):
+        return False  # 不低于500人: a qualifier of the target, not a bound on who
+    # 人均耕地低于0.3亩、满60周岁的农民: the bound runs on to the 的 of the noun it qualifies
+    return bool(re.match(r"[^，；。]{0,12}?的", rest))
 
 
 def size_class(c: Candidate) -> bool:
@@ -185,8 +194,33 @@ def plan_item_count(c: Candidate) -> bool:
         rest,
     ):
         return True
-    before = c.text[c.clause_start : c.token.start]
-    return rest.startswith("件") and ("实事" in before or "清单" in before)
+    if not rest.startswith("件"):
+        return False
+    # 今年要办12件。…其中，7件都涉及农村: 件 counts the plan's items when its sentence
+    # speaks of 实事 or a 清单
+    return any(word in _sentence(c) for word in ("实事", "清单"))
+
+
+def _sentence(c: Candidate) -> str:
+    start = max(c.text.rfind(ch, 0, c.token.start) for ch in "。！？\n") + 1
+    ends = [i for i in (c.text.find(ch, c.token.end) for ch in "。！？\n") if i >= 0]
+    return c.text[start : min(ends, default=len(c.text))]
+
+
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?")
+
+
+def _later_quantity(c: Candidate, *, percent: bool = False) -> bool:
+    """Whether the clause goes on to another number with a unit (a percentage only, if
+    ``percent``) after this one."""
+    from minshi_geo.extract.units import match_unit
+
+    end = re.search(r"[，；。\n]|$", c.text[c.after :]).start() + c.after
+    for m in _QUANTITY.finditer(c.text, c.after, end):
+        unit = match_unit(c.text, m.end())
+        if unit is not None and (unit.family == "percent" or not percent):
+            return True
+    return False
 
 
 def item_tally(c: Candidate) -> bool:
@@ -204,12 +238,21 @@ _ADMIN_AFTER = re.compile(
 
 
 def scope(c: Candidate) -> bool:
-    """在全省13个市州, 在23个重点帮扶县以外: where the work happens, not how much."""
-    if c.unit is None or c.unit.unit != "个":
+    """在全省13个市州, 在23个重点帮扶县以外, 在39个村改造…200公里: where the work happens,
+    not how much."""
+    if c.unit is None or c.unit.family != "count":
         return False
-    if not _ADMIN_AFTER.match(c.text, c.after):
+    before = c.text[c.clause_start : c.token.start]
+    if before.endswith("等") and "、" in before and _later_quantity(c):
+        return True  # 剑南路、东津路等7条道路…设施70套: the list names where
+    if c.unit.unit != "个":
         return False
-    return "在" in c.text[c.clause_start : c.token.start]
+    if before.endswith(("惠及", "覆盖")) and _ADMIN_AFTER.match(c.text, c.after):
+        return True  # 惠及17个乡镇: restates where, the clause's count said how much
+    if "在" not in before:
+        return False
+    # 在39个村改造线路16.66公里: the places where, when the clause goes on to say how much
+    return bool(_ADMIN_AFTER.match(c.text, c.after)) or _later_quantity(c)
 
 
 # …社区数量达到城市社区的60%: after the words a rate counts, the level the clause commits to.
@@ -222,7 +265,14 @@ _RATE_OF_SUBJECT = re.compile(
 def rate_subject(c: Candidate) -> bool:
     """省级三公里充分就业社区数量达到城市社区的60%: the number says which things the rate
     counts (a class of places), the percentage is the target."""
-    return c.unit is not None and bool(_RATE_OF_SUBJECT.match(c.text, c.after))
+    if c.unit is None or c.unit.family != "count":
+        return False
+    if _RATE_OF_SUBJECT.match(c.text, c.after):
+        return True
+    # 11个重点城市空气质量优良天数增加5%: a count opening its clause whose clause commits to a
+    # percentage names the things the percentage is about
+    opening = c.text[c.clause_start : c.token.start]
+    return opening in ("", "全省", "全市", "全县", "全区") and _later_quantity(c, percent=True)
 
 
 def funding(c: Candidate) -> bool:
@@ -254,7 +304,11 @@ def set_phrase(c: Candidate) -> bool:
         return False
     if re.match(r".{1,2}一", rest) or rest.startswith(_ONE_PHRASES):  # 一户一档, 一批
         return True
-    return not c.text[c.clause_start : c.token.start].endswith(_CONSTRUCTION_VERBS)
+    before = c.text[c.clause_start : c.token.start]
+    closes = c.after >= len(c.text) or c.text[c.after] in "，；。\n"
+    if c.unit is not None and closes and any(verb in before for verb in _CONSTRUCTION_VERBS):
+        return False  # 各新建配套初中一所。: 一 with its unit closes a clause that builds
+    return not before.endswith(_CONSTRUCTION_VERBS)
 
 
 RULES: tuple[Rule, ...] = (
