@@ -479,8 +479,14 @@ def _find(value: Any, base: Path, folder: Path, suffix: str) -> Path:
 
 
 def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
-    """Read, validate and resolve a scenario file (see module docstring for the format)."""
+    """Read, validate and resolve a scenario file (see module docstring for the format).
+    A workbook (.xlsx, written by ``minshi-geo scenario workbook``) is read by
+    :mod:`minshi_geo.scenario_workbook` into the same mapping and resolved the same way."""
     path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        from minshi_geo.scenario_workbook import read_scenario_workbook
+
+        return read_scenario_workbook(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found",
                             hint="ls scenarios/ for the bundled scenarios")
@@ -503,13 +509,21 @@ def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
         raise w.fail(at, f"YAML syntax error: {problem}") from None
+    return scenario_from_mapping(raw, path, hashlib.sha256(data).hexdigest())
+
+
+def scenario_from_mapping(raw: Any, path: Path, sha256: str) -> Scenario:
+    """Validate and resolve the mapping a scenario file holds (the YAML's, or a workbook's
+    read back into the same keys); ``path`` names the file in errors and resolves relative
+    file names."""
+    w = _Where(Path(path).name)
     if not isinstance(raw, Mapping):
         raise w.fail("", "expected a mapping with keys scenario, title, targets …")
     raw = w.keys(raw, TOP_KEYS, "")
     for required in ("scenario", "title"):
         if not isinstance(raw.get(required), str) or not raw.get(required).strip():
             raise w.fail(required, "required text is missing")
-    return _resolve(w, raw, path, hashlib.sha256(data).hexdigest())
+    return _resolve(w, raw, Path(path), sha256)
 
 
 def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenario:

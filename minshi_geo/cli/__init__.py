@@ -15,6 +15,7 @@ from minshi_geo.cli import (  # noqa: F401  (imported for their command registra
     geo,
     maps,
     progress,
+    scenario,
     server,
     sheets,
     targets,

@@ -50,10 +50,11 @@ def _allocation_from(source: Path, solver: str | None, engine: str, bar: _Bar):
                           hint="give a scenario file (.yaml) or a folder written by allocate")
     if source.is_dir():
         return Allocation.load(source)
-    if source.suffix.lower() in (".yaml", ".yml"):
+    if source.suffix.lower() in (".yaml", ".yml", ".xlsx", ".xlsm"):
         return allocate(load_scenario(source), bar, engine=engine, solver=solver)
     raise MinshiError(
-        f"{source}: expected a scenario file (.yaml) or an allocation folder",
+        f"{source}: expected a scenario file (.yaml, or .xlsx from `scenario workbook`) or an "
+        "allocation folder",
         hint="an allocation folder holds allocation.csv and allocation.json",
     )
 
