@@ -18,6 +18,7 @@ from minshi_geo.cli import (  # noqa: F401  (imported for their command registra
     scenario,
     server,
     sheets,
+    start,
     targets,
 )
 from minshi_geo.cli.app import app, quiet_broken_pipe

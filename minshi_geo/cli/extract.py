@@ -82,6 +82,10 @@ def extract_command(
     force: Annotated[
         bool, typer.Option(help="Overwrite a file that is not an earlier draft.")
     ] = False,
+    region_set: Annotated[
+        str | None, typer.Option("--region-set", help="Suggest a basis for every splittable "
+                                 "target from the indicators this region set has.")
+    ] = None,
 ) -> None:
     """Turn a plan's 民生实事 text into a draft catalogue (data/targets format) to review."""
     text, encoding = read_plan_text(plan)
@@ -97,6 +101,13 @@ def extract_command(
         draft = extract_plan(text, plan_id=plan_id, year=year, province_code=province_code)
     except ExtractError as exc:
         raise type(exc)(f"{plan}: {exc}", hint=exc.hint) from None
+    if region_set is not None:
+        from minshi_geo.extract.basis import complete_indicators, suggest_bases
+        from minshi_geo.indicators import load_indicators
+        from minshi_geo.start import load_set
+
+        regions = load_set(region_set)
+        suggest_bases(draft, complete_indicators(regions, load_indicators(region_set=regions)))
     source_text = None
     if encoding == "UTF-8":
         import os
