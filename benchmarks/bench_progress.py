@@ -29,7 +29,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from minshi_geo.progress import status as st
-from minshi_geo.progress.importer import baseline_inputs, import_reports, load_inputs
+from minshi_geo.demo import baseline_inputs
+from minshi_geo.progress.importer import import_reports, load_inputs
 from minshi_geo.progress.sample import SAMPLE_PERIODS, write_sample_reports
 from minshi_geo.progress.store import ProgressStore
 

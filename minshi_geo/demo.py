@@ -21,6 +21,18 @@ from minshi_geo import atomic, paths
 ALTERNATIVE_SCENARIO = paths.SCENARIOS_DIR / "jilin-2023-population.yaml"
 
 
+def baseline_inputs():
+    """The bundled baseline, allocated now: (allocation of ``scenarios/jilin-2023-baseline.yaml``,
+    its plan, its region set) as an :class:`~minshi_geo.allocation.AllocationInputs` — for the
+    demo, notebooks, tests and benchmarks (``progress`` itself never allocates)."""
+    from minshi_geo.allocate import allocate
+    from minshi_geo.allocation import AllocationInputs
+    from minshi_geo.scenario import load_scenario
+
+    scenario = load_scenario(paths.DEFAULT_SCENARIO)
+    return AllocationInputs(allocate(scenario), scenario.plan, scenario.regions)
+
+
 @dataclass
 class DemoResult:
     """What the demo wrote, by name (for the summary printed at the end and for tests)."""

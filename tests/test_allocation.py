@@ -50,7 +50,7 @@ def test_save_then_load_gives_back_the_same_table_metadata_and_factors(tmp_path)
 
 def test_metadata_is_plain_json(tmp_path):
     a = _allocation({"220100": 90, "changbaishan": 1, "220200": 59})
-    a.meta["objective"] = np.float64(1.5)
+    a = Allocation(table=a.table, meta={**a.meta, "objective": np.float64(1.5)})
     a.save(tmp_path)
     meta = json.loads((tmp_path / "allocation.json").read_text(encoding="utf-8"))
     assert meta["objective"] == 1.5

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from minshi_geo import lights
 from minshi_geo.cli import app
+from minshi_geo.demo import baseline_inputs
 from minshi_geo.progress import status as st
-from minshi_geo.progress.importer import baseline_inputs
 from minshi_geo.progress.store import ProgressStore
 
 
@@ -224,12 +224,18 @@ def test_progress_sheets_writes_region_and_summary_workbooks(workspace, tmp_path
     assert completed in numbers
 
 
-def test_default_allocation_is_the_bundled_baseline(workspace, tmp_path, monkeypatch):
+def test_without_an_allocation_folder_progress_says_which_command_makes_one(
+    workspace, tmp_path, monkeypatch
+):
+    # progress never re-runs the allocator: a status must describe the sheets' own allocation
     monkeypatch.chdir(tmp_path)  # no out/allocation here
     db = f"sqlite:///{tmp_path / 'p.db'}"
     result = run("import", month(workspace, "2023-03-31")[0], "--db", db)
-    assert result.exit_code == 0, result.output
-    assert "1 imported" in result.output
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "no allocation folder given" in text and "minshi-geo allocate" in text
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "p.db").exists()
 
 
 def test_sample_sheets_from_another_scenario_are_refused(workspace, tmp_path):

@@ -18,7 +18,8 @@ from progress_db import BACKENDS, fresh_database_url
 
 from minshi_geo.errors import MinshiError
 from minshi_geo.progress import status as st
-from minshi_geo.progress.importer import baseline_inputs, import_reports, load_inputs
+from minshi_geo.demo import baseline_inputs
+from minshi_geo.progress.importer import import_reports, load_inputs
 from minshi_geo.progress.sample import SAMPLE_PERIODS, sample_progress, write_sample_reports
 from minshi_geo.progress.store import ProgressStore, ReportRejected
 from minshi_geo.sheets import layout

@@ -280,8 +280,8 @@ def test_lagging_lists_red_before_yellow_furthest_behind_first(store):
 
 def test_status_refuses_an_allocation_the_reports_were_not_made_from(store):
     put(store, "220100", MAR, {"29.2": 15})
-    other = hand_allocation()
-    other.meta["scenario_sha256"] = "6" * 64
+    hand = hand_allocation()
+    other = Allocation(table=hand.table, meta={**hand.meta, "scenario_sha256": "6" * 64})
     with pytest.raises(
         StatusError,
         match=r"1 report file\(s\) made from another allocation "

@@ -31,7 +31,7 @@ from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate.diagnose import InfeasibleAllocationError
 from minshi_geo.allocate.model import AllocationModel
 from minshi_geo.allocate.problem import Balance, Budget, TargetProblem
-from minshi_geo.allocation import Allocation
+from minshi_geo.allocation import Allocation, FileRecord
 from minshi_geo.errors import MinshiError
 from minshi_geo.pace import milestones_to_meta
 
@@ -339,6 +339,11 @@ def _allocate(scenario, progress: Progress | None, *, engine: str,
         "deviation": deviation,
         "model_targets": [p.target_id for p in in_model],
         "indicator_files": [str(x) for x in scenario.indicator_paths],
+        "plan_file": FileRecord.of(scenario.plan.path),
+        "region_set_file": FileRecord.of(scenario.regions.path),
+        "indicator_sources": [FileRecord.of(x) for x in scenario.indicator_paths],
+        "totals": {p.target_id: float(p.total) for p in problems},
+        "steps": {p.target_id: float(p.step) for p in problems},
     }
     if scenario.milestones:
         # 序时进度 travels with the allocation: progress.status reads meta["milestones"].

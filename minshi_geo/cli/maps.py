@@ -23,10 +23,13 @@ _TILES_HELP = (
 _REGIONS_HELP = "Region set (name or YAML path); default: the one the allocation was made for."
 
 
-def _region_set(name: str | None, meta: dict):
+def _inputs(folder: Path, regions: str | None):
+    """(allocation, region set): the folder's own region set unless --regions names another."""
+    from minshi_geo.allocation import load_allocation_inputs
     from minshi_geo.regions import load_region_set
 
-    return load_region_set(name or meta.get("region_set") or "jilin")
+    inputs = load_allocation_inputs(folder)
+    return inputs.allocation, load_region_set(regions) if regions else inputs.regions
 
 
 @map_app.command("allocation")
@@ -43,13 +46,11 @@ def allocation_cmd(
                                  help="What the PNGs show: quantity | per10k | share."),
 ) -> None:
     """Map every target of an allocation: selector, 数量/每万人/占全省比例, legend, ranking."""
-    from minshi_geo.allocation import Allocation
     from minshi_geo.maps.allocation import allocation_map
     from minshi_geo.maps.page import tile_options
 
     tile_options(tiles)  # a bad --tiles fails before any work
-    allocation = Allocation.load(out_dir)
-    region_set = _region_set(regions, allocation.meta)
+    allocation, region_set = _inputs(out_dir, regions)
     files = None
     if png is not None:
         # PNGs first: a --png-mode the data cannot draw (每万人 without population) stops
@@ -75,14 +76,13 @@ def compare_cmd(
     tiles: str = typer.Option("none", "--tiles", help=_TILES_HELP),
 ) -> None:
     """Map B − A per target (diverging colours; tooltip with both values)."""
-    from minshi_geo.allocation import Allocation
     from minshi_geo.maps.compare import compare_map
     from minshi_geo.maps.page import tile_options
 
     tile_options(tiles)
-    a = Allocation.load(a_dir)
-    b = Allocation.load(b_dir)
-    path = compare_map(a, b, _region_set(regions, a.meta), output, tiles=tiles)
+    a, region_set = _inputs(a_dir, regions)
+    b, _ = _inputs(b_dir, regions)
+    path = compare_map(a, b, region_set, output, tiles=tiles)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 
@@ -110,6 +110,8 @@ def progress_cmd(
     db = work_store(db, allocation_dir, read=True)
     status = compute_status(db, allocation, plan)
     if regions is not None:
-        region_set = _region_set(regions, allocation.meta)
+        from minshi_geo.regions import load_region_set
+
+        region_set = load_region_set(regions)
     path = progress_map(status, region_set, output, tiles=tiles, plan=plan)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -30,8 +30,8 @@ DB_HELP = (
     "when it exists — out/minshi.db after the demo — else sqlite:///./minshi.db)."
 )
 _ALLOCATION_HELP = (
-    "Allocation folder the sheets were made from (default: out/allocation when it exists, "
-    "else the bundled baseline scenario, allocated now)."
+    "Allocation folder the sheets were made from (default: out/allocation when it exists; "
+    "write one with `minshi-geo allocate SCENARIO --out DIR`)."
 )
 DEFAULT_ALLOCATION_DIR = Path("out/allocation")
 

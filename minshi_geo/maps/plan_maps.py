@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
 from minshi_geo.allocation import Allocation
 from minshi_geo.maps.allocation import allocation_map
 from minshi_geo.maps.compare import compare_map
+from minshi_geo.regions import RegionSet
 
 ALLOCATION_FILE = "allocation.html"
 COMPARE_FILE = "compare.html"
@@ -18,19 +17,15 @@ def write_plan_maps(
     maps_dir: str | Path,
     *,
     alternative: Allocation | None = None,
-    regions: Any = None,
+    regions: RegionSet,
     tiles: str = "none",
 ) -> dict[str, Path]:
     """Write ``maps_dir/allocation.html`` for ``baseline`` and, given an ``alternative``
     scenario's allocation, ``maps_dir/compare.html`` (alternative − baseline).
 
-    ``regions`` defaults to the region set named in ``baseline.meta["region_set"]``.
+    ``regions``: the region set the allocations were made for.
     Returns ``{"allocation": path, "compare": path}`` (compare only with an alternative).
     """
-    if regions is None:
-        from minshi_geo.regions import load_region_set
-
-        regions = load_region_set(baseline.meta.get("region_set") or "jilin")
     maps_dir = Path(maps_dir)
     written = {"allocation": allocation_map(baseline, regions, maps_dir / ALLOCATION_FILE,
                                             tiles=tiles)}

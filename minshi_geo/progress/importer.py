@@ -32,7 +32,10 @@ from typing import Any
 
 import pandas as pd
 
+from minshi_geo.allocation import Allocation, AllocationInputs, load_allocation_inputs
+from minshi_geo.catalogue import Plan
 from minshi_geo.errors import MinshiError
+from minshi_geo.regions import RegionSet
 from minshi_geo.progress.store import (
     ImportOutcome,
     ProgressStore,
@@ -60,22 +63,20 @@ def import_reports(
     paths: Iterable[str | Path],
     url: str | ProgressStore | None = None,
     *,
-    allocation: Any = None,
-    plan: Any = None,
-    regions: Any = None,
+    allocation: Allocation,
+    plan: Plan,
+    regions: RegionSet,
     allow_decrease: bool = False,
     imported_by: str | None = None,
     far_above: float = FAR_ABOVE,
 ) -> ImportResult:
     """Read, check and store returned sheets (xlsx or CSV) as one batch.
 
-    ``allocation``, ``plan``, ``regions`` default to the bundled baseline
-    (:func:`baseline_inputs`). ``url``: a database URL or an open :class:`ProgressStore`
+    ``allocation``, ``plan``, ``regions``: what the sheets were made from (see
+    :func:`load_inputs`). ``url``: a database URL or an open :class:`ProgressStore`
     (default ``$MINSHI_DB`` or ``sqlite:///./minshi.db``). Raises :class:`ReportRejected`
     (``.problems`` lists every problem) when any file fails; nothing is stored then.
     """
-    if allocation is None or plan is None or regions is None:
-        allocation, plan, regions = baseline_inputs()
     paths = _expand([Path(p) for p in paths])
     if not paths:
         raise MinshiError("no report files given", hint="minshi-geo progress import FILE...")
@@ -133,29 +134,19 @@ def register_reference(store: ProgressStore, plan: Any, regions: Any) -> None:
     )
 
 
-def baseline_inputs() -> tuple[Any, Any, Any]:
-    """The bundled baseline: (allocation of ``scenarios/jilin-2023-baseline.yaml``, its plan,
-    its region set)."""
-    from minshi_geo import paths
-    from minshi_geo.allocate import allocate
-    from minshi_geo.catalogue import load_plan
-    from minshi_geo.regions import load_region_set
-    from minshi_geo.scenario import load_scenario
+def load_inputs(allocation_dir: str | Path | None) -> AllocationInputs:
+    """(allocation, plan, regions) of an allocation folder — the sheets' own allocation.
 
-    scenario = load_scenario(paths.DEFAULT_SCENARIO)
-    allocation = allocate(scenario)
-    plan_path = allocation.meta.get("plan_path") or paths.DEFAULT_PLAN
-    plan = load_plan(_project_path(plan_path))
-    regions = load_region_set(allocation.meta.get("region_set") or "jilin")
-    return allocation, plan, regions
-
-
-def load_inputs(allocation_dir: str | Path | None) -> tuple[Any, Any, Any]:
-    """(allocation, plan, regions) from an allocation folder, or the baseline when None."""
+    There is no default: a status must describe the allocation the sheets were made from,
+    never one re-computed here (``progress`` does not import the allocator).
+    """
     if allocation_dir is None:
-        return baseline_inputs()
-    from minshi_geo.allocation import load_allocation_inputs
-
+        raise MinshiError(
+            "no allocation folder given (the reports must be checked against the allocation "
+            "their sheets were made from)",
+            hint="pass --allocation DIR, the folder written by "
+                 "`minshi-geo allocate SCENARIO --out DIR`",
+        )
     return load_allocation_inputs(allocation_dir)
 
 
@@ -338,12 +329,3 @@ def _hint(problems: list[str], hints: list[str]) -> str:
             "send the regions the current sheets"
         )
     return "correct the cells named and import again; nothing from this import was stored"
-
-
-def _project_path(value: str | Path) -> Path:
-    from minshi_geo import paths
-
-    path = Path(value)
-    if not path.is_absolute() and not path.is_file():
-        path = paths.PROJECT_ROOT / path
-    return path
