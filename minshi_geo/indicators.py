@@ -392,8 +392,9 @@ def load_indicators(
     region_set: RegionSet | str | None = None,
     bundled: bool = True,
 ) -> pd.DataFrame:
-    """The long indicator table for ``region_set`` (default ``jilin``): bundled values,
-    user tables (``paths``: CSV/XLSX, same columns) and geometry-derived values.
+    """The long indicator table for ``region_set`` (required: a RegionSet, a set name or a
+    YAML path): bundled values, user tables (``paths``: CSV/XLSX, same columns) and
+    geometry-derived values.
 
     Rows whose region is not in the set are dropped, except the province's own rows (kept
     for totals and checks). User rows replace bundled rows for the same (region, indicator).
@@ -572,7 +573,10 @@ def _home_parts(code: str, home: RegionSet, target: RegionSet) -> list[str]:
 def _as_region_set(region_set: RegionSet | str | None) -> RegionSet:
     if isinstance(region_set, RegionSet):
         return region_set
-    return load_region_set(region_set or "jilin")
+    if not region_set:
+        raise IndicatorError("no region set given for the indicators",
+                             hint="pass region_set= (a RegionSet, a set name or a YAML path)")
+    return load_region_set(region_set)
 
 
 def factor_matrix(
@@ -580,12 +584,20 @@ def factor_matrix(
     indicators: pd.DataFrame,
     names: str | Sequence[str],
     eligible: Iterable[str] | None = None,
+    *,
+    locked: Iterable[str] = (),
+    label: str | None = None,
 ) -> pd.DataFrame:
-    """Region × indicator matrix (index ``region_code``, one float column per name).
+    """Region × indicator matrix (index ``region_code``, one float column per name) — the one
+    factor matrix (the allocator reads its factors, capacities and budgets through it).
 
     ``eligible`` limits the regions (codes, or any spelling the set resolves). A missing
     value for an eligible region raises :class:`MissingIndicatorError` naming every missing
-    (region, indicator) pair — it is never filled with 0.
+    (region, indicator) pair — it is never filled with 0 — except for ``locked`` regions
+    (their quantity is fixed, so they need no factor: NaN is left there). ``label`` (a rule,
+    ``29.2 改造农村危桥``) starts the message: ``29.2 …: factor area has no value for …``. A
+    negative value is refused the same way. The hint is built from the region set: point
+    regions named by their short names when an area-type indicator is what they lack.
     """
     names = [names] if isinstance(names, str) else list(names)
     region_set = regions if isinstance(regions, RegionSet) else None
@@ -618,27 +630,50 @@ def factor_matrix(
     matrix = matrix.reindex(index=codes, columns=names).astype(float)
     matrix.index.name = "region_code"
     matrix.columns.name = None
-    missing = [(c, n) for c in codes for n in names if np.isnan(matrix.at[c, n])]
+    free = [c for c in codes if c not in set(locked)]
+    missing = [(c, n) for n in names for c in free if np.isnan(matrix.at[c, n])]
     if missing:
-
-        def label(code: str) -> str:
-            return f"{region_set.name_of(code)} ({code})" if region_set is not None else code
-
-        parts = ", ".join(f"{n} for {label(c)}" for c, n in missing)
-        points = [
-            c
-            for c, n in missing
-            if n in DERIVED and region_set is not None and region_set.frame.at[c, "kind"] == "point"
-        ]
-        hint = (
-            "point regions have no area or county count: exclude them from the eligible "
-            "regions of this rule"
-            if points
-            else "add the values in an indicator table (--indicators FILE), or exclude the "
-            "regions from the rule's eligible regions"
-        )
-        raise MissingIndicatorError(f"missing indicator values: {parts}", hint=hint)
+        raise MissingIndicatorError(_missing_message(missing, region_set, label),
+                                    hint=_missing_hint(missing, region_set))
+    negative = [(c, n) for n in names for c in free if matrix.at[c, n] < 0]
+    if negative:
+        c, n = negative[0]
+        where = f"{label}: " if label else ""
+        raise MissingIndicatorError(
+            f"{where}factor {n} is negative for {_region_label(c, region_set)}")
     return matrix
+
+
+def _region_label(code: str, region_set: RegionSet | None) -> str:
+    return f"{region_set.name_of(code)} ({code})" if region_set is not None else code
+
+
+_SHOW = 5  # regions named in one message; the rest are counted
+
+
+def _missing_message(missing: list[tuple[str, str]], region_set: RegionSet | None,
+                     label: str | None) -> str:
+    if label is None:
+        parts = ", ".join(f"{n} for {_region_label(c, region_set)}" for c, n in missing)
+        return f"missing indicator values: {parts}"
+    name = missing[0][1]
+    codes = [c for c, n in missing if n == name]
+    shown = ", ".join(_region_label(c, region_set) for c in codes[:_SHOW])
+    more = f" and {len(codes) - _SHOW} more" if len(codes) > _SHOW else ""
+    return f"{label}: factor {name} has no value for {shown}{more}"
+
+
+def _missing_hint(missing: list[tuple[str, str]], region_set: RegionSet | None) -> str:
+    points = [] if region_set is None else list(dict.fromkeys(
+        c for c, n in missing if n in DERIVED and region_set.frame.at[c, "kind"] == "point"))
+    if points:
+        assert region_set is not None
+        shorts = ", ".join(str(region_set.frame.at[c, "short_name"] or region_set.name_of(c))
+                           for c in points)
+        return (f"point regions ({shorts}) have no area or county count: exclude them from the "
+                f"eligible regions of this rule (exclude: [{shorts}]) or lock their numbers")
+    return ("add the values in an indicator table (--indicators FILE), or exclude the "
+            "regions from the rule's eligible regions")
 
 
 def _kind(group: pd.DataFrame) -> str:

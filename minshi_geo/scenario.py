@@ -70,8 +70,7 @@ import pandas as pd
 import yaml
 
 from minshi_geo import paths
-from minshi_geo.allocate.apportion import METHOD_ALIASES, OBJECTIVES
-from minshi_geo.allocate.solver import SOLVER_NAMES
+from minshi_geo.rules import METHOD_ALIASES, OBJECTIVES, SOLVER_NAMES
 from minshi_geo.errors import MinshiError
 from minshi_geo.pace import EVERY_TARGET, MilestoneError, read_share_table
 

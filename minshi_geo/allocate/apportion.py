@@ -53,30 +53,12 @@ from fractions import Fraction
 
 import numpy as np
 
+from minshi_geo import rules
+
 QUANTUM = 10_000
 """Quanta per step unit: capped quotas are exact multiples of 1/QUANTUM step units."""
 
-METHODS = ("optimal", "largest_remainder", "webster", "dhondt", "huntington_hill")
-METHOD_ALIASES = {
-    "optimal": "optimal",
-    "quota": "optimal",
-    "largest_remainder": "largest_remainder",
-    "largest-remainder": "largest_remainder",
-    "hamilton": "largest_remainder",
-    "hare": "largest_remainder",
-    "webster": "webster",
-    "sainte_lague": "webster",
-    "sainte-lague": "webster",
-    "sainte-laguë": "webster",
-    "dhondt": "dhondt",
-    "d'hondt": "dhondt",
-    "d_hondt": "dhondt",
-    "jefferson": "dhondt",
-    "huntington_hill": "huntington_hill",
-    "huntington-hill": "huntington_hill",
-    "hill": "huntington_hill",
-}
-OBJECTIVES = ("quota", "fair")
+METHODS, METHOD_ALIASES, OBJECTIVES = rules.METHODS, rules.METHOD_ALIASES, rules.OBJECTIVES
 
 
 class ApportionError(ValueError):

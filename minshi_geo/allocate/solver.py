@@ -19,9 +19,10 @@ from typing import Any
 
 import pulp
 
+from minshi_geo import rules
 from minshi_geo.errors import MinshiError
 
-SOLVER_NAMES = ("highs", "cbc", "auto")
+SOLVER_NAMES = rules.SOLVER_NAMES
 
 
 class SolverUnavailableError(MinshiError):
