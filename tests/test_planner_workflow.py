@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from minshi_geo import fonts
 from minshi_geo.cli import app
-from minshi_geo.progress.importer import baseline_inputs
+from minshi_geo.demo import baseline_inputs
 from minshi_geo.progress.store import ProgressStore, work_store_url
 
 CLI = [sys.executable, "-c", "from minshi_geo.cli import main; main()"]

@@ -19,10 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from minshi_geo import paths
 from minshi_geo.allocation import Allocation
-from minshi_geo.catalogue import load_plan
-from minshi_geo.regions import load_region_set
 from minshi_geo.sheets import layout
 from minshi_geo.sheets.summary import CHECK_OK, PROVINCE_WIDE_SHEET, SUMMARY_SHEET
 from minshi_geo.sheets.writer import SheetsError, region_rows, write_all_sheets
@@ -33,13 +30,9 @@ CREATED = date(2023, 3, 1)
 # ----------------------------------------------------------------------------- shared inputs
 @functools.lru_cache(maxsize=1)
 def _baseline() -> tuple[Allocation, object, object]:
-    from minshi_geo.allocate import allocate
-    from minshi_geo.scenario import load_scenario
+    from minshi_geo.demo import baseline_inputs
 
-    allocation = allocate(load_scenario(paths.DEFAULT_SCENARIO))
-    plan = load_plan(allocation.meta.get("plan_path") or paths.DEFAULT_PLAN)
-    regions = load_region_set(allocation.meta.get("region_set") or "jilin")
-    return allocation, plan, regions
+    return tuple(baseline_inputs())
 
 
 def jilin_inputs(sample: bool | None = None) -> tuple[Allocation, object, object]:
