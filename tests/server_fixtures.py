@@ -7,6 +7,7 @@ sending the page's CSRF token like the browser does.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -75,3 +76,62 @@ def client_for(state, username: str | None = None) -> Client:
         response = client.login(username)
         assert response.status_code == 303, response.text
     return client
+
+
+# ---------------------------------------------------------------------- a live server
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def live_server(state):
+    """Yield the base URL of the app served by uvicorn on a free loopback port (a thread)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(create_app(state=state), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+class HttpUser:
+    """A signed-in user talking to a live server over real HTTP (httpx)."""
+
+    def __init__(self, base_url: str, username: str, password: str = PASSWORD):
+        import httpx
+
+        self.http = httpx.Client(base_url=base_url, timeout=120, follow_redirects=False)
+        self.csrf = CSRF_RE.search(self.http.get("/login").text).group(1)
+        response = self.http.post("/login", data={"username": username, "password": password,
+                                                  "csrf_token": self.csrf})
+        assert response.status_code == 303, response.text
+        self.csrf = CSRF_RE.search(self.http.get("/login").text).group(1)
+
+    def upload(self, code: str, path: Path):
+        return self.http.post(f"/regions/{code}/upload", data={"csrf_token": self.csrf},
+                              files={"file": (path.name, path.read_bytes())})
+
+    def post_json(self, path: str, body: dict):
+        return self.http.post(path, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    def close(self) -> None:
+        self.http.close()
