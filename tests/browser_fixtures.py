@@ -52,8 +52,11 @@ def find_browser() -> tuple[str, str] | None:
 
 
 def start_chromium(user_data_dir: str | Path, *, offline: bool = True, width: int = 1280,
-                   height: int = 900):
-    """A Selenium Chrome driver on Debian's chromium, never downloading anything."""
+                   height: int = 900, loopback: bool = False):
+    """A Selenium Chrome driver on Debian's chromium, never downloading anything.
+
+    ``loopback=True`` (with ``offline=False``): 127.0.0.1 stays reachable — a test server —
+    while every host name still resolves to nothing."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -77,7 +80,7 @@ def start_chromium(user_data_dir: str | Path, *, offline: bool = True, width: in
         f"--window-size={width},{height}",
         f"--user-data-dir={user_data_dir}",
         # Offline: any host name resolves to nothing.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if loopback else ""),
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})

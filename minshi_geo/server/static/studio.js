@@ -10,7 +10,7 @@
   targets.forEach(function (t) { byId[t.id] = t; });
   var edits = {};
   var select = document.getElementById("target-select");
-  var timer = null, seq = 0, lastToken = null;
+  var timer = null, seq = 0, lastToken = null, dirty = false;
 
   function $(id) { return document.getElementById(id); }
   function num(v, digits) {
@@ -139,7 +139,7 @@
     });
   }
 
-  function later() { clearTimeout(timer); timer = setTimeout(run, 250); }
+  function later() { dirty = true; clearTimeout(timer); timer = setTimeout(run, 250); }
 
   select.addEventListener("change", function () { showRule(select.value); run(); });
   document.querySelectorAll("#editor input").forEach(function (inp) {
@@ -162,7 +162,7 @@
   });
   var pub = $("publish-button");
   if (pub) pub.addEventListener("click", function () {
-    if (Object.keys(edits).length && !window.confirm("未保存的修改不会发布；发布的是已保存的方案本身。继续？")) return;
+    if (dirty && !window.confirm("未保存的修改不会发布；发布的是已保存的方案本身。继续？")) return;
     $("save-status").textContent = "发布中（分配并生成各地区任务分解表）…";
     post("/studio/publish", { scenario: scenario }).then(function (res) {
       $("save-status").textContent = res.ok ? "已发布为" + res.label + "，各地区即可下载新的任务分解表"
