@@ -23,12 +23,7 @@ def state(tmp_path_factory):
 
 
 def test_edited_targets_only_equals_a_full_run(state):
-    from minshi_geo.scenario import load_scenario
-
-    path = studio._scenario_path(state, "b:jilin-2023-baseline")
-    raw = studio.apply_edits(studio._absolute(studio._raw(path), path.parent), EDIT)
-    edited = studio._write_scenario(state.work_dir / "t", raw, "edited")
-    scenario = load_scenario(edited)
+    path, scenario = studio.edited_scenario(state, "b:jilin-2023-baseline", EDIT)
     base = studio._baseline(state, "b:jilin-2023-baseline", path)
     quick = studio.allocate_edited(scenario, base, ["29.2"])
     full = allocate(scenario, robustness=None)
@@ -91,6 +86,12 @@ def test_save_then_publish_makes_a_new_immutable_version(state):
     allocation, _plan, _regions = publish.load(pub)
     assert allocation.target("29.2").set_index("region_code").loc["220100", "quantity"] == 20
     assert len(list(pub.sheets_dir.glob("*.xlsx"))) == 12  # 11 regions + summary
+    workbook = client.get("/studio/workbook/s:jilin-adjusted")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    from openpyxl import load_workbook
+    import io
+
+    assert "规则" in load_workbook(io.BytesIO(workbook.content)).sheetnames
     # the earlier version is untouched and still loads; its files are read-only
     publish.load(before)
     csv = pub.allocation_dir / "allocation.csv"

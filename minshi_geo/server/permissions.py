@@ -58,6 +58,7 @@ RULES: dict[str, Rule] = {
     "studio_run": Rule(PLANNERS, what="allocate an edited scenario"),
     "studio_map": Rule(PLANNERS, what="the map of a studio run"),
     "studio_save": Rule(PLANNERS, what="save as a new scenario"),
+    "studio_workbook": Rule(PLANNERS, what="a scenario as a workbook"),
     "studio_publish": Rule(PLANNERS, what="publish allocation + task sheets"),
     # administration
     "admin_users": Rule(frozenset({ADMIN}), what="accounts"),

@@ -161,25 +161,30 @@ def warm(state, key: str = "b:jilin-2023-baseline") -> None:
     _shapes(state, map_regions(loaded_scenario(state, path).regions))
 
 
+def edited_scenario(state, key: str, edits: dict[str, Any]):
+    """The scenario with ``edits`` applied, validated by the scenario resolver (the same one a
+    YAML file or a workbook goes through), relative names resolved next to the original file."""
+    import hashlib
+
+    from minshi_geo.scenario import scenario_from_mapping
+
+    path = _scenario_path(state, key)
+    raw = apply_edits(_raw(path), edits)
+    text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    return path, scenario_from_mapping(raw, path, hashlib.sha256(text.encode()).hexdigest())
+
+
 def run_edits(state, key: str, edits: dict[str, Any]) -> dict[str, Any]:
     """Allocate the edited scenario; what the studio page shows (JSON-ready)."""
     from minshi_geo.allocation import compare
-    from minshi_geo.scenario import load_scenario
 
     started = time.perf_counter()
-    path = _scenario_path(state, key)
-    raw = apply_edits(_absolute(_raw(path), path.parent), edits)
-    folder = state.work_dir / "studio" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    edited_path = _write_scenario(folder, raw, path.stem)
     try:
-        scenario = load_scenario(edited_path)
+        path, scenario = edited_scenario(state, key, edits)
         base = _baseline(state, key, path)
         allocation = allocate_edited(scenario, base, [str(t) for t in edits])
     except (MinshiError, ValueError, TypeError) as exc:
         return {"ok": False, "error": str(exc), "hint": getattr(exc, "hint", None)}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     diff = compare(base, allocation)
     token = uuid.uuid4().hex
     with _lock:
@@ -388,10 +393,31 @@ async def studio_save(request: Request):
     check.mkdir(parents=True, exist_ok=True)
     await run_in_threadpool(load_scenario, _write_scenario(check, raw, name))  # validate first
     state.scenarios_dir.mkdir(parents=True, exist_ok=True)
-    _write_scenario(state.scenarios_dir, raw, name)
+    saved = _write_scenario(state.scenarios_dir, raw, name)
+    from minshi_geo.scenario_workbook import write_scenario_workbook
+
+    await run_in_threadpool(write_scenario_workbook, saved, saved.with_suffix(".xlsx"))
+    shutil.rmtree(check, ignore_errors=True)
     accounts.audit(state.store, user.username, "save_scenario", None, scenario=name,
                    based_on=path.stem, edits=body.get("edits") or {})
     return JSONResponse({"ok": True, "scenario": f"s:{name}"})
+
+
+@router.get("/workbook/{key}")
+def studio_workbook(request: Request, key: str):
+    """The scenario as a workbook (规则 / 方案 / 说明): made at save, or now for a bundled one."""
+    from fastapi.responses import FileResponse
+
+    from minshi_geo.scenario_workbook import write_scenario_workbook
+
+    state = state_of(request)
+    path = _scenario_path(state, key)
+    book = path.with_suffix(".xlsx")
+    if not book.is_file():
+        book = state.work_dir / "workbooks" / f"{path.stem}.xlsx"
+        book.parent.mkdir(parents=True, exist_ok=True)
+        write_scenario_workbook(path, book)
+    return FileResponse(book, filename=f"{path.stem}.xlsx")
 
 
 @router.post("/publish")
