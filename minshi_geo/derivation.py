@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pandas as pd
-
 from minshi_geo.allocate.explain import RULE_LABELS
 from minshi_geo.errors import MinshiError
 
@@ -163,20 +161,21 @@ def cells(allocation) -> list[Cell]:
     if rob is not None and not rob.empty:
         ranges = {(str(r["target_id"]), str(r["region_code"])): r
                   for r in rob.to_dict("records")}
-    out = []
-    for (tid, code), rows in expl.groupby(["target_id", "region_code"], sort=False):
-        out.append(_cell(str(tid), str(code), rows, ranges.get((str(tid), str(code)))))
-    return out
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in expl.to_dict("records"):  # one pass: per-group DataFrame access is slow
+        groups.setdefault((str(r["target_id"]), str(r["region_code"])), []).append(r)
+    return [_cell(tid, code, rows, ranges.get((tid, code))) for (tid, code), rows in
+            groups.items()]
 
 
-def _cell(tid: str, code: str, rows: pd.DataFrame, rng: dict | None) -> Cell:
-    first = rows.iloc[0]
+def _cell(tid: str, code: str, rows: list[dict], rng: dict | None) -> Cell:
+    first = rows[0]
     factors = tuple(
         Factor(name=str(r["factor"]), label=_short_label(_text(r["factor_label"])),
                unit=_text(r["factor_unit"]), weight=float(r["weight"]), value=float(r["value"]),
                total=float(r["factor_total"]), share=float(r["factor_share"]),
                weighted=float(r["weighted_share"]), source=_source(r))
-        for r in rows.to_dict("records")
+        for r in rows
     )
     kw = {}
     if rng is not None:

@@ -46,6 +46,8 @@ def jilin_inputs(sample: bool | None = None) -> tuple[Allocation, object, object
             table=allocation.table.copy(),
             meta={**allocation.meta, "sample": sample},
             factor_values=allocation.factor_values,
+            explanation=allocation.explanation,
+            robustness=allocation.robustness,
         )
     return allocation, plan, regions
 

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from minshi_geo import atomic
 from minshi_geo.escape import path_inside
-from minshi_geo.sheets import book, layout
+from minshi_geo.sheets import book, explanation, layout
 from minshi_geo.sheets.writer import SheetSet, check_inputs, is_sample
 
 SUMMARY_SHEET = "汇总"
@@ -267,6 +267,7 @@ def build_summary_workbook(allocation, plan, regions, *, created: date | None = 
         writers.append(_sector_sheet(wb, sector, targets, allocation, plan, regions, created,
                                      sample, title, taken))
     writers.append(_province_wide_sheet(wb, allocation, plan, created, sample, title, taken))
+    writers.append(explanation.add_summary_sheet(wb, allocation, title, sample))  # 测算说明
     return wb, writers
 
 

@@ -29,7 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from minshi_geo import atomic
 from minshi_geo.errors import MinshiError
 from minshi_geo.escape import excel_cell, path_inside
-from minshi_geo.sheets import book, layout
+from minshi_geo.sheets import book, explanation, layout
 
 UNLOCKED = Protection(locked=False)
 
@@ -308,6 +308,7 @@ def build_region_workbook(
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
 
+    explanation.add_region_sheet(wb, allocation, region_code, title, sample)  # 测算说明
     _write_identity(wb, plan, meta, region_code, region_name, [x.target_id for x in rows],
                     sample)
     return wb, w
