@@ -210,7 +210,7 @@ def test_summary_rows_and_sector_columns_check_against_province_totals(tmp_path_
     allocation, plan, regions = jilin_inputs()
     wb = load_workbook(written(tmp_path_factory).summary)
     sectors = [s.name for s in plan.sectors]
-    assert wb.sheetnames == [SUMMARY_SHEET, *sectors, PROVINCE_WIDE_SHEET]
+    assert wb.sheetnames == [SUMMARY_SHEET, *sectors, PROVINCE_WIDE_SHEET, "测算说明"]
     ws = wb[SUMMARY_SHEET]
     heading_row = next(r for r in range(1, 20) if ws.cell(r, 1).value == "序号")
     headings = [c.value for c in ws[heading_row]]

@@ -30,7 +30,7 @@ def test_region_workbook_explains_its_own_numbers(tmp_path_factory):
     assert "150 × (0.5 × 9,066,906 / 24,012,307 + 0.5 × 24,729.8 / 191,007.4) = 38.03 → 38 座" \
         in text
     assert "区间 35–41 座" in text
-    assert "代理指标" in text and "四地人口" in text
+    assert "代理指标" in text and "常住人口：" in text and "2020年" in text
     assert "吉林市" not in [c.value for c in ws["B"]]  # its own numbers only
     headings = [c.value for c in ws[HEADING_ROW] if c.value]
     assert headings[:3] == ["任务", "分解数量", "测算依据与各因素份额"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 
 from minshi_geo.derivation import Cell, ExplanationMissingError, cells, pct, sweep_note
-from minshi_geo.sheets import book
+from minshi_geo.sheets import book, layout
 
 SHEET = "测算说明"
 HEADING_ROW = 4
@@ -60,7 +60,7 @@ def _add(wb: Workbook, allocation, title: str, sample: bool,
               "与最大余数法取整后的分解数量。" + (f"敏感性：{note}。" if note else ""),
               font=book.FONT_NOTE, border=False, measure=False)
     if sample:
-        w.put(3, 1, "示例数据：仅供演示，不是正式分解结果", font=book.FONT_SAMPLE,
+        w.put(3, 1, layout.SAMPLE_NOTE, font=book.FONT_SAMPLE,
               fill=book.FILL_SAMPLE, border=False, measure=False)
     for i, (_, heading, _) in enumerate(columns, start=1):
         w.put(HEADING_ROW, i, heading, font=book.FONT_BOLD, fill=book.FILL_HEADING,
