@@ -95,7 +95,8 @@ FACTORS_FILE = "factors.csv"
 EXPLANATION_FILE = "explanation.csv"
 ROBUSTNESS_FILE = "robustness.csv"
 
-_STRING_COLUMNS = ["target_id", "sector", "metric", "region_code", "region_name", "unit", "basis"]
+_STRING_COLUMNS = ["target_id", "sector", "metric", "region_code", "region_name", "unit", "basis",
+                  "prefecture_code", "prefecture_name"]  # the last two: county allocations
 
 
 class AllocationFileError(MinshiError):

@@ -80,7 +80,7 @@ RULE_KEYS = (
 )  # fmt: skip
 TOP_KEYS = (
     "scenario", "title", "description", "plan", "region_set", "indicators", "sample", "solver",
-    "defaults", "targets", "plan_rules", "milestones",
+    "defaults", "targets", "plan_rules", "milestones", "cascade",
 )  # fmt: skip
 PLAN_RULE_KEYS = ("budget", "balance", "coverage")
 BUDGET_KEYS = ("costs", "currency", "per_region", "province", "note")
@@ -188,6 +188,7 @@ class Scenario:
     # 序时进度 milestones {"*" or target id: {date: share}} — the shape progress.status reads;
     # empty = linear pace for every target.
     milestones: dict[str, dict[date, float]] = field(default_factory=dict)
+    cascade: Any = None  # allocate.cascade.CascadeSpec: split each region among its counties
 
     @property
     def target_ids(self) -> list[str]:
@@ -526,6 +527,7 @@ def scenario_from_mapping(raw: Any, path: Path, sha256: str) -> Scenario:
 
 
 def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenario:
+    from minshi_geo.allocate.cascade import read_cascade
     from minshi_geo.catalogue import CatalogueError, load_plan
     from minshi_geo.indicators import load_indicators
     from minshi_geo.regions import RegionSetError, load_region_set
@@ -612,7 +614,7 @@ def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenari
         plan=plan, regions=regions, indicators=indicators, indicator_paths=indicator_paths,
         sample=bool(sample_flag) or uses_sample, solver=solver, rules=rules, budget=budget,
         balance=balance, coverage=coverage, description=str(raw.get("description") or ""),
-        milestones=milestones,
+        milestones=milestones, cascade=read_cascade(w, raw.get("cascade")),
     )
 
 

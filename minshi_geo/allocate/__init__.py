@@ -459,6 +459,13 @@ def run_scenario(
     scenario = load_scenario(path or paths.DEFAULT_SCENARIO)
     allocation = allocate(scenario, progress, engine=engine, solver=solver,
                           robustness=robustness)
+    counties = None
+    if scenario.cascade is not None:  # 省 → 市 → 县: counties of each region, same run
+        from minshi_geo.allocate import cascade
+
+        counties = cascade.cascade(allocation, scenario)
     if out_dir is not None:
         allocation.save(out_dir)
+        if counties is not None:
+            counties.save(Path(out_dir) / cascade.FOLDER)
     return allocation

@@ -58,7 +58,10 @@ def allocation_cmd(
         from minshi_geo.maps.png import write_pngs
 
         files = write_pngs(allocation, region_set, png, mode=png_mode)
-    path = allocation_map(allocation, region_set, output, tiles=tiles)
+    from minshi_geo.allocate.cascade import prefecture_outlines
+
+    outlines = prefecture_outlines(allocation.meta, gcj02=tiles == "gaode")  # county maps
+    path = allocation_map(allocation, region_set, output, tiles=tiles, outlines=outlines)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, "
                   f"{len(allocation.target_ids)} targets)")
     if files is not None:

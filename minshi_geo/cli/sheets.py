@@ -30,6 +30,13 @@ def sheets(
     allocation, plan, regions = load_allocation_inputs(out_dir)
     target = output or (out_dir / "sheets")
     started = time.perf_counter()
+    if allocation.meta.get("cascade"):  # a county allocation: one folder per prefecture
+        from minshi_geo.allocate.cascade import write_county_sheets
+
+        folders = write_county_sheets(allocation, plan, regions, target)
+        console.print(f"{len(folders)} prefecture folders of county workbooks + summaries → "
+                      f"{target} ({time.perf_counter() - started:.1f} s)")
+        return
     written = write_all_sheets(allocation, plan, regions, target, csv=csv)
     elapsed = time.perf_counter() - started
     label = "（示例）" if allocation.is_sample else ""

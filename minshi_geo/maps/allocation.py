@@ -270,13 +270,16 @@ def allocation_map(
     *,
     population: pd.Series | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    outlines: dict | None = None,
 ) -> Path:
     """Write the interactive allocation map for every target of ``allocation``.
 
+    ``outlines``: GeoJSON drawn over the regions (a county map's prefecture borders, see
+    :func:`minshi_geo.allocate.cascade.prefecture_outlines`).
     ``regions``: the RegionSet the allocation was made for. ``tiles``: none (default,
     offline) | osm | gaode (overlay shifted to GCJ-02) | tianditu (needs MINSHI_TIANDITU_KEY).
     """
     data, view = allocation_page(allocation, regions, population=population)
     shapes = region_shapes(view.frame, view.codes, tolerance=tolerance, gcj02=tiles == "gaode")
-    return write_page(out_html, data, shapes, view, tiles=tiles)
+    return write_page(out_html, data, shapes, view, tiles=tiles, outlines=outlines)
 

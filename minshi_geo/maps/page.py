@@ -167,10 +167,16 @@ def tile_options(tiles: str) -> dict[str, Any] | None:
     return opts
 
 
+OUTLINE_PANE = "minshi-outlines"
+
+
 def render_page(
-    data: PageData, shapes: RegionShapes, regions: MapRegions, *, tiles: str = "none"
+    data: PageData, shapes: RegionShapes, regions: MapRegions, *, tiles: str = "none",
+    outlines: dict | None = None,
 ) -> str:
-    """The complete, self-contained HTML of one map page."""
+    """The complete, self-contained HTML of one map page. ``outlines``: GeoJSON polygons
+    drawn as dark lines over the regions (a county map's prefecture borders), never
+    catching the pointer."""
     tile = tile_options(tiles)
     fmap = _OfflineMap(
         location=None,
@@ -188,6 +194,13 @@ def render_page(
             name=tiles,
         ).add_to(fmap)
     fmap.fit_bounds(shapes.bounds)
+    if outlines:
+        folium.map.CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(fmap)
+        folium.GeoJson(
+            outlines, name="outlines", control=False, pane=OUTLINE_PANE,
+            style_function=lambda _: {"color": "#222", "weight": 2.4, "fill": False,
+                                      "opacity": 0.9},
+        ).add_to(fmap)  # fmt: skip
     figure = fmap.get_root()
     figure.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
     figure.header.add_child(
@@ -213,7 +226,8 @@ def write_page(
     regions: MapRegions,
     *,
     tiles: str = "none",
+    outlines: dict | None = None,
 ) -> Path:
     """Render and write the page atomically (no half-written map on failure)."""
-    html = render_page(data, shapes, regions, tiles=tiles)
+    html = render_page(data, shapes, regions, tiles=tiles, outlines=outlines)
     return atomic.write_text(out_html, html)
