@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from minshi_geo import atomic, paths
+from minshi_geo import atomic, limits, paths
 from minshi_geo.errors import MinshiError
+from minshi_geo.escape import csv_frame, csv_unguard
 
 if TYPE_CHECKING:
     from minshi_geo.catalogue import Plan
@@ -346,7 +347,9 @@ class Allocation:
         meta = self.meta.at(out_dir)
         meta_text = json.dumps(meta.to_json(), ensure_ascii=False, indent=2, sort_keys=False)
         with atomic.atomic_dir(out_dir) as tmp:
-            self.table.to_csv(tmp / TABLE_FILE, index=False, encoding="utf-8")
+            # Names and notes can start with = + - @ (a hostile region set): guarded, and
+            # unguarded again by load().
+            csv_frame(self.table).to_csv(tmp / TABLE_FILE, index=False, encoding="utf-8")
             (tmp / META_FILE).write_text(meta_text + "\n", encoding="utf-8")
             factors = self.factor_values.copy()
             factors.index.name = "region_code"
@@ -369,23 +372,37 @@ class Allocation:
                     f"{p}: file not found",
                     hint="point to a folder written by `minshi-geo allocate SCENARIO --out DIR`",
                 )
-        table = pd.read_csv(
-            table_path,
-            dtype={**{c: str for c in _STRING_COLUMNS}, "quantity": str},
-            keep_default_na=False,
-            na_values={"quota": [""], "capped_quota": [""], "share": [""], "lower": [""],
-                       "upper": [""]},
-        )
+        limits.check_size(table_path, "table", what="allocation table")
+        limits.check_size(meta_path, "json", what="allocation metadata file")
+        try:
+            table = pd.read_csv(
+                table_path,
+                dtype={**{c: str for c in _STRING_COLUMNS}, "quantity": str},
+                keep_default_na=False,
+                na_values={"quota": [""], "capped_quota": [""], "share": [""], "lower": [""],
+                           "upper": [""]},
+            )
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+                ValueError) as exc:
+            raise AllocationFileError(
+                f"{table_path}: not an allocation table written by minshi-geo allocate "
+                f"({limits.shorten(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 100)})",
+                hint="write the folder again with `minshi-geo allocate --out DIR`",
+            ) from None
         missing = [c for c in COLUMNS if c not in table.columns]
         if missing:
             raise AllocationFileError(
                 f"{table_path}: missing columns {', '.join(missing)}",
                 hint="the file was not written by minshi-geo allocate",
             )
+        for column in _STRING_COLUMNS:
+            table[column] = table[column].map(csv_unguard)
         table["item"] = table["item"].astype(int)
         table["locked"] = table["locked"].map(_parse_bool)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise AllocationFileError(f"{meta_path}: not UTF-8 text (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise AllocationFileError(
                 f"{meta_path}: not valid JSON ({exc.msg}, line {exc.lineno})"
@@ -407,6 +424,8 @@ class Allocation:
 def check_out_dir(out_dir: str | Path) -> Path:
     """``out_dir`` as a Path, if it can be a folder: refuses a path that is, or lies under,
     an existing file (checked before any work, so nothing is computed only to fail)."""
+    from minshi_geo.atomic import check_writable
+
     out_dir = Path(out_dir)
     for p in (out_dir, *out_dir.parents):
         if p.exists():
@@ -417,7 +436,7 @@ def check_out_dir(out_dir: str | Path) -> Path:
                     hint="give --out a folder (new or existing)",
                 )
             break
-    return out_dir
+    return check_writable(out_dir, folder=True)
 
 
 class AllocationInputs(NamedTuple):

@@ -8,6 +8,66 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from minshi_geo.errors import MinshiError
+
+
+class OutputPathError(MinshiError):
+    """An output path that cannot be written; the message names the path the user gave."""
+
+    hint = "choose another output path, or fix the folder's permissions"
+
+
+def check_writable(target: str | Path, *, folder: bool = False) -> Path:
+    """Refuse, before any work, an output path that cannot be written.
+
+    ``target`` is a file (or, with ``folder=True``, a folder) to be created or replaced:
+    it must not be the other kind of thing, must not lie under a file, and its nearest
+    existing folder must be writable. A read-only existing file is refused too (replacing
+    it would silently defeat its protection). Errors name ``target`` as given.
+    """
+    target = Path(target)
+    kind = "folder" if folder else "file"
+    if target.exists():
+        if folder and not target.is_dir():
+            raise OutputPathError(f"{target}: output folder is a file, not a folder")
+        if not folder and target.is_dir():
+            raise OutputPathError(f"{target}: output file is a folder; give a file name")
+        if not os.access(target, os.W_OK):
+            raise OutputPathError(f"{target}: output {kind} is read-only (permission denied)")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputPathError(f"{target}: output {kind} lies under {parent}, which is a file")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputPathError(f"{target}: cannot write in {parent} (permission denied)")
+            break
+    return target
+
+
+def _named(exc: OSError, target: Path, tmp: Path | None) -> OSError | OutputPathError:
+    """An OSError about our temp file or folder, re-told about ``target`` (the path the
+    user gave): ``out/.sheets.x1y2.tmp/长春市.xlsx`` becomes ``out/sheets/长春市.xlsx``."""
+    name = None if exc.filename is None else str(exc.filename)
+    shown = target
+    if tmp is not None and name is not None and name.startswith(str(tmp)):
+        shown = Path(str(target) + name[len(str(tmp)):])
+    elif name is not None and not name.endswith(".tmp"):
+        return exc  # about another file (an input): leave it as it is
+    return OutputPathError(f"{shown}: cannot write: {exc.strerror or exc}")
+
+
+def _reraise(exc: OSError, target: Path, tmp: Path) -> None:
+    told = _named(exc, target, tmp)
+    if told is exc:
+        raise exc
+    raise told from None
+
+
+def _temp_prefix(target: Path) -> str:
+    """``.NAME.`` cut so that the temp name (+ 8 random + ``.tmp``) stays under 255 bytes."""
+    name = target.name.encode("utf-8")[:200].decode("utf-8", "ignore")
+    return f".{name}."
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -32,15 +92,21 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     >>> with atomic_path("out/a.xlsx") as tmp:
     ...     workbook.save(tmp)
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    target = check_writable(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _named(exc, target, None) from None
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         _publishable(tmp)
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        _reraise(exc, target, tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -66,9 +132,12 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     files are moved only after the whole run succeeded, each with one atomic replace, and
     files the run does not produce are kept. A failure leaves ``target`` as it was.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    target = check_writable(target, folder=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise _named(exc, target, None) from None
     try:
         yield tmp
         if target.is_dir() and not any(target.iterdir()):
@@ -83,6 +152,8 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
                 dest = target / src.relative_to(tmp)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dest)
+    except OSError as exc:
+        _reraise(exc, target, tmp)
     finally:
         if tmp.exists():
             for p in sorted(tmp.rglob("*"), reverse=True):

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from minshi_geo import coords, paths
+from minshi_geo import coords, limits, paths
 from minshi_geo.atomic import atomic_path
 from minshi_geo.errors import MinshiError
 
@@ -250,7 +250,16 @@ def read_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
             f"{path}: boundary file not found",
             hint="rebuild it with: minshi-geo boundaries build --province 220000",
         )
-    return _read_layer_cached(str(path.resolve()), layer, path.stat().st_mtime).copy()
+    limits.check_size(path, "boundaries")
+    try:
+        frame = _read_layer_cached(str(path.resolve()), layer, path.stat().st_mtime)
+    except Exception as exc:  # noqa: BLE001 - GDAL/SQLite/pandas errors of a user's file
+        raise BoundaryError(
+            f"{path}: not a boundary GeoPackage with a {layer!r} layer "
+            f"(adcode, parent_adcode, geometry): {limits.shorten(str(exc), 120)}",
+            hint="give a .gpkg written by: minshi-geo boundaries build",
+        ) from None
+    return frame.copy()
 
 
 read_layer.cache_clear = _read_layer_cached.cache_clear  # type: ignore[attr-defined]

@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from minshi_geo import numbers, paths
+from minshi_geo import limits, numbers, paths
 from minshi_geo.errors import MinshiError, where
 
 KINDS = ("count", "rate", "standard", "milestone")
@@ -221,9 +221,9 @@ def phrase_states_unit(phrase: str, unit: str) -> bool:
 # ── reading YAML ────────────────────────────────────────────────────────────────────────────
 
 
-class _CatalogueLoader(yaml.SafeLoader):
-    """Safe YAML without implicit dates (validated here, with a location) and without
-    silently overwritten duplicate keys."""
+class _CatalogueLoader(limits.SafeYamlLoader):
+    """Safe YAML without aliases, without implicit dates (validated here, with a location)
+    and without silently overwritten duplicate keys."""
 
 
 _CatalogueLoader.yaml_implicit_resolvers = {
@@ -259,7 +259,11 @@ def _read_yaml(path: Path, data: bytes) -> Any:
     try:
         return yaml.load(text, Loader=_CatalogueLoader)
     except _DuplicateKey as exc:
-        raise CatalogueError(f"{name} line {exc.line}: duplicate key {exc.key!r}") from None
+        raise CatalogueError(
+            f"{name} line {exc.line}: duplicate key {limits.shorten(repr(exc.key))}"
+        ) from None
+    except limits.YamlAliasRefused as exc:
+        raise CatalogueError(exc.told(name)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -372,7 +376,7 @@ def _number_value(value: Any) -> float | None:
 def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
     """Read and validate a catalogue file; raise :class:`CatalogueError` on any problem."""
     path = Path(path)
-    data = path.read_bytes()
+    data = limits.read_bytes(path, "yaml", what="catalogue")
     raw = _read_yaml(path, data)
     check = _Checker(path)
     doc = check.mapping(raw, _PLAN_FIELDS)
@@ -398,7 +402,7 @@ def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
     if source_name:
         text_path = path.parent / source_name
         try:
-            source_text = text_path.read_text(encoding="utf-8")
+            source_text = limits.read_text(text_path, "plan_text")
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or "not UTF-8 text"
             raise check.fail(

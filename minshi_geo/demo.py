@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from minshi_geo import atomic, paths
+from minshi_geo.escape import csv_frame
 
 ALTERNATIVE_SCENARIO = paths.SCENARIOS_DIR / "jilin-2023-population.yaml"
 
@@ -94,7 +95,7 @@ def _catalogue(out: Path, state: dict, result: DemoResult) -> None:
     state["plan"] = plan
     path = out / "targets.csv"
     frame = plan.targets_frame()
-    atomic.write_text(path, frame.to_csv(index=False), encoding="utf-8-sig")
+    atomic.write_text(path, csv_frame(frame).to_csv(index=False), encoding="utf-8-sig")
     result.files["targets"] = path
     result.figures["targets"] = (
         f"{len(plan.items)} items, {len(plan.targets)} targets, "
@@ -128,7 +129,7 @@ def _compare(out: Path, state: dict, result: DemoResult) -> None:
 
     diff = compare(state["baseline"], state["alternative"])
     path = out / "comparison.csv"
-    atomic.write_text(path, diff.to_csv(index=False), encoding="utf-8-sig")
+    atomic.write_text(path, csv_frame(diff).to_csv(index=False), encoding="utf-8-sig")
     result.files["comparison"] = path
 
 
@@ -180,7 +181,7 @@ def _progress_outputs(out: Path, maps_dir: Path, state: dict, result: DemoResult
         state["baseline"], state["plan"], state["regions"], state["status"]
     )
     path = out / "status.csv"
-    atomic.write_text(path, status.to_csv(index=False), encoding="utf-8-sig")
+    atomic.write_text(path, csv_frame(status).to_csv(index=False), encoding="utf-8-sig")
     result.files["status"] = path
     write_progress_sheets(status, plan, regions, out / "progress-sheets", baseline.meta)
     result.files["progress sheets"] = out / "progress-sheets"

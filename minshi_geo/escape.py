@@ -4,19 +4,25 @@
 - JavaScript: :func:`js_literal` (any JSON-able value embedded in a <script>, safe inside
   ``</script>``, template literals and HTML comments).
 - Excel/CSV: :func:`excel_cell` neutralises text that a spreadsheet would run as a formula
-  (OWASP "CSV injection").
-- File names: :func:`safe_filename` builds a name from data that stays inside its folder
-  and works on Windows.
+  (OWASP "CSV injection"); :func:`csv_frame` applies it to every text cell of a table
+  written or printed as CSV (numeric columns stay numeric), :func:`csv_unguard` undoes it
+  when the tool reads its own CSV back.
+- File names: :func:`safe_filename` builds a name from data that stays inside its folder,
+  works on Windows, keeps its extension and fits the 255-byte limit of file systems.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
@@ -61,30 +67,79 @@ def excel_cell(value: Any) -> Any:
     return value
 
 
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to write or print as CSV: every text cell (also text in the
+    index and column names) through :func:`excel_cell`; numbers, dates and NaN untouched."""
+    from pandas.api.types import is_numeric_dtype
+
+    out = frame.copy()
+    for column in out.columns:
+        if not is_numeric_dtype(out[column]) and _texty(out[column].dtype):
+            out[column] = out[column].map(excel_cell, na_action="ignore")
+    if _texty(out.index.dtype):
+        out.index = out.index.map(excel_cell)
+    out.columns = [excel_cell(c) for c in out.columns]
+    return out
+
+
+def _texty(dtype: Any) -> bool:
+    """object, str/string or category: a column that can hold text."""
+    return dtype == object or str(dtype) in ("str", "string", "category")
+
+
+def csv_unguard(value: Any) -> Any:
+    """Undo :func:`excel_cell` on a value read back from a CSV the tool wrote."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 _WINDOWS_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
     *(f"COM{i}" for i in range(1, 10)),
     *(f"LPT{i}" for i in range(1, 10)),
 }
+# Control, format (bidi overrides U+202E, zero-width, BOM …), surrogate, private-use and
+# line/paragraph separator characters: invisible or spoofing in a file name.
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+MAX_NAME_BYTES = 200
+"""UTF-8 bytes of a built file name: under the 255 of ext4/NTFS/APFS with room for the
+temporary ``.NAME.XXXXXXXX.tmp`` of atomic writes and a ``-2023-06-30`` suffix."""
 
 
-def safe_filename(name: str, *, default: str = "unnamed", max_length: int = 120) -> str:
+def safe_filename(name: str, *, default: str = "unnamed", max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file name (no directory part) built from data.
 
-    Path separators, ``..``, Windows-forbidden characters and control characters become
-    ``_``; leading dots and trailing dots/spaces are stripped; reserved device names
-    (CON, NUL, …) get a ``_`` suffix. The result never contains a separator.
+    The extension (``.xlsx``) is kept. Control and bidi/format characters (U+202E …) are
+    dropped; path separators, ``..`` and Windows-forbidden characters become ``_``; leading
+    dots and trailing dots/spaces are stripped; reserved device names (CON, NUL, …) get a
+    ``_`` suffix. A name longer than ``max_bytes`` UTF-8 bytes is cut and given ``~`` + 8 hex
+    digits of its hash, so two long names that share a beginning stay different. The result
+    never contains a separator.
     """
     text = unicodedata.normalize("NFC", str(name))
-    text = _WINDOWS_BAD.sub("_", text)
-    text = text.replace("..", "_")
-    text = text.strip().lstrip(".").rstrip(". ")
-    if not text:
-        text = default
-    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
-        text = text + "_"
-    return text[:max_length]
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES)
+    match = _EXTENSION.search(text)
+    ext = match.group(0) if match and match.start() > 0 else ""
+    stem = text[: len(text) - len(ext)]
+    stem = _WINDOWS_BAD.sub("_", stem).replace("..", "_")
+    stem = stem.strip().lstrip(".").rstrip(". ")
+    if not stem:
+        stem = default
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
+        stem = stem + "_"
+    return _fit(stem, max(max_bytes - len(ext.encode("utf-8")), 16)) + ext
+
+
+def _fit(stem: str, budget: int) -> str:
+    data = stem.encode("utf-8")
+    if len(data) <= budget:
+        return stem
+    digest = hashlib.sha256(data).hexdigest()[:8]
+    cut = data[: budget - 9].decode("utf-8", "ignore").rstrip(". ")
+    return f"{cut}~{digest}"
 
 
 def path_inside(folder: str | Path, name: str) -> Path:

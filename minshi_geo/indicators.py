@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from minshi_geo import boundaries, numbers, paths
+from minshi_geo import boundaries, limits, numbers, paths
 from minshi_geo.errors import MinshiError
 from minshi_geo.regions import RegionSet, UnknownRegionError, load_region_set
 
@@ -134,6 +134,10 @@ def _read_raw(path: Path) -> pd.DataFrame:
         raise IndicatorError(
             f"{path}: expected a .csv or .xlsx file, got {suffix or 'no suffix'!r}"
         )
+    if suffix == ".csv":
+        limits.check_size(path, "table", what="indicator table")
+    else:
+        limits.check_zip(path, what="indicator workbook")
     try:
         if suffix == ".csv":
             frame = _read_csv(path)
@@ -149,8 +153,9 @@ def _read_raw(path: Path) -> pd.DataFrame:
         raise IndicatorError(
             f"{path}: not a readable CSV table ({str(exc).splitlines()[0]})"
         ) from None
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise IndicatorError(f"{path}: cannot read the workbook ({exc})") from None
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, SyntaxError, TypeError) as exc:
+        raise IndicatorError(
+            f"{path}: cannot read the workbook ({limits.shorten(str(exc), 120)})") from None
     frame.columns = [_cell_text(c) for c in frame.columns]
     return frame.map(_cell_text)
 

@@ -39,9 +39,9 @@ import pandas as pd
 import shapely
 import yaml
 
-from minshi_geo import atomic, boundaries, paths
+from minshi_geo import atomic, boundaries, limits, paths
 from minshi_geo.errors import MinshiError
-from minshi_geo.escape import excel_cell
+from minshi_geo.escape import csv_frame
 
 DEFAULT_SET = "jilin"
 FRAME_COLUMNS = [
@@ -251,7 +251,7 @@ def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str],
     found: dict[str, list[tuple[str, str, str, str]]] = {}
     for path in sorted(paths.REGIONS_DIR.glob("*.yaml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.load(limits.read_text(path, "yaml"), Loader=limits.SafeYamlLoader)
             if str(doc["province"]["code"]) != province_code:
                 continue
             for entry in doc["regions"]:
@@ -265,7 +265,8 @@ def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str],
                         rows = found.setdefault(normalise_name(spelling), [])
                         if row not in rows:
                             rows.append(row)
-        except (yaml.YAMLError, KeyError, TypeError, OSError):
+        except (yaml.YAMLError, KeyError, TypeError, OSError, ValueError,
+                limits.YamlAliasRefused):
             continue  # a broken set reports itself when loaded; here it only adds no hints
     return {k: tuple(v) for k, v in found.items()}
 
@@ -387,13 +388,18 @@ def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, 
 def _load_cached(path_text: str, mtime: float) -> RegionSet:
     path = Path(path_text)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(limits.read_text(path, "yaml", what="region set"),
+                        Loader=limits.SafeYamlLoader)
+    except UnicodeDecodeError as exc:
+        raise RegionSetError(f"{path.name}: not UTF-8 text (byte {exc.start})",
+                             hint="save the region set as UTF-8") from None
+    except limits.YamlAliasRefused as exc:
+        raise RegionSetError(exc.told(path.name)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""
-        raise RegionSetError(
-            f"{path.name}{at}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+        problem = limits.shorten(str(getattr(exc, "problem", None) or exc), 120)
+        raise RegionSetError(f"{path.name}{at}: not valid YAML ({problem})") from None
     if not isinstance(doc, dict):
         raise RegionSetError(f"{path.name}: expected a mapping with name, province, regions")
     for key in ("name", "province", "boundaries", "regions"):
@@ -499,10 +505,8 @@ def write_region_table(region_set: RegionSet | str, path: str | Path) -> Path:
     """Write the region table (CSV, UTF-8) atomically; columns ``TABLE_COLUMNS``."""
     regions = region_set if isinstance(region_set, RegionSet) else load_region_set(region_set)
     table = regions.table()
-    for column in ("name", "short_name", "aliases", "recipe", "note"):
-        table[column] = table[column].map(excel_cell)
     with atomic.atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
+        csv_frame(table).to_csv(tmp, index=False, encoding="utf-8")
     return Path(path)
 
 

@@ -69,7 +69,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from minshi_geo import paths
+from minshi_geo import limits, paths
 from minshi_geo.rules import METHOD_ALIASES, OBJECTIVES, SOLVER_NAMES
 from minshi_geo.errors import MinshiError
 from minshi_geo.pace import EVERY_TARGET, MilestoneError, read_share_table
@@ -196,23 +196,10 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------- reading
-MAX_BYTES = 10 * 1024 * 1024
-"""A scenario is rules, not data: even per-county locks for all of China's ~2,900 counties
-stay far below this. A bigger file is the wrong file, refused before it is parsed."""
-
-
-class _Loader(yaml.SafeLoader):
+class _Loader(limits.SafeYamlLoader):
     """Safe loader that refuses duplicate keys (a silent overwrite would hide a rule),
-    keys that are lists or mappings, and aliases (``*name``): a few nested aliases expand to
-    billions of nodes, and ``defaults`` already shares a rule between targets."""
-
-    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _Refused(f"YAML alias *{event.anchor} (line {event.start_mark.line + 1}): "
-                           "aliases are not read in scenario files; write the rule out or put "
-                           "it in defaults")
-        return super().compose_node(parent, index)
+    keys that are lists or mappings, and (``limits.SafeYamlLoader``) aliases: ``defaults``
+    already shares a rule between targets."""
 
 
 class _Duplicate(Exception):
@@ -491,15 +478,14 @@ def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
         raise ScenarioError(f"{path}: scenario file not found",
                             hint="ls scenarios/ for the bundled scenarios")
     w = _Where(path.name)
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise w.fail("", f"{size / 1024 / 1024:.1f} MB is far too large for a scenario file "
-                         f"(limit {MAX_BYTES // 1024 // 1024} MB): is this the right file?")
-    data = path.read_bytes()
+    data = limits.read_bytes(path, "yaml", what="scenario file")
     try:
         raw = yaml.load(data.decode("utf-8"), Loader=_Loader)
     except UnicodeDecodeError as exc:
         raise w.fail("", f"not UTF-8 text (byte {exc.start})") from None
+    except limits.YamlAliasRefused as exc:
+        raise w.fail("", f"{exc} in scenario files; write the rule out or put it in "
+                         "defaults") from None
     except _Duplicate as exc:
         raise w.fail(str(exc.key), f"duplicate key (line {exc.line})") from None
     except _Refused as exc:

@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from minshi_geo.cli import app
+from minshi_geo.limits import InputTooLargeError
 from minshi_geo.scenario import ScenarioError, load_scenario
 
 SMALL = Path(__file__).parent / "data" / "scenarios" / "small.yaml"
@@ -294,6 +295,6 @@ def test_yaml_aliases_list_keys_and_huge_files_are_refused_in_one_line(tmp_path)
                                             r"target id or a date, not a list$"):
         load_scenario(_write(tmp_path, listed))
     huge = _write(tmp_path, SMALL.read_text(encoding="utf-8") + "# " + "x" * (11 << 20) + "\n")
-    with pytest.raises(ScenarioError, match=r"^bad.yaml: 11.0 MB is far too large for a "
-                                            r"scenario file \(limit 10 MB\)"):
+    with pytest.raises(InputTooLargeError, match=r"bad.yaml: 11 MB is too large for a "
+                                                 r"scenario file \(limit 10 MB\)"):
         load_scenario(huge)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from minshi_geo.cli.app import app, console, err_console, friendly
 from minshi_geo.errors import MinshiError
+from minshi_geo.escape import csv_frame
 
 
 class _Bar:
@@ -140,7 +141,7 @@ def compare_command(
     diff = compare(left, right)
     if out is not None:
         with atomic.atomic_dir(out) as tmp:
-            diff.to_csv(tmp / "comparison.csv", index=False, encoding="utf-8")
+            csv_frame(diff).to_csv(tmp / "comparison.csv", index=False, encoding="utf-8")
     changed = diff[diff["change"] != 0]
     title = (f"{left.meta.get('scenario', a)} → {right.meta.get('scenario', b)}: "
              f"{len(changed)} of {len(diff)} target × region cells change")

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+import typer.exceptions
 from rich.console import Console
 from rich.text import Text
 
-from minshi_geo.errors import MinshiError
+from minshi_geo.errors import MinshiError, for_user
 
 app = typer.Typer(
     name="minshi-geo",
@@ -38,24 +39,28 @@ def fail(message: str, hint: str | None = None, code: int = 2) -> None:
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator for commands: MinshiError → one line + hint, exit 2; OSError likewise."""
+    """Decorator for commands: every exception becomes one ``error:`` line + hint
+    (``errors.for_user``, the one translation); exit 2 for bad input, 70 for a defect."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except MinshiError as exc:
-            fail(str(exc), exc.hint)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+            raise
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 quiet_broken_pipe()
-            # Missing files, a folder where a file is expected, no permission, disk full …:
-            # one line naming the path, never a traceback.
-            where = exc.filename if exc.filename is not None else "output"
-            fail(f"{where}: {exc.strerror or exc}", "check the path and free disk space")
+            message, hint, code = for_user(exc)
+            fail(message, hint, code)
         except KeyboardInterrupt:
             err_console.print("interrupted")
             sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the one place every error reaches the user
+            if os.environ.get("MINSHI_DEBUG") and not isinstance(exc, MinshiError):
+                raise
+            message, hint, code = for_user(exc)
+            fail(message, hint, code)
 
     return wrapper
 

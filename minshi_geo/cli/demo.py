@@ -18,5 +18,9 @@ def demo(
 ) -> None:
     """Run the main job on the bundled Jilin 2023 data."""
     from minshi_geo import demo as demo_api
+    from minshi_geo.atomic import check_writable
+
+    check_writable(out, folder=True)
+    check_writable(maps_dir, folder=True)
 
     demo_api.run(out, maps_dir, console=console, png=png)

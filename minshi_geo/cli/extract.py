@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from minshi_geo import atomic
+from minshi_geo import atomic, limits
 from minshi_geo.catalogue import CatalogueError, load_plan
 from minshi_geo.cli.app import app, console, friendly
 from minshi_geo.extract import Draft, ExtractError, NotAPlanError, extract_plan
@@ -27,7 +27,7 @@ _DOCUMENT_MAGIC = (
 
 def read_plan_text(path: Path) -> tuple[str, str]:
     """The text of a plan file and its encoding: UTF-8, GB18030 or UTF-16 with a BOM."""
-    data = path.read_bytes()
+    data = limits.read_bytes(path, "plan_text")
     for magic, what, hint in _DOCUMENT_MAGIC:
         if data.startswith(magic):
             raise ExtractError(f"{path}: {what}, not text", hint=hint)
@@ -88,8 +88,8 @@ def extract_command(
     ] = None,
 ) -> None:
     """Turn a plan's 民生实事 text into a draft catalogue (data/targets format) to review."""
+    out = atomic.check_writable(output or plan.with_name(plan.stem + ".draft.yaml"))
     text, encoding = read_plan_text(plan)
-    out = output or plan.with_name(plan.stem + ".draft.yaml")
     if out.exists() and not force and not out.read_text("utf-8", "replace").startswith(DRAFT_MARK):
         raise ExtractError(
             f"{out} exists and is not a draft written by extract (a curated catalogue?)",

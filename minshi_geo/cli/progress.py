@@ -182,7 +182,9 @@ def status_cmd(
     lagging = st.lagging(full)
 
     if fmt == "csv":
-        rows.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        from minshi_geo.escape import csv_frame
+
+        csv_frame(rows).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return
     if fmt == "json":
         payload = {
@@ -244,7 +246,10 @@ def sheets_cmd(
     from minshi_geo.progress import status as st
     from minshi_geo.sheets.progress import write_progress_sheets
 
+    from minshi_geo.atomic import check_writable
+
     day = _as_of(as_of)
+    check_writable(output, folder=True)
     allocation, plan, regions = _inputs(allocation_dir)
     db = work_store(db, allocation_dir, read=True)
     full = st.compute_status(db, allocation, plan, as_of=day)
@@ -268,8 +273,10 @@ def sample_cmd(
     allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
 ) -> None:
     """Write 示例 returned sheets for 2023-03-31, 06-30 and 09-30 (made-up progress)."""
+    from minshi_geo.atomic import check_writable
     from minshi_geo.progress.sample import write_sample_reports
 
+    check_writable(output, folder=True)
     allocation, plan, regions = _inputs(allocation_dir)
     started = time.perf_counter()
     paths = write_sample_reports(allocation, plan, regions, output)

@@ -27,8 +27,10 @@ def sheets(
     from minshi_geo.allocation import load_allocation_inputs
     from minshi_geo.sheets.writer import write_all_sheets
 
+    from minshi_geo.atomic import check_writable
+
+    target = check_writable(output or (out_dir / "sheets"), folder=True)
     allocation, plan, regions = load_allocation_inputs(out_dir)
-    target = output or (out_dir / "sheets")
     started = time.perf_counter()
     if allocation.meta.get("cascade"):  # a county allocation: one folder per prefecture
         from minshi_geo.allocate.cascade import write_county_sheets

@@ -77,8 +77,13 @@ def import_reports(
     (default ``$MINSHI_DB`` or ``sqlite:///./minshi.db``). Raises :class:`ReportRejected`
     (``.problems`` lists every problem) when any file fails; nothing is stored then.
     """
-    paths = _expand([Path(p) for p in paths])
+    given = [Path(p) for p in paths]
+    paths = _expand(given)
     if not paths:
+        folders = [str(p) for p in given if p.is_dir()]
+        if folders:
+            raise MinshiError(f"{', '.join(folders)}: no .xlsx or .csv report files in this folder",
+                              hint="give the folder the returned sheets were saved in, or the files")
         raise MinshiError("no report files given", hint="minshi-geo progress import FILE...")
     problems: list[str] = []
     hints: list[str] = []

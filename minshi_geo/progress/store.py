@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from minshi_geo import limits
 from minshi_geo.errors import MinshiError
 
 log = logging.getLogger(__name__)
@@ -652,8 +654,26 @@ def unchanged_outcome(filename: str, row: Any) -> ImportOutcome:
 
 
 # ---------------------------------------------------------------------- engine set-up
+def _parse_url(url: str) -> sa.engine.URL:
+    """``url`` parsed, or a :class:`StoreError` naming it (password hidden)."""
+    shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError, TypeError) as exc:
+        reason = "port is not a number" if "int()" in str(exc) else "not a database URL"
+        raise StoreError(f"--db {shown}: {reason}", hint=_URL_HINT) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"--db {shown}: not a database URL this tool can use (database "
+                         f"{parsed.get_backend_name()!r}; SQLite or PostgreSQL only)", hint=_URL_HINT)
+    return parsed
+
+
+_URL_HINT = ("give sqlite:///path/to/minshi.db or postgresql+psycopg://user@host:5432/db "
+             "(--db or MINSHI_DB)")
+
+
 def _make_engine(url: str) -> Engine:
-    parsed = sa.engine.make_url(url)
+    parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             folder = os.path.dirname(os.path.abspath(parsed.database))
@@ -666,7 +686,13 @@ def _make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    try:
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, sa.exc.ArgumentError) as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreError(
+            f"--db {shown}: the database driver {parsed.get_driver_name()!r} is not installed "
+            f"({limits.shorten(str(exc), 80)})", hint=_URL_HINT) from None
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -46,7 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
-from minshi_geo import numbers
+from minshi_geo import limits, numbers
 from minshi_geo.errors import MinshiError
 from minshi_geo.sheets import layout
 
@@ -276,13 +276,17 @@ class _Grid:
 
 
 def _open_xlsx(path: Path):
+    limits.check_zip(path, what="returned workbook")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about data validation extensions it does not read; harmless here.
             warnings.simplefilter("ignore", UserWarning)
             values = load_workbook(path, data_only=True)
             formulas = load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError,
+            SyntaxError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+        # SyntaxError: broken sheet XML (ElementTree's ParseError, lxml's XMLSyntaxError);
+        # ValueError/TypeError/…: well-formed XML that openpyxl cannot make a workbook of.
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise  # the CLI reports these as file problems, with the path
         raise ReportError(
@@ -323,7 +327,7 @@ def _sheet_rows(ws) -> list[list[Any]]:
 
 
 def _csv_grid(path: Path) -> _Grid:
-    data = path.read_bytes()
+    data = limits.read_bytes(path, "report_csv", what="returned CSV")
     for encoding in ("utf-8-sig", "gb18030"):
         # Excel on Chinese Windows saves "CSV" in GBK unless told UTF-8; accept both.
         try:
