@@ -47,7 +47,7 @@ import pandas as pd
 
 from minshi_geo import atomic, limits, paths
 from minshi_geo.errors import MinshiError
-from minshi_geo.escape import csv_frame, csv_unguard
+from minshi_geo.escape import csv_frame, csv_unguard_frame
 
 if TYPE_CHECKING:
     from minshi_geo.catalogue import Plan
@@ -357,7 +357,7 @@ class Allocation:
             for frame, name in ((self.explanation, EXPLANATION_FILE),
                                 (self.robustness, ROBUSTNESS_FILE)):
                 if len(frame.columns):
-                    frame.to_csv(tmp / name, index=False, encoding="utf-8")
+                    csv_frame(frame).to_csv(tmp / name, index=False, encoding="utf-8")
         return out_dir
 
     @classmethod
@@ -395,8 +395,7 @@ class Allocation:
                 f"{table_path}: missing columns {', '.join(missing)}",
                 hint="the file was not written by minshi-geo allocate",
             )
-        for column in _STRING_COLUMNS:
-            table[column] = table[column].map(csv_unguard)
+        table = csv_unguard_frame(table)
         table["item"] = table["item"].astype(int)
         table["locked"] = table["locked"].map(_parse_bool)
         try:
@@ -628,9 +627,10 @@ def _read_side_table(path: Path) -> pd.DataFrame:
         return pd.DataFrame()
     text_cols = {"target_id": str, "region_code": str, "region_name": str, "source_year": str,
                  "unit": str, "metric": str}
+    limits.check_size(path, "table")
     try:
-        return pd.read_csv(path, dtype=text_cols, keep_default_na=False,
-                           na_values=["", "NaN", "nan"])
+        return csv_unguard_frame(pd.read_csv(path, dtype=text_cols, keep_default_na=False,
+                                             na_values=["", "NaN", "nan"]))
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise AllocationFileError(f"{path}: cannot be read as a table ({exc})",
                                   hint="run `minshi-geo allocate` again") from None

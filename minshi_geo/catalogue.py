@@ -610,6 +610,12 @@ def _read_target(
             raise check.fail(
                 f"expected a number ≥ 0, got {_show(raw_quantity)}", *field_at("quantity")
             )
+        if quantity > limits.MAX_QUANTITY:
+            raise check.fail(
+                f"{_show(raw_quantity)} is too large to split exactly (limit "
+                f"{limits.MAX_QUANTITY:.0e}, where whole numbers stop being exact)",
+                *field_at("quantity"),
+            )
         if kind == "rate" and quantity > 100:
             raise check.fail(
                 f"a rate is a percentage ≤ 100, got {_show(raw_quantity)}", *field_at("quantity")

@@ -87,6 +87,16 @@ def _texty(dtype: Any) -> bool:
     return dtype == object or str(dtype) in ("str", "string", "category")
 
 
+def csv_unguard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`csv_unguard` on every text cell of a table the tool wrote with :func:`csv_frame`."""
+    from pandas.api.types import is_numeric_dtype
+
+    for column in frame.columns:
+        if not is_numeric_dtype(frame[column]) and _texty(frame[column].dtype):
+            frame[column] = frame[column].map(csv_unguard, na_action="ignore")
+    return frame
+
+
 def csv_unguard(value: Any) -> Any:
     """Undo :func:`excel_cell` on a value read back from a CSV the tool wrote."""
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):

@@ -72,6 +72,12 @@ LIMITS: dict[str, Limit] = {
 }
 
 
+MAX_QUANTITY = 10**15
+"""The largest target quantity the tool splits: above 2**53 (≈ 9·10^15) floating-point numbers
+stop holding every whole number, so a split could not add up exactly. No plan hands down more
+than ~10^9 of anything."""
+
+
 class InputTooLargeError(MinshiError):
     """A file is bigger than its limit (or is a zip bomb)."""
 
@@ -160,8 +166,8 @@ def check_zip(path: str | Path, *, what: str = "workbook") -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return  # not a (readable) zip: the reader says so, naming the file
     if len(infos) > limit("workbook_members"):
         raise _too_large(path, "workbook_members", len(infos), f"{what} (zip entries)")
     total = sum(max(i.file_size, 0) for i in infos)

@@ -495,6 +495,9 @@ def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
         raise w.fail(at, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:  # e.g. ReaderError: a control character (NUL) in the text
+        raise w.fail("", f"YAML syntax error: {limits.shorten(' '.join(str(exc).split()), 120)}"
+                     ) from None
     return scenario_from_mapping(raw, path, hashlib.sha256(data).hexdigest())
 
 

@@ -136,6 +136,14 @@ CASES = [
     Case("regions-not-gpkg", lambda w: ["regions", "--set",
                                         H / "regionset-boundaries-not-gpkg.yaml"],
          "not-a-geopackage.gpkg: not a boundary GeoPackage"),
+    # ── a quantity too large to split exactly ──────────────────────────────────────────
+    Case("targets-quantity-too-large", lambda w: ["targets", "--plan",
+                                                  H / "catalogue-quantity-too-large.yaml"],
+         "too large to split exactly"),
+    Case("allocate-quantity-too-large", lambda w: ["allocate",
+                                                   H / "scenario-quantity-too-large.yaml",
+                                                   "--out", w["root"] / "o5"],
+         "too large to split exactly"),
     # ── inputs far over their size limit (sparse files: refused by size, unread) ────────
     Case("targets-huge", lambda w: ["targets", "--plan", w["huge.yaml"]], "too large"),
     Case("regions-huge", lambda w: ["regions", "--set", w["huge.yaml"]], "too large"),

@@ -34,7 +34,6 @@ import math
 import re
 import unicodedata
 import warnings
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -44,7 +43,6 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 
 from minshi_geo import limits, numbers
 from minshi_geo.errors import MinshiError
@@ -218,6 +216,8 @@ def parse_date(value: Any) -> date | None:
     text = _normalise(raw)
     if text == "":
         return None
+    if text == "#VALUE!":  # what openpyxl makes of a date-formatted cell beyond year 9999
+        raise _Bad(f"{expected}, got a number too large for a date (Excel shows #VALUE!)")
     m = _DATE_TEXT.fullmatch(text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
     if m:
         try:
@@ -283,11 +283,11 @@ def _open_xlsx(path: Path):
             warnings.simplefilter("ignore", UserWarning)
             values = load_workbook(path, data_only=True)
             formulas = load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError,
-            SyntaxError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
-        # SyntaxError: broken sheet XML (ElementTree's ParseError, lxml's XMLSyntaxError);
-        # ValueError/TypeError/…: well-formed XML that openpyxl cannot make a workbook of.
-        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+    except Exception as exc:  # noqa: BLE001 - openpyxl parsing an untrusted file
+        # InvalidFileException, BadZipFile, zlib.error, EOFError (damaged zip); SyntaxError
+        # (broken sheet XML: ElementTree's ParseError, lxml's XMLSyntaxError); KeyError,
+        # ValueError, TypeError … (well-formed XML openpyxl cannot make a workbook of).
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError | MinshiError):
             raise  # the CLI reports these as file problems, with the path
         raise ReportError(
             f"{path.name}: not an Excel workbook (.xlsx) that can be read ({exc.__class__.__name__})",
