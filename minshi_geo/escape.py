@@ -69,17 +69,28 @@ def excel_cell(value: Any) -> Any:
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` safe to write or print as CSV: every text cell (also text in the
-    index and column names) through :func:`excel_cell`; numbers, dates and NaN untouched."""
+    index and column names) through :func:`excel_cell`; numbers, dates and NaN untouched.
+
+    A carriage return inside a cell becomes a line feed: pandas quotes a cell holding ``\n``
+    but not one holding a lone ``\r``, which Excel reads as a new row — whose first cell
+    could then be a formula."""
     from pandas.api.types import is_numeric_dtype
 
     out = frame.copy()
     for column in out.columns:
         if not is_numeric_dtype(out[column]) and _texty(out[column].dtype):
-            out[column] = out[column].map(excel_cell, na_action="ignore")
+            out[column] = out[column].map(csv_cell, na_action="ignore")
     if _texty(out.index.dtype):
-        out.index = out.index.map(excel_cell)
-    out.columns = [excel_cell(c) for c in out.columns]
+        out.index = out.index.map(csv_cell)
+    out.columns = [csv_cell(c) for c in out.columns]
     return out
+
+
+def csv_cell(value: Any) -> Any:
+    """:func:`excel_cell` for a CSV cell; a lone CR becomes LF (see :func:`csv_frame`)."""
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return excel_cell(value)
 
 
 def _texty(dtype: Any) -> bool:

@@ -336,12 +336,18 @@ def _raw_of_workbook(path: Path) -> dict:
 
 def _raw_and_cells(path: Path) -> tuple[dict, dict[str, tuple[str, int, str, str]]]:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    from minshi_geo import limits
+
+    limits.check_zip(path, what="scenario workbook")
     try:
         wb = load_workbook(path, data_only=False)
-    except (InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise ScenarioWorkbookError(f"{path}: 不是可读取的 Excel 工作簿（{exc}）") from None
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl parsing an untrusted file (bad zip, XML …)
+        raise ScenarioWorkbookError(
+            f"{path}: 不是可读取的 Excel 工作簿（{limits.shorten(str(exc) or type(exc).__name__, 80)}）"
+        ) from None
     for name in (RULES_SHEET, SETTINGS_SHEET):
         if name not in wb.sheetnames:
             raise ScenarioWorkbookError(

@@ -120,6 +120,13 @@ CASES = [
     Case("import-not-zip", lambda w: ["progress", "import", H / "report-not-zip.xlsx",
                                       "--allocation", w["alloc"],
                                       *_db(f"sqlite:///{w['root']}/p.db")], "report-not-zip.xlsx"),
+    Case("allocate-scenario-workbook-garbage", lambda w: ["allocate", w["garbage.xlsx"],
+                                                          "--out", w["root"] / "o6"],
+         "garbage.xlsx"),
+    Case("allocate-scenario-workbook-broken-xml", lambda w: ["allocate",
+                                                             H / "report-broken-xml.xlsx",
+                                                             "--out", w["root"] / "o7"],
+         "report-broken-xml.xlsx"),
     # ── YAML alias bombs (billion laughs) in fields the loaders accept ──────────────────
     Case("targets-alias-bomb", lambda w: ["targets", "--plan", H / "catalogue-alias-bomb.yaml"],
          "YAML alias"),

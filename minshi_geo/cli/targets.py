@@ -14,7 +14,7 @@ from rich.table import Table
 from minshi_geo import paths
 from minshi_geo.catalogue import KINDS, TARGET_COLUMNS, Plan, Target, format_quantity, load_plan
 from minshi_geo.cli.app import app, console, friendly
-from minshi_geo.escape import excel_cell
+from minshi_geo.escape import csv_cell
 
 #: The CSV contract of the issue: these columns first, in this order.
 CSV_COLUMNS = ["id", "item", "sector", "metric", "quantity", "unit", "kind", "qualifier",
@@ -60,7 +60,7 @@ def targets_csv(targets: list[Target]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS + CSV_EXTRA)
     for t in targets:
-        writer.writerow([excel_cell(_csv_value(t, c)) for c in CSV_COLUMNS + CSV_EXTRA])
+        writer.writerow([csv_cell(_csv_value(t, c)) for c in CSV_COLUMNS + CSV_EXTRA])
     return out.getvalue()
 
 

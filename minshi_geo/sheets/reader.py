@@ -342,8 +342,12 @@ def _csv_grid(path: Path) -> _Grid:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [[(v if v.strip() != "" else None) for v in row]
-            for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        rows = [[(v if v.strip() != "" else None) for v in row]
+                for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:  # a NUL byte, a stray CR in an unquoted field …
+        raise ReportError(f"{path.name}: not a readable CSV table ({exc})", path=path,
+                          hint="send the .xlsx task sheet, or save it again as CSV") from None
     return _Grid(rows, None, set(), {})
 
 
