@@ -157,7 +157,7 @@ CASES = [
     Case("allocate-huge", lambda w: ["allocate", w["huge.yaml"], "--out", w["root"] / "o4"],
          "too large"),
     Case("extract-50mb", lambda w: ["extract", w["huge.txt"], "-o", w["root"] / "d.yaml"],
-         "huge.txt: 50 MB is too large for a plan text (limit 2 MB)"),
+         "huge.txt: 50 MB is too large for a plan text (limit 256 KB)"),
     Case("indicators-huge", lambda w: ["indicators", "-f", w["huge.csv"]], "too large"),
     Case("import-huge-xlsx", lambda w: ["progress", "import", w["huge.xlsx"], "--allocation",
                                         w["alloc"], *_db(f"sqlite:///{w['root']}/p.db")],

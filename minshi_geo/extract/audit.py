@@ -9,6 +9,7 @@ lose a number silently, whatever the outline made of the text.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 from minshi_geo.numbers import find_numbers
@@ -38,16 +39,34 @@ def account_for_numbers(
 
     listed = {r.at for r in rejected if r.at is not None}
     out = list(rejected)
+    in_taken, in_marker = _Spans(taken), _Spans(outline.markers)
     for token in find_numbers(folded):
-        if token.start in listed or any(s <= token.start < e for s, e in taken):
+        if token.start in listed or in_taken.cover(token.start):
             continue
-        if any(s <= token.start < e for s, e in outline.markers):
+        if in_marker.cover(token.start):
             continue  # 1、 一、 ①: the outline read it as an item or sector number
         where, item = _where(token.start, outline)
         rule, reason = PLACES[where]
         context = folded[max(0, token.start - 6) : token.end + 6]
         out.append(RejectedNumber(item, " ".join(context.split()), rule, reason, token.start))
     return sorted(out, key=lambda r: (r.at is None, r.at or 0))
+
+
+class _Spans:
+    """``cover(x)``: is ``x`` inside any of the (possibly overlapping) spans ``[s, e)``?
+    O(log n) per question — a scan over all spans per number made a long text quadratic."""
+
+    def __init__(self, spans):
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.reach, top = [], float("-inf")
+        for _, e in ordered:
+            top = max(top, e)
+            self.reach.append(top)
+
+    def cover(self, x: int) -> bool:
+        i = bisect.bisect_right(self.starts, x) - 1
+        return i >= 0 and self.reach[i] > x
 
 
 def _where(pos: int, outline: Outline) -> tuple[str, int]:
