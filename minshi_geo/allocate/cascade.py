@@ -182,11 +182,18 @@ def cascade(allocation, scenario, county_scen=None):
     table = pd.concat(tables, ignore_index=True)
     table = table.sort_values(["target_id", "region_code"], key=lambda s: s.map(
         order if s.name == "target_id" else county_order)).reset_index(drop=True)  # fmt: skip
-    meta = dict(allocation.meta)
+    from minshi_geo.allocation import FileRecord
+
+    meta = {**allocation.meta}
+    totals = table.groupby("target_id", sort=False)["quantity"].sum()
     meta.update({
         "scenario": county_scen.name, "scenario_title": county_scen.title,
-        "region_set": counties.name,
+        "region_set": counties.name, "region_set_file": FileRecord.of(counties.path),
         "factors": {tid: dict(p.factors) for tid, p in base.items()},
+        # county totals: the province's less the regions without counties (长白山)
+        "totals": {str(t): float(v) for t, v in totals.items()},
+        "steps": {tid: float(p.step) for tid, p in base.items()},
+        "deviation": None, "model_targets": [],
         "cascade": {"from_region_set": scenario.regions.name,
                     "without_counties": dict(sorted(without.items())),
                     "note": scenario.cascade.note},
