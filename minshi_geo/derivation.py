@@ -84,6 +84,19 @@ class Cell:
         return f"{head} → {num(self.quantity)} {self.unit}"
 
     @property
+    def result(self) -> str:
+        """``150 × 25.35% = 38.03 → 38 座`` — the formula folded to the share (tooltips)."""
+        text = f"{num(self.total)} × {pct(self.share)} = {num(self.quota, 2)}"
+        if self.rule != "none" and abs(self.capped_quota - self.quota) > 5e-3:
+            text += f" → {num(self.capped_quota, 2)}"
+        return f"{text} → {num(self.quantity)} {self.unit}"
+
+    @property
+    def rule_label(self) -> str:
+        """下限 · 锁定 · 无（按因素份额）…"""
+        return RULE_LABELS.get(self.rule, self.rule)
+
+    @property
     def range_text(self) -> str:
         """``区间 35–41 座`` (5th–95th percentile), ``无权重变动`` for a single factor."""
         if not self.varied or self.low is None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from minshi_geo.allocation import Allocation
 from minshi_geo.indicators import INDICATOR_LABELS, indicator_label  # noqa: F401 (re-export)
+from minshi_geo.maps.explanation import explanation_rows, source_rows
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import (
     format_number,
@@ -175,6 +176,10 @@ def allocation_page(
     modes = MODES if pop is not None else [m for m in MODES if m["id"] != "per10k"]
     factors = meta.get("factors") or {}
     facts = factor_facts(allocation, view)
+    explained = explanation_rows(allocation, list(view.codes))  # 测算说明 (explanation.csv)
+    for name, sources in source_rows(allocation, list(view.codes)).items():
+        if name in facts:
+            facts[name]["sources"] = sources
 
     groups: dict[str, list[str]] = {}
     layers: dict[str, dict[str, Any]] = {}
@@ -205,11 +210,15 @@ def allocation_page(
             for a, b in zip(quota, capped)
         ):
             tips.append(["约束后测算份额", [with_unit(q, unit, 1) for q in capped]])
+        tips += explained.get(target_id, {}).get("tips", [])
         layers[target_id] = {
             "label": f"{target_id} {metric}（{with_unit(total, unit)}）",
             "basis": basis_text(weights),
             "tips": tips,
             "facts": [k for k in weights if k in facts],
+            "explain": explained.get(target_id, {}).get("detail", []),
+            "caveat": explained.get(target_id, {}).get("caveat", ""),
+            "sweep": explained.get(target_id, {}).get("sweep", ""),
         }
         views[f"{target_id}|quantity"] = _view(
             qty_heading,

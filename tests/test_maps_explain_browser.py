@@ -1,0 +1,90 @@
+"""The allocation map explains each number (headless Debian Chromium, network off): the tooltip
+shows the factor shares, the formula result, the rule, the proxy caveat and the 敏感性 range,
+all from explanation.csv / robustness.csv; hostile names and sources stay text."""
+
+from __future__ import annotations
+
+import pytest
+from browser_fixtures import browser_session, open_offline
+from maps_fixtures import HOSTILE_HTML, baseline, hostile_regions
+from selenium.webdriver.support.ui import Select
+from test_maps_browser import READY, assert_no_alert, hover_region
+
+from minshi_geo.allocation import Allocation
+from minshi_geo.maps import allocation_map
+from minshi_geo.regions import load_region_set
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from browser_session()
+
+
+def _hostile(allocation: Allocation) -> Allocation:
+    """Region 220100 named with markup, and a source title with markup, in every table."""
+    table = allocation.table.copy()
+    table.loc[table["region_code"] == "220100", "region_name"] = HOSTILE_HTML
+    expl = allocation.explanation.copy()
+    expl.loc[expl["region_code"] == "220100", "region_name"] = HOSTILE_HTML
+    expl.loc[expl["factor"] == "population", "source_title"] = "<script>alert(3)</script>"
+    return Allocation(table=table, meta=allocation.meta, factor_values=allocation.factor_values,
+                      explanation=expl, robustness=allocation.robustness)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    out = tmp_path_factory.mktemp("explain-maps")
+    split = baseline()
+    return {
+        "baseline": allocation_map(split, load_region_set("jilin"), out / "baseline.html"),
+        "hostile": allocation_map(_hostile(split), hostile_regions("jilin", "220100"),
+                                  out / "hostile.html"),
+    }
+
+
+def _show(driver, target_id: str) -> None:
+    Select(driver.find_element("id", "minshi-target")).select_by_value(target_id)
+
+
+def test_tooltip_shows_shares_formula_rule_caveat_and_range(browser, pages):
+    open_offline(browser, pages["baseline"], ready=READY)
+    _show(browser, "29.2")
+    text = hover_region(browser, 0)
+    assert "长春市" in text
+    assert "常住人口份额 37.76% × 0.5" in text and "面积份额 12.95% × 0.5" in text
+    assert "150 × 25.35% = 38.03 → 38 座" in text
+    assert "适用规则" in text and "无（按因素份额）" in text
+    assert "代理指标" in text
+    assert "38 座, 区间 35–41" in text
+    width = browser.execute_script(
+        "var t = document.querySelectorAll('.leaflet-tooltip-pane .minshi-tip');"
+        "return t[t.length - 1].getBoundingClientRect().width")
+    assert width < 500
+
+
+def test_data_object_carries_the_detail_rows(browser, pages):
+    open_offline(browser, pages["baseline"], ready=READY)
+    rows = browser.execute_script(
+        "return minshiPage.data.layers['29.2'].explain.map(r => [r[0], r[1][0]])")
+    by = dict(rows)
+    assert by["公式"].startswith("150 × (0.5 × 9,066,906 / ")
+    assert "2020年" in browser.execute_script(
+        "return minshiPage.data.facts.population.sources[0]")
+    assert "代理指标" in browser.execute_script("return minshiPage.data.layers['29.2'].caveat")
+    assert by["敏感性"].startswith("区间 35–41 座")
+
+
+def test_hostile_names_and_sources_stay_text(browser, pages):
+    page = open_offline(browser, pages["hostile"], ready=READY)
+    assert_no_alert(browser)
+    _show(browser, "29.2")
+    text = hover_region(browser, 0)
+    assert HOSTILE_HTML in text
+    assert "区间" in text
+    sources = browser.execute_script("return minshiPage.data.facts.population.sources[0]")
+    assert "<script>alert(3)</script>" in sources
+    assert browser.execute_script("return document.querySelectorAll('img').length") == 0
+    assert_no_alert(browser)
+    assert page.requests == []
