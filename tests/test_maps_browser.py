@@ -214,7 +214,7 @@ def test_search_without_a_match_says_so(browser, pages):
     assert not note.is_displayed()
     search = browser.find_element(By.ID, "minshi-search")
     search.send_keys("不存在的指标")
-    assert note.is_displayed() and note.text == "无匹配指标"
+    assert note.is_displayed() and note.text == "无匹配指标或地区"
     search.clear()
     search.send_keys("1")
     assert not note.is_displayed()

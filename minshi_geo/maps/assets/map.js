@@ -29,6 +29,27 @@
     return box;
   }
 
+  /* A metric scale bar in 公里/米 from the public map.distance (no private Leaflet hooks). */
+  function scaleBar(map) {
+    var c = L.control({ position: "bottomleft" });
+    var bar = el("div", "leaflet-control-scale-line minshi-scale");
+    bar.id = "minshi-scale";
+    c.onAdd = function () { return bar; };
+    c.addTo(map);
+    function update() {
+      var y = map.getSize().y / 2, maxPx = 100;
+      var metres = map.distance(map.containerPointToLatLng([0, y]),
+                                map.containerPointToLatLng([maxPx, y]));
+      if (!(metres > 0)) { return; }
+      var p = Math.pow(10, Math.floor(Math.log(metres) / Math.LN10)), d = metres / p;
+      var nice = p * (d >= 5 ? 5 : d >= 2 ? 2 : 1);
+      bar.style.width = Math.round(maxPx * nice / metres) + "px";
+      bar.textContent = nice >= 1000 ? (nice / 1000) + " 公里" : nice + " 米";
+    }
+    map.on("moveend zoomend resize", update);
+    update();
+  }
+
   window.minshiMap = function (map, D, G) {
     var state = {
       rankAll: false,
@@ -37,7 +58,8 @@
       rankFolded: map.getSize().x < 1200,
       layer: D.initial.layer,
       mode: D.initial.mode || (D.modes.length ? D.modes[0].id : ""),
-      period: D.periods ? (D.initial.period !== undefined ? D.initial.period : D.periods.length - 1) : null
+      period: D.periods ? (D.initial.period !== undefined ? D.initial.period : D.periods.length - 1) : null,
+      region: null  // the region whose detail panel is open
     };
     var shapes = [];
 
@@ -64,16 +86,10 @@
                         { sticky: true, className: "minshi-tip", direction: "auto" });
         lyr.on("mouseover", function () { lyr.setStyle({ weight: 3, color: "#222222" }); });
         lyr.on("mouseout", function () { lyr.setStyle({ weight: 1, color: "#555555" }); });
+        lyr.on("click", function () { openRegion(i); });
       }
     }).addTo(map);
-    var scale = L.control.scale({ imperial: false });
-    var updateScale = scale._updateScale;
-    scale._updateScale = function (el_, text, ratio) {
-      // Planners read 公里/米, not km/m.
-      text = String(text).replace(/ km$/, " 公里").replace(/ m$/, " 米");
-      return updateScale.call(this, el_, text, ratio);
-    };
-    scale.addTo(map);
+    scaleBar(map);
 
     /* ---- region names as labels ---- */
     var labelLayer = L.layerGroup().addTo(map);
@@ -81,6 +97,16 @@
     D.regions.forEach(function (r, i) {
       var span = el("span", "minshi-label-text" + (r.point ? " minshi-label-point" : ""),
                     r.label || r.name);
+      span.setAttribute("data-minshi-region", String(i));
+      span.addEventListener("mouseover", function () {
+        shapes[i].setStyle({ weight: 3, color: "#222222" });
+        shapes[i].openTooltip(D.labels[i]);
+      });
+      span.addEventListener("mouseout", function () {
+        shapes[i].setStyle({ weight: 1, color: "#555555" });
+        shapes[i].closeTooltip();
+      });
+      span.addEventListener("click", function () { openRegion(i); });
       labelMarkers[i] = L.marker(D.labels[i], {
         icon: L.divIcon({ className: "minshi-label", html: span, iconSize: null }),
         interactive: false,
@@ -121,26 +147,40 @@
         var span = icon.firstChild;
         span.style.marginTop = "0px";
         var r = span.getBoundingClientRect();
-        // Where the name clashes, try just above or below its point (梅河口市 next to
-        // 辽源市) before leaving it out.
-        var h = r.bottom - r.top + 2;
+        // Where the name clashes, try just above or below its point, then a little aside,
+        // before leaving it out; a polygon's name must sit on that polygon (梅河口市 next to
+        // 辽源市 and 通化市: hovering the name must point at 梅河口市).
+        var h = r.bottom - r.top + 2, w = r.right - r.left;
+        span.style.marginLeft = "0px";
         var fit = null;
-        [0, -h, h].some(function (dy) {
-          var box = { left: r.left - 2, right: r.right + 2,
-                      top: r.top + dy - 1, bottom: r.bottom + dy + 1 };
+        [[0, 0], [0, -h / 2], [0, h / 2], [0, -h], [0, h], [-w / 3, 0], [w / 3, 0],
+         [-w / 3, -h / 2], [w / 3, -h / 2], [-w / 3, h / 2], [w / 3, h / 2]].some(function (d) {
+          var box = { left: r.left + d[0] - 2, right: r.right + d[0] + 2,
+                      top: r.top + d[1] - 1, bottom: r.bottom + d[1] + 1 };
           if (placed.some(function (p) { return overlaps(p, box); })) { return false; }
-          fit = { box: box, dy: dy };
+          if (!D.regions[i].point && !onOwnRegion(i, box)) { return false; }
+          fit = { box: box, dx: d[0], dy: d[1] };
           return true;
         });
         if (fit === null) {
           icon.classList.add("minshi-label-off");
         } else {
           span.style.marginTop = fit.dy + "px";
+          span.style.marginLeft = fit.dx + "px";
           placed.push(fit.box);
         }
       });
     }
     map.on("zoomend", placeLabels);
+    function onOwnRegion(i, box) {
+      // The region drawn under the middle of the name is region i. (A name wider than its
+      // region answers for that region itself: hovering or clicking it acts on region i.)
+      var hit = document.elementsFromPoint((box.left + box.right) / 2,
+                                           (box.top + box.bottom) / 2).filter(function (e) {
+        return e.classList && e.classList.contains("minshi-region");
+      })[0];
+      return !!hit && hit.classList.contains("minshi-r" + i);
+    }
 
     /* ---- tooltip: a small table built from DOM nodes ---- */
     function row(table, label, value) {
@@ -185,8 +225,8 @@
     var search = el("input");
     search.type = "search";
     search.id = "minshi-search";
-    search.placeholder = "搜索指标…";
-    search.setAttribute("aria-label", "搜索指标");
+    search.placeholder = "搜索指标或地区…";
+    search.setAttribute("aria-label", "搜索指标或地区");
     pick.appendChild(search);
     var select = el("select");
     select.id = "minshi-target";
@@ -206,6 +246,32 @@
     basis.id = "minshi-basis";
     pick.appendChild(basis);
     panel.appendChild(pick);
+    var exportBar = el("div", "minshi-field minshi-export");
+    var csvButton = el("button", "minshi-export-csv", "导出表格（CSV）");
+    csvButton.type = "button";
+    csvButton.id = "minshi-export-csv";
+    csvButton.addEventListener("click", function () {
+      page.download(fileName(D.layers[state.layer].label) + ".csv", tableCsv(), "text/csv");
+    });
+    exportBar.appendChild(csvButton);
+    var numbersToggle = el("label", "minshi-numbers");
+    var numbersBox = el("input");
+    numbersBox.type = "checkbox";
+    numbersBox.id = "minshi-numbers";
+    numbersBox.addEventListener("change", function () { drawNumbers(); });
+    numbersToggle.appendChild(numbersBox);
+    numbersToggle.appendChild(document.createTextNode("在地图上标数值"));
+    exportBar.appendChild(numbersToggle);
+    panel.appendChild(exportBar);
+    var printDate = el("div", "minshi-print-date");
+    printDate.id = "minshi-print-date";
+    panel.appendChild(printDate);
+    function stampDate() {
+      var d = new Date();
+      printDate.textContent = "打印日期：" + d.getFullYear() + "年" + (d.getMonth() + 1) + "月" +
+        d.getDate() + "日";
+    }
+    stampDate();
 
     function filterOptions() {
       var q = search.value.trim().toLowerCase();
@@ -222,22 +288,46 @@
       });
       return first;
     }
-    var noHit = el("div", "minshi-nohit", "无匹配指标");
+    var noHit = el("div", "minshi-nohit", "无匹配指标或地区");
     noHit.id = "minshi-nohit";
     noHit.hidden = true;
     noHit.setAttribute("role", "status");
     pick.insertBefore(noHit, select);
+    var regionHits = el("div", "minshi-region-hits");
+    regionHits.id = "minshi-region-hits";
+    pick.insertBefore(regionHits, select);
+    function findRegions() {
+      var q = search.value.trim().toLowerCase();
+      regionHits.textContent = "";
+      if (!q) { return []; }
+      var hits = D.regions.map(function (r, i) { return i; }).filter(function (i) {
+        var r = D.regions[i];
+        return [r.name, r.label || "", r.code].some(function (t) {
+          return String(t).toLowerCase().indexOf(q) >= 0;
+        });
+      });
+      hits.slice(0, 6).forEach(function (i) {
+        var b = el("button", "minshi-region-hit", "地区：" + D.regions[i].name);
+        b.type = "button";
+        b.addEventListener("click", function () { openRegion(i); });
+        regionHits.appendChild(b);
+      });
+      return hits;
+    }
     search.addEventListener("input", function () {
       var first = filterOptions();
+      var regionsFound = findRegions();
       // Without a word the select would keep showing a target that does not match.
-      noHit.hidden = first !== null;
+      noHit.hidden = first !== null || regionsFound.length > 0;
       var current = select.options[select.selectedIndex];
       if (first && (!current || current.hidden)) { setLayer(first.value); }
     });
     search.addEventListener("keydown", function (e) {
       if (e.key === "Enter") {
         var first = filterOptions();
+        var regionsFound = findRegions();
         if (first) { setLayer(first.value); }
+        if (regionsFound.length) { openRegion(regionsFound[0]); }
       }
     });
     select.addEventListener("change", function () { setLayer(select.value); });
@@ -366,11 +456,14 @@
       var h = map.getSize().y;
       var rankRoom = Math.min(h * 0.6, h - legend.offsetHeight - 50);
       ranking.style.maxHeight = Math.max(rankRoom, 44) + "px";
-      if (!listBox) { return; }
       var top = map.getContainer().getBoundingClientRect().top;
       var panelBottom = panel.getBoundingClientRect().bottom - top;
       var room = map.getSize().y - panelBottom - 50;  // margins + the scale bar
-      listBox.style.maxHeight = Math.max(Math.min(room, map.getSize().y * 0.35), 44) + "px";
+      if (listBox) {
+        listBox.style.maxHeight = Math.max(Math.min(room, map.getSize().y * 0.35), 44) + "px";
+        room -= listBox.hidden ? 0 : listBox.offsetHeight + 10;
+      }
+      if (!detail.hidden) { detail.style.maxHeight = Math.max(room, 80) + "px"; }
     }
     map.on("resize", fitList);
 
@@ -392,6 +485,93 @@
       listBox.appendChild(ul);
     }
 
+    /* ---- detail panel of one region: every target, in every mode ---- */
+    var detail = control(map, "bottomleft", "minshi-detail");
+    detail.hidden = true;
+    function viewOf(layer, mode) {
+      return D.views[layer + "|" + mode + (D.periods ? "|" + state.period : "")];
+    }
+    function drawDetail() {
+      var i = state.region;
+      detail.textContent = "";
+      detail.hidden = i === null;
+      if (i === null) { return; }
+      var head = el("div", "minshi-legend-title minshi-rank-head");
+      head.appendChild(el("span", "minshi-detail-name", D.regions[i].name));
+      var close = el("button", "minshi-fold", "关闭");
+      close.type = "button";
+      close.id = "minshi-detail-close";
+      close.addEventListener("click", function () { openRegion(null); });
+      head.appendChild(close);
+      detail.appendChild(head);
+      var table = el("table", "minshi-rank-table minshi-detail-table");
+      var tr = el("tr");
+      tr.appendChild(el("th", null, "指标"));
+      D.modes.forEach(function (m) { tr.appendChild(el("th", null, m.label)); });
+      table.appendChild(tr);
+      D.groups.forEach(function (g) {
+        g.layers.forEach(function (id) {
+          var row_ = el("tr");
+          if (id === state.layer) { row_.className = "minshi-detail-current"; }
+          row_.appendChild(el("td", null, D.layers[id].label));
+          D.modes.forEach(function (m) {
+            var v = viewOf(id, m.id);
+            var shown = v && v.rank[i] !== null && v.rank[i] !== undefined ? v.value[i] : "—";
+            row_.appendChild(el("td", "minshi-rank-v", shown));
+          });
+          row_.addEventListener("click", function () { setLayer(id); });
+          table.appendChild(row_);
+        });
+      });
+      detail.appendChild(table);
+    }
+    function openRegion(i) {
+      state.region = i;
+      drawDetail();
+      fitList();
+    }
+
+    /* ---- the shown table as CSV (numbers, not display text) ---- */
+    function csvCell(value) {
+      if (value === null || value === undefined) { return ""; }
+      var text = String(value);
+      // A spreadsheet must not read a name as a formula.
+      if (typeof value === "string" && /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/.test(text)) {
+        text = "'" + text;
+      }
+      return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+    }
+    function tableCsv() {
+      var modes = D.modes.filter(function (m) { return viewOf(state.layer, m.id); });
+      var lines = [["target_id", "指标", "region_code", "地区"].concat(modes.map(function (m) {
+        return viewOf(state.layer, m.id).heading;
+      }))];
+      D.regions.forEach(function (r, i) {
+        var values = modes.map(function (m) { return viewOf(state.layer, m.id).rank[i]; });
+        if (values.every(function (x) { return x === null || x === undefined; })) { return; }
+        lines.push([state.layer, D.layers[state.layer].label, r.code, r.name].concat(values));
+      });
+      return "\ufeff" + lines.map(function (l) { return l.map(csvCell).join(","); }).join("\r\n") +
+        "\r\n";
+    }
+    function fileName(text) {
+      return String(D.title + "-" + text).replace(/[\\/:*?"<>|\x00-\x1f]/g, "_").slice(0, 120);
+    }
+
+    /* ---- optional numbers on the regions ---- */
+    function drawNumbers() {
+      var v = view();
+      labelMarkers.forEach(function (m, i) {
+        var icon = m.getElement();
+        if (!icon) { return; }
+        var span = icon.firstChild;
+        var name = D.regions[i].label || D.regions[i].name;
+        var shown = numbersBox.checked && v && v.rank[i] !== null && v.rank[i] !== undefined;
+        span.textContent = shown ? name + " " + v.value[i] : name;
+      });
+      if (labelsReady) { placeLabels(); }
+    }
+
     function restyle() {
       var v = view();
       shapes.forEach(function (lyr, i) {
@@ -403,8 +583,9 @@
       drawLegend(v);
       drawRanking(v);
       drawList();
+      drawDetail();
       fitList();
-      if (labelsReady) { placeLabels(); }
+      if (numbersBox.checked) { drawNumbers(); } else if (labelsReady) { placeLabels(); }
       map.getContainer().setAttribute("data-minshi-view", viewKey());
     }
 
@@ -450,6 +631,7 @@
     // A printed map has no button to unfold the ranking: print it unfolded, then restore.
     var foldedBeforePrint = null;
     window.addEventListener("beforeprint", function () {
+      stampDate();
       foldedBeforePrint = state.rankFolded;
       state.rankFolded = false;
       drawRanking(view());
@@ -466,9 +648,19 @@
       fitProvince(false);
       placeLabels();
     });
-    window.minshiPage = {
+    var page = window.minshiPage = {
       map: map, data: D, layer: regionLayer, shapes: shapes, state: state,
-      setLayer: setLayer, setMode: setMode, setPeriod: setPeriod
+      setLayer: setLayer, setMode: setMode, setPeriod: setPeriod, openRegion: openRegion,
+      tableCsv: tableCsv,
+      // One way out of the page for files (offline: a Blob link, nothing uploaded).
+      download: function (name, text, type) {
+        var a = el("a");
+        a.href = URL.createObjectURL(new Blob([text], { type: type + ";charset=utf-8" }));
+        a.download = name;
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+      }
     };
   };
 })();
