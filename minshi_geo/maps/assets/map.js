@@ -146,19 +146,19 @@
         icon.classList.remove("minshi-label-off");
         var span = icon.firstChild;
         span.style.marginTop = "0px";
+        span.style.marginLeft = "0px";
         var r = span.getBoundingClientRect();
         // Where the name clashes, try just above or below its point, then a little aside,
         // before leaving it out; a polygon's name must sit on that polygon (梅河口市 next to
         // 辽源市 and 通化市: hovering the name must point at 梅河口市).
         var h = r.bottom - r.top + 2, w = r.right - r.left;
-        span.style.marginLeft = "0px";
         var fit = null;
         [[0, 0], [0, -h / 2], [0, h / 2], [0, -h], [0, h], [-w / 3, 0], [w / 3, 0],
          [-w / 3, -h / 2], [w / 3, -h / 2], [-w / 3, h / 2], [w / 3, h / 2]].some(function (d) {
           var box = { left: r.left + d[0] - 2, right: r.right + d[0] + 2,
                       top: r.top + d[1] - 1, bottom: r.bottom + d[1] + 1 };
           if (placed.some(function (p) { return overlaps(p, box); })) { return false; }
-          if (!D.regions[i].point && !onOwnRegion(i, box)) { return false; }
+          if (!D.regions[i].point && onScreen(box) && !onOwnRegion(i, box)) { return false; }
           fit = { box: box, dx: d[0], dy: d[1] };
           return true;
         });
@@ -172,6 +172,11 @@
       });
     }
     map.on("zoomend", placeLabels);
+    function onScreen(box) {
+      // Off screen nothing can be hit-tested (and nothing is seen); zooming back re-places.
+      var x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
+      return x >= 0 && y >= 0 && x < window.innerWidth && y < window.innerHeight;
+    }
     function onOwnRegion(i, box) {
       // The region drawn under the middle of the name is region i. (A name wider than its
       // region answers for that region itself: hovering or clicking it acts on region i.)
@@ -246,23 +251,20 @@
     basis.id = "minshi-basis";
     pick.appendChild(basis);
     panel.appendChild(pick);
-    var exportBar = el("div", "minshi-field minshi-export");
-    var csvButton = el("button", "minshi-export-csv", "导出表格（CSV）");
+    var csvButton = el("button", "minshi-fold minshi-export minshi-export-csv", "导出CSV");
     csvButton.type = "button";
     csvButton.id = "minshi-export-csv";
     csvButton.addEventListener("click", function () {
       page.download(fileName(D.layers[state.layer].label) + ".csv", tableCsv(), "text/csv");
     });
-    exportBar.appendChild(csvButton);
-    var numbersToggle = el("label", "minshi-numbers");
+    csvButton.title = "把当前指标的表格导出为 CSV（Excel/WPS 可打开）";
+    var numbersToggle = el("label", "minshi-numbers minshi-export");
     var numbersBox = el("input");
     numbersBox.type = "checkbox";
     numbersBox.id = "minshi-numbers";
     numbersBox.addEventListener("change", function () { drawNumbers(); });
     numbersToggle.appendChild(numbersBox);
     numbersToggle.appendChild(document.createTextNode("在地图上标数值"));
-    exportBar.appendChild(numbersToggle);
-    panel.appendChild(exportBar);
     var printDate = el("div", "minshi-print-date");
     printDate.id = "minshi-print-date";
     panel.appendChild(printDate);
@@ -395,6 +397,7 @@
         r.appendChild(el("span", null, e[1]));
         legend.appendChild(r);
       });
+      legend.appendChild(numbersToggle);
     }
 
     function drawRanking(v) {
@@ -410,6 +413,7 @@
         drawRanking(view());
         if (labelsReady) { placeLabels(); }
       });
+      head0.appendChild(csvButton);
       head0.appendChild(fold);
       ranking.appendChild(head0);
       if (!v || state.rankFolded) { return; }
