@@ -4,6 +4,7 @@ the work, fonts found by family name."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,98 @@ def test_missing_font_skips_locally_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("MINSHI_REQUIRE_CJK_FONT", "1")
     with pytest.raises(pytest.fail.Exception, match="MINSHI_REQUIRE_CJK_FONT=1"):
         font_fixtures.require_cjk_font()
+
+
+# ------------------------------------------------------------------ Chinese for planners
+def _bad_sheet(work: Path, tmp_path: Path) -> Path:
+    """A returned sheet with -5 typed in a 累计完成 cell."""
+    from openpyxl import load_workbook
+
+    from minshi_geo.sheets import layout
+
+    source = sorted((work / "out" / "sample-reports").glob("*.xlsx"))[0]
+    wb = load_workbook(source)
+    ws = wb.worksheets[0]
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == layout.HEADER_TEXTS.get("completed"):
+                ws.cell(cell.row + 1, cell.column, -5)
+                bad = tmp_path / "bad.xlsx"
+                wb.save(bad)
+                return bad
+    raise AssertionError("no 累计完成 heading in the sample sheet")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    (None, ["错误：", "第", "行", "应为不小于 0 的数字", "实际为 '-5'"]),
+    ("zh", ["错误：", "应为不小于 0 的数字"]),
+    ("en", ["error: ", "row", "expected a number ≥ 0", "got '-5'"]),
+])
+def test_import_errors_are_chinese_by_default_and_english_on_request(work, tmp_path, lang,
+                                                                    expected):
+    bad = _bad_sheet(work, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("MINSHI_LANG", "MINSHI_DB")}
+    args = ["progress", "import", str(bad), "--db", f"sqlite:///{tmp_path / 'p.db'}",
+            "--allocation", str(work / "out" / "allocation")]
+    if lang == "en":
+        args = ["--lang", "en", *args]
+    elif lang == "zh":
+        env["MINSHI_LANG"] = "zh"
+    run = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 2, run.stderr
+    first = run.stderr.strip().splitlines()[0]
+    for text in expected:
+        assert text in first, first
+    assert bad.name in first  # still names the file …
+    assert ("累计完成" in first) and re.search(r"\(([A-Z]+)\)|（([A-Z]+)）", first)  # … and column
+
+
+def test_a_report_above_its_task_is_a_warning_the_import_lists_and_the_status_shows(work,
+                                                                                  tmp_path):
+    from openpyxl import load_workbook
+
+    from minshi_geo.sheets import layout
+
+    source = sorted((work / "out" / "sample-reports").glob("*2023-09-30.xlsx"))[0]
+    wb = load_workbook(source)
+    ws = wb.worksheets[0]
+    cols = {c.value: c.column for row in ws.iter_rows(max_row=12) for c in row if c.value}
+    head_row = next(c.row for row in ws.iter_rows(max_row=12) for c in row
+                    if c.value == layout.HEADER_TEXTS.get("completed"))
+    task = ws.cell(head_row + 1, cols[layout.HEADER_TEXTS["quantity"]]).value
+    ws.cell(head_row + 1, cols[layout.HEADER_TEXTS["completed"]], float(task) * 1.13)
+    over = tmp_path / "over.xlsx"
+    wb.save(over)
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    env = {k: v for k, v in os.environ.items() if k not in ("MINSHI_LANG", "MINSHI_DB")}
+    alloc = str(work / "out" / "allocation")
+    run = subprocess.run([*CLI, "progress", "import", str(over), "--db", db, "--allocation",
+                          alloc], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "注意：" in run.stderr and "超过分解任务" in run.stderr and "113%" in run.stderr
+    assert "导入 1 个" in run.stdout
+    status = subprocess.run([*CLI, "progress", "status", "--db", db, "--allocation", alloc],
+                            capture_output=True, text=True, env=env, timeout=600)
+    assert status.returncode == 0, status.stderr
+    assert "超过分解任务（请核实）" in status.stdout
+
+
+# ------------------------------------------------------------------ a task of 0
+def test_a_task_of_zero_reads_not_carried_on_the_regions_sheet(tmp_path):
+    from openpyxl import load_workbook
+
+    from minshi_geo.sheets import layout
+    from minshi_geo.sheets.writer import NOT_CARRIED, write_region_sheets
+
+    allocation, plan, regions = baseline_inputs()
+    zero = allocation.table[allocation.table["quantity"] == 0]
+    assert len(zero), "the baseline gives some region a task of 0 (辽源市: 0 处)"
+    row = zero.iloc[0]
+    written = write_region_sheets(allocation, plan, regions, tmp_path)
+    book = next(p for p in written.workbooks if regions.name_of(row["region_code"]) in p.name)
+    ws = load_workbook(book).worksheets[0]
+    cells = [(c.row, c.column) for r in ws.iter_rows() for c in r if c.value == row["target_id"]]
+    assert cells, row["target_id"]
+    head = next(c for r in ws.iter_rows() for c in r if c.value == layout.HEADER_TEXTS["quantity"])
+    cell = ws.cell(cells[0][0], head.column)
+    assert cell.value == 0 and cell.number_format.endswith(f'"{NOT_CARRIED}"')

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from minshi_geo.errors import MinshiError, for_user
+from minshi_geo.messages import LANGS, say, set_lang
 
 app = typer.Typer(
     name="minshi-geo",
@@ -32,9 +33,9 @@ err_console = Console(stderr=True)
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> None:
     """Print one clear error line (plus a hint) and exit."""
-    err_console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+    err_console.print(Text(say("cli.error"), style="bold red") + Text(message), soft_wrap=True)
     if hint:
-        err_console.print(Text("hint: ", style="yellow") + Text(hint), soft_wrap=True)
+        err_console.print(Text(say("cli.hint"), style="yellow") + Text(hint), soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -77,6 +78,17 @@ def quiet_broken_pipe() -> None:
     sys.exit(141)
 
 
+def _lang_option(value: str | None) -> str | None:
+    if value is not None:
+        if value not in LANGS:
+            raise typer.BadParameter(f"expected one of {', '.join(LANGS)}")
+        set_lang(value)
+    return value
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    lang: str = typer.Option(None, "--lang", callback=_lang_option, is_eager=True,
+                             help="Language of messages: zh (default) or en (also $MINSHI_LANG)."),
+) -> None:
     """Split a province's 民生实事 plan among its regions."""

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from minshi_geo import lights
 from minshi_geo.cli.app import app, console, err_console, fail, friendly
+from minshi_geo.messages import say
 
 progress_app = typer.Typer(
     name="progress",
@@ -115,25 +116,23 @@ def import_cmd(
             for problem in exc.problems:
                 err_console.print(Text("  ✗ ", style="red") + Text(problem), soft_wrap=True)
         fail(
-            f"{len(exc.problems)} problem(s) — nothing stored: {exc.problems[0]}"
+            say("import.problems", count=len(exc.problems), first=exc.problems[0])
             if len(exc.problems) > 1 else str(exc),
             exc.hint,
         )  # fmt: skip
         return
     elapsed = time.perf_counter() - started
     for warning in result.warnings:
-        err_console.print(Text("warning: ", style="yellow") + Text(warning), soft_wrap=True)
+        err_console.print(Text(say("cli.warning"), style="yellow") + Text(warning),
+                          soft_wrap=True)
     for o in result.outcomes:
-        what = {"imported": "imported", "replaced": f"replaced file #{o.replaced_file_id}",
-                "unchanged": "already imported (no change)"}[o.action]  # fmt: skip
-        console.print(
-            f"{o.filename}: {what} — {regions.name_of(o.region_code)} "
-            f"{o.period_end.isoformat()}, {o.lines} lines"
-        )
-    console.print(
-        f"{result.count('imported')} imported, {result.count('replaced')} replaced, "
-        f"{result.count('unchanged')} unchanged → {result.url} ({elapsed:.1f} s)"
-    )
+        what = say(f"import.{o.action}", file_id=o.replaced_file_id)
+        console.print(say("import.line", file=o.filename, what=what,
+                          region=regions.name_of(o.region_code),
+                          period=o.period_end.isoformat(), lines=o.lines), highlight=False)
+    console.print(say("import.summary", imported=result.count("imported"),
+                      replaced=result.count("replaced"), unchanged=result.count("unchanged"),
+                      url=result.url, seconds=elapsed), highlight=False)
 
 
 @progress_app.command("status")
@@ -221,6 +220,13 @@ def status_cmd(
                     for name, last in missing
                 )
             )
+    above = rows[rows["rate"] > 1.0] if "rate" in rows else rows.iloc[0:0]
+    if len(above):
+        console.print(Text(say("cli.warning"), style="yellow") + Text(say(
+            "status.above_task", rows="、".join(
+                f"{r.region_name} {r.target_id} {_num(r.completed)}/{_num(r.allocated)}"
+                for r in above.head(10).itertuples(index=False))
+            + (f" …（共 {len(above)} 项）" if len(above) > 10 else ""))), soft_wrap=True)
     shown = lagging
     if target is not None:
         shown = shown[shown["target_id"] == target]

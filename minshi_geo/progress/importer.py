@@ -35,6 +35,7 @@ import pandas as pd
 from minshi_geo.allocation import Allocation, AllocationInputs, load_allocation_inputs
 from minshi_geo.catalogue import Plan
 from minshi_geo.errors import MinshiError
+from minshi_geo.messages import say
 from minshi_geo.regions import RegionSet
 from minshi_geo.progress.store import (
     ImportOutcome,
@@ -241,39 +242,37 @@ def check_report(
             )
         elif not plan.start <= when <= last_deadline:
             problems.append(
-                f"{at}, column 截至日期: {when.isoformat()} is outside plan {plan.id} "
-                f"({plan.start.isoformat()} – {last_deadline.isoformat()}){more}"
+                say("import.outside_plan", at=at, day=when.isoformat(), plan=plan.id,
+                    start=plan.start.isoformat(), end=last_deadline.isoformat(), more=more)
                 + ("; rows without their own date take 本期截至日期" if more else "")
             )
     for rec in lines.itertuples(index=False):
         at = _row_at(name, rec)
         target = targets.get(str(rec.target_id))
         if target is None:
-            problems.append(
-                f"{at}, column 指标编号: unknown target {rec.target_id!r} — not in plan {plan.id}"
-            )
+            problems.append(say("import.unknown_target", at=at, target=repr(rec.target_id),
+                                plan=plan.id))
             continue
         if target.splittable and target.id not in allocated:
-            problems.append(
-                f"{at}, column 指标编号: target {target.id} ({target.metric}) was not allocated to "
-                f"{regions.name_of(region_code)} ({region_code})"
-            )
+            problems.append(say("import.not_allocated", at=at, target=target.id,
+                                metric=target.metric, region=regions.name_of(region_code),
+                                code=region_code))
             continue
         completed = rec.completed
         if pd.isna(completed):
             continue
         if target.kind == "rate" and target.unit == "%" and completed > 100:
-            problems.append(
-                f"{at}, column 累计完成: expected a percentage 0–100 for {target.id} "
-                f"({target.metric}), got {completed:g}"
-            )
+            problems.append(say("import.rate_above_100", at=at, target=target.id,
+                                metric=target.metric, value=f"{completed:g}"))
         quantity = allocated.get(target.id)
-        if quantity is not None and float(quantity) > 0 and completed > far_above * float(quantity):
-            warnings.append(
-                f"{at}, column 累计完成: {target.id} ({target.metric}) {completed:g} "
-                f"{target.unit or ''} is {completed / float(quantity):.0%} of the "
-                f"{float(quantity):g} allocated — check the unit"
-            )
+        if quantity is not None and float(quantity) > 0 and completed > float(quantity):
+            # 超额: far above is likely a wrong unit; a little above is plausible but said.
+            key = "import.far_above" if completed > far_above * float(quantity) else \
+                "import.above_task"
+            warnings.append(say(key, at=at, target=target.id, metric=target.metric,
+                                value=f"{completed:g}", unit=f"{target.unit} " if target.unit
+                                else "", quantity=f"{float(quantity):g}",
+                                ratio=f"{completed / float(quantity):.0%}"))
     if len(problems) > before:
         return None
     return StoredReport(
@@ -307,7 +306,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _row_at(name: str, rec: Any) -> str:
     sheet = getattr(rec, "sheet", None)
-    return f"{name}" + (f" sheet {sheet}" if sheet else "") + f" row {rec.row}"
+    return say("at.row", file=name, sheet=say("at.sheet", sheet=sheet) if sheet else "",
+               row=rec.row)
 
 
 def _file_sha256(path: Path) -> str:

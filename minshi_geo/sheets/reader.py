@@ -46,6 +46,7 @@ from openpyxl.utils.datetime import from_excel
 
 from minshi_geo import limits, numbers
 from minshi_geo.errors import MinshiError
+from minshi_geo.messages import say
 from minshi_geo.sheets import layout
 
 LINE_COLUMNS: list[str] = [
@@ -158,20 +159,20 @@ def _strip_unit(text: str, unit: str | None) -> str:
 
 def parse_completed(value: Any, unit: str | None = None) -> float | None:
     """累计完成 as a float ≥ 0 (None for an empty cell); :class:`ValueError` explains a bad one."""
-    expected = "expected a number ≥ 0" + (f" in {unit}" if unit else "")
+    expected = say("value.number", unit=say("value.number_unit", unit=unit) if unit else "")
     if value is None:
         return None
     if isinstance(value, bool):
-        raise _Bad(f"{expected}, got {_got(value)}")
+        raise _Bad(say("value.got", expected=expected, got=_got(value)))
     if isinstance(value, int | float):
         f = float(value)
         if math.isnan(f):
             return None
         if f < 0 or math.isinf(f):
-            raise _Bad(f"{expected}, got {_got(_plain_number(f))}")
+            raise _Bad(say("value.got", expected=expected, got=_got(_plain_number(f))))
         return f
     if isinstance(value, datetime | date):
-        raise _Bad(f"{expected}, got a date {value:%Y-%m-%d}")
+        raise _Bad(say("value.got_date", expected=expected, day=f"{value:%Y-%m-%d}"))
     raw = str(value)
     text = re.sub(r"\s+", "", _normalise(raw))
     if text == "":
@@ -180,7 +181,7 @@ def parse_completed(value: Any, unit: str | None = None) -> float | None:
     try:  # ".5" as some spreadsheets show 0.5
         coefficient, multiplier = numbers.parse_parts("0" + body if body[:1] == "." else body)
     except numbers.NumberFormatError:
-        raise _Bad(f"{expected}, got {_got(raw.strip())}") from None
+        raise _Bad(say("value.got", expected=expected, got=_got(raw.strip()))) from None
     # In a row counted in 万元 / 万人, "1.2万" is 1.2 of the unit (the 元 left off), and
     # "3亿" is 30000 of it — never 1.2万 × 万元.
     scale = numbers.BIG_UNITS.get(_normalise(unit or "")[:1], 1) if multiplier > 1 else 1
@@ -199,7 +200,7 @@ _DATE_TEXT = re.compile(
 
 def parse_date(value: Any) -> date | None:
     """截至日期 as a date (None for an empty cell); :class:`ValueError` explains a bad one."""
-    expected = "expected a date such as 2023-06-30 or 2023年6月30日"
+    expected = say("value.date")
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -207,7 +208,7 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, bool):
-        raise _Bad(f"{expected}, got {_got(value)}")
+        raise _Bad(say("value.got", expected=expected, got=_got(value)))
     if isinstance(value, int | float):
         if isinstance(value, float) and math.isnan(value):
             return None
@@ -223,15 +224,15 @@ def parse_date(value: Any) -> date | None:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
-            raise _Bad(f"{expected}, got {_got(raw.strip())} (no such day)") from None
+            raise _Bad(say("value.no_such_day", expected=expected, got=_got(raw.strip()))) from None
     if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial that arrived as text (CSV)
         return _from_serial(float(text), raw.strip(), expected)
-    raise _Bad(f"{expected}, got {_got(raw.strip())}")
+    raise _Bad(say("value.got", expected=expected, got=_got(raw.strip())))
 
 
 def _from_serial(serial: float, shown: Any, expected: str) -> date:
     if not (_SERIAL_MIN <= serial <= _SERIAL_MAX) or not float(serial).is_integer():
-        raise _Bad(f"{expected}, got {_got(shown)}")
+        raise _Bad(say("value.got", expected=expected, got=_got(shown)))
     return from_excel(serial).date()
 
 
@@ -244,7 +245,8 @@ def parse_status(value: Any) -> str | None:
         return None
     if text in layout.STATUS_CHOICES:
         return text
-    raise _Bad(f"expected one of {' / '.join(layout.STATUS_CHOICES)}, got {_got(str(value).strip())}")
+    raise _Bad(say("value.status", choices=" / ".join(layout.STATUS_CHOICES),
+                   got=_got(str(value).strip())))
 
 
 def _note(value: Any) -> str | None:
@@ -498,7 +500,7 @@ class _TaskSheet:
         c = c if c is not None else self.cols[key]  # type: ignore[index]
         heading = layout.HEADER_TEXTS.get(key or "", None) or _clean_heading(
             self.grid.get(self.heading_row, c))
-        return f"{self.where} row {r}, column {heading} ({get_column_letter(c)})"
+        return say("at.cell", where=self.where, row=r, heading=heading, col=get_column_letter(c))
 
 
 def _task_sheet(path: Path, grid: _Grid, where: str) -> _TaskSheet:

@@ -79,6 +79,9 @@ class SheetSet:
         return [*self.regions.values(), *([self.summary] if self.summary else [])]
 
 
+NOT_CARRIED = "不承担"  # how a task of 0 reads on a region's sheet
+
+
 def is_sample(meta: dict[str, Any]) -> bool:
     return bool(meta.get("sample", False))
 
@@ -260,6 +263,11 @@ def build_region_workbook(
         w.put(r, col["province_quantity"], row.province_quantity, fmt=fmt, align=book.RIGHT)
         if row.splittable:
             q_fmt = book.number_format(row.unit, row.quantity)
+            if row.quantity == 0:
+                # 0 of a split target: the row stays (the region may still report, and the
+                # sheet lists every target the allocation gave it) but reads 不承担 — the
+                # cell keeps the number 0 so sums and the reader see the allocation as is.
+                q_fmt = f'{q_fmt};-{q_fmt};"{NOT_CARRIED}"'
             w.put(r, col["quantity"], row.quantity, fmt=q_fmt, align=book.RIGHT)
             p = f"{get_column_letter(col['province_quantity'])}{r}"
             q = f"{get_column_letter(col['quantity'])}{r}"

@@ -1,0 +1,137 @@
+"""The message catalogue: what planners and city offices read, in Chinese by default.
+
+One entry per message, ``key: (中文, English)``, both ``str.format`` templates with the same
+fields. ``say(key, **fields)`` returns the text in the current language: ``zh`` unless
+``MINSHI_LANG=en`` (or ``minshi-geo --lang en …``, which sets it) — English is kept for
+developers and their tests. Locations keep naming file, sheet, row and column in both.
+"""
+
+from __future__ import annotations
+
+import os
+
+ENV = "MINSHI_LANG"
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # CLI frame
+    "cli.error": ("错误：", "error: "),
+    "cli.hint": ("提示：", "hint: "),
+    "cli.warning": ("注意：", "warning: "),
+    "cli.os_hint": ("请检查路径和磁盘空间", "check the path and free disk space"),
+    # where in a returned sheet
+    "at.cell": ("{where} 第{row}行 {heading}列（{col}）", "{where} row {row}, column {heading} ({col})"),
+    "at.row": ("{file}{sheet} 第{row}行", "{file}{sheet} row {row}"),
+    "at.sheet": ("「{sheet}」表", " sheet {sheet}"),
+    # cell values of returned sheets
+    "value.number": ("应为不小于 0 的数字{unit}", "expected a number ≥ 0{unit}"),
+    "value.number_unit": ("（单位：{unit}）", " in {unit}"),
+    "value.got": ("{expected}，实际为 {got}", "{expected}, got {got}"),
+    "value.got_date": ("{expected}，实际为日期 {day}", "{expected}, got a date {day}"),
+    "value.date": ("应为日期，如 2023-06-30 或 2023年6月30日",
+                   "expected a date such as 2023-06-30 or 2023年6月30日"),
+    "value.no_such_day": ("{expected}，实际为 {got}（没有这一天）", "{expected}, got {got} (no such day)"),
+    "value.status": ("应为 {choices} 之一，实际为 {got}", "expected one of {choices}, got {got}"),
+    # import checks (importer.py)
+    "import.outside_plan": ("{at}，截至日期列：{day} 不在 {plan} 的实施期内（{start} – {end}）{more}",
+                            "{at}, column 截至日期: {day} is outside plan {plan} "
+                            "({start} – {end}){more}"),
+    "import.unknown_target": ("{at}，指标编号列：方案 {plan} 中没有指标 {target}",
+                              "{at}, column 指标编号: unknown target {target} — not in plan {plan}"),
+    "import.not_allocated": ("{at}，指标编号列：指标 {target}（{metric}）没有分解给 {region}（{code}）",
+                             "{at}, column 指标编号: target {target} ({metric}) was not allocated "
+                             "to {region} ({code})"),
+    "import.rate_above_100": ("{at}，累计完成列：{target}（{metric}）应为 0–100 的百分数，实际为 {value}",
+                              "{at}, column 累计完成: expected a percentage 0–100 for {target} "
+                              "({metric}), got {value}"),
+    "import.far_above": ("{at}，累计完成列：{target}（{metric}）{value} {unit}是分解任务 {quantity} 的 "
+                         "{ratio}，请核对单位",
+                         "{at}, column 累计完成: {target} ({metric}) {value} {unit}is {ratio} of "
+                         "the {quantity} allocated — check the unit"),
+    "import.above_task": ("{at}，累计完成列：{target}（{metric}）{value} {unit}超过分解任务 {quantity}"
+                          "（{ratio}），已按超额完成记录，请核实",
+                          "{at}, column 累计完成: {target} ({metric}) {value} {unit}is above the "
+                          "{quantity} allocated ({ratio}); stored as over-fulfilled — please check"),
+    # progress import summary
+    "import.imported": ("已导入", "imported"),
+    "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),
+    "import.unchanged": ("已导入过（无变化）", "already imported (no change)"),
+    "import.line": ("{file}：{what} — {region} {period}，{lines} 行",
+                    "{file}: {what} — {region} {period}, {lines} lines"),
+    "import.summary": ("导入 {imported} 个，替换 {replaced} 个，无变化 {unchanged} 个 → {url}（{seconds:.1f} 秒）",
+                       "{imported} imported, {replaced} replaced, {unchanged} unchanged → {url} "
+                       "({seconds:.1f} s)"),
+    "import.problems": ("{count} 个问题，未存入任何数据：{first}",
+                        "{count} problem(s) — nothing stored: {first}"),
+    # status
+    "status.above_task": ("超过分解任务（请核实）：{rows}", "above the allocated task (please check): {rows}"),
+}
+
+
+def lang() -> str:
+    """The current language: ``$MINSHI_LANG`` when it is ``en``/``zh``, else ``zh``."""
+    value = (os.environ.get(ENV) or "zh").strip().lower()
+    return value if value in LANGS else "zh"
+
+
+def set_lang(value: str) -> None:
+    """Set the language for this process (and the processes it starts)."""
+    if value not in LANGS:
+        raise ValueError(f"--lang {value!r}: expected zh or en")
+    os.environ[ENV] = value
+
+
+def say(key: str, **fields: object) -> str:
+    """The message ``key`` in the current language, filled with ``fields``."""
+    zh, en = MESSAGES[key]
+    return (en if lang() == "en" else zh).format(**fields)
+
+
+# One-line `--help` descriptions planners read, by command path (the English stays in the code).
+HELP_ZH: dict[str, str] = {
+    "": "把省级民生实事方案分解到各地区：目标清单、任务分解、地图、任务分解表和进度调度。",
+    "allocate": "按方案分解任务，结果写入 --out 文件夹（allocation.csv 等）。",
+    "compare": "比较两个分解方案：每个指标、每个地区的差异，变化大的在前。",
+    "demo": "用内置的吉林省 2023 年数据跑一遍完整流程（含示例进度）。",
+    "explain": "说明每个地区的数是怎么算出来的（因素、份额、约束、取整）。",
+    "extract": "从方案文本提取目标清单草稿，低置信度的目标标出待核对。",
+    "regions": "列出分解单位（地区）及其边界和名称。",
+    "indicators": "列出分解因素（人口、地区生产总值、面积等）及来源。",
+    "serve": "启动办公室服务器（填报、看板、测算工作台）。",
+    "sheets": "为每个地区生成任务分解表，并生成汇总表。",
+    "start": "从方案文本一键生成：目标清单、基准方案、分解结果、地图和任务分解表。",
+    "baseline": "为目标清单生成基准分解方案（建议因素，待核对）。",
+    "targets": "列出方案的目标清单（数量、单位、类型、原文）。",
+    "boundaries": "边界数据。",
+    "boundaries build": "从原始数据重建地区边界文件。",
+    "progress": "进度调度：导入各地区报送表、序时进度和红黄绿灯、通报表。",
+    "progress import": "导入各地区报送的进度表；任一文件有错则全部不导入。",
+    "progress status": "进度状态：任务、累计完成、完成率、序时进度、差距和灯色；推进缓慢名单。",
+    "progress sheets": "生成各地区和汇总的进度通报表。",
+    "progress sample": "生成示例进度报送表（虚构数据，标明示例）。",
+    "map": "离线交互地图（每张一个独立 HTML 文件）。",
+    "map allocation": "分配地图：选指标看各地区数量、每万人、占全省比例。",
+    "map compare": "方案比较地图：B 相对 A 的增减。",
+    "map progress": "进度地图：各指标灯色或完成率，可按报告期拖动。",
+    "scenario": "方案表：用 Excel 编辑分解方案。",
+    "scenario workbook": "把方案写成 Excel 工作簿（规则、方案、说明三张表）。",
+    "scenario yaml": "把方案工作簿转回方案 YAML 文件。",
+    "users": "办公室服务器的账户管理。",
+    "users add": "新增账户。",
+    "users disable": "停用账户。",
+    "users enable": "启用账户。",
+    "users passwd": "重设密码。",
+    "users list": "列出账户。",
+}
+
+
+def lang_from_argv(argv: list[str]) -> str:
+    """``--lang en`` / ``--lang=en`` on the command line, else :func:`lang` (read before
+    the command line is parsed, so that ``--help`` texts are in that language too)."""
+    for k, arg in enumerate(argv):
+        if arg == "--lang" and k + 1 < len(argv):
+            return argv[k + 1] if argv[k + 1] in LANGS else lang()
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+            return value if value in LANGS else lang()
+    return lang()
