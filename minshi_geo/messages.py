@@ -18,7 +18,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.error": ("错误：", "error: "),
     "cli.hint": ("提示：", "hint: "),
     "cli.warning": ("注意：", "warning: "),
-    "cli.os_hint": ("请检查路径和磁盘空间", "check the path and free disk space"),
     # where in a returned sheet
     "at.cell": ("{where} 第{row}行 {heading}列（{col}）", "{where} row {row}, column {heading} ({col})"),
     "at.row": ("{file}{sheet} 第{row}行", "{file}{sheet} row {row}"),
