@@ -396,7 +396,14 @@ class Allocation:
                 hint="the file was not written by minshi-geo allocate",
             )
         table = csv_unguard_frame(table)
-        table["item"] = table["item"].astype(int)
+        try:
+            table["item"] = table["item"].astype(int)
+        except (ValueError, TypeError, OverflowError):
+            bad = next(i for i, v in enumerate(table["item"]) if not str(v).strip().isdigit())
+            raise AllocationFileError(
+                f"{table_path} row {bad + 2}, column item: expected an item number, got "
+                f"{limits.shorten(str(table['item'].iloc[bad]), 40)!r}",
+                hint="write the folder again with `minshi-geo allocate --out DIR`") from None
         table["locked"] = table["locked"].map(_parse_bool)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -567,11 +574,14 @@ def _read_quantities(path: Path, table: pd.DataFrame, steps: Mapping[str, float]
         expected = "a whole number ≥ 0" if step in (0, 1) else f"a multiple of {step:g} ≥ 0"
         try:
             value = float(numbers.parse_plain(str(text)))
-        except numbers.NumberFormatError:
+        except (numbers.NumberFormatError, OverflowError, ValueError):  # 1e400: no number
             raise AllocationFileError(f"{where}: expected {expected}, got {str(text)[:40]!r}",
                                       hint="type the quantity as a plain number") from None
-        bad_step = step > 0 and not math.isclose(value / step, round(value / step), abs_tol=1e-6)
-        if not math.isfinite(value) or value < 0 or bad_step:
+        # Finite and within what splits exactly (limits.MAX_QUANTITY) before any rounding.
+        bad = not math.isfinite(value) or value < 0 or value > limits.MAX_QUANTITY
+        bad_step = not bad and step > 0 and not math.isclose(value / step, round(value / step),
+                                                             abs_tol=1e-6)
+        if bad or bad_step:
             raise AllocationFileError(f"{where}: expected {expected}, got {str(text)[:40]!r}",
                                       hint="type the quantity as a plain number")
         values.append(value)
