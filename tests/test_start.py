@@ -49,8 +49,11 @@ def check_outputs(out: Path, set_size: int) -> None:
     assert "<svg" in page or "L.map" in page or "geojson" in page.lower()
     books = sorted((out / "sheets").glob("*.xlsx"))
     assert len(books) == set_size + 1  # one per region and the summary
-    workbook = openpyxl.load_workbook(books[0])
-    assert workbook.sheetnames
+    region_book = next(p for p in books if "汇总" not in p.name)
+    workbook = openpyxl.load_workbook(region_book)
+    notes = workbook["测算说明"]  # the 测算说明 marks every suggested basis too
+    text = " ".join(str(c.value) for row in notes.iter_rows() for c in row if c.value)
+    assert text.count("待核对") >= 1
     record = json.loads((out / "start.json").read_text(encoding="utf-8"))
     assert set(record["suggestions"]) == {t.id for t in splittable}
 
