@@ -153,7 +153,9 @@ def _quantise_many(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[
     Q = apportion.QUANTUM
     scaled = values * Q
     a = np.clip(np.rint(scaled), lo * Q, np.where(np.isinf(hi), 1e300, hi * Q))
-    near = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) < 1e-6
+    # the scalar path's own float noise is ~1e-15 of the value: allow a thousand times that
+    tol = 1e-9 + 1e-12 * np.abs(scaled)
+    near = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) < tol
     return a.astype(np.int64), near.any(axis=1)
 
 
@@ -165,7 +167,11 @@ def quantities_many(p, S: np.ndarray) -> np.ndarray:
     shares = S / S.sum(axis=1, keepdims=True)          # TargetProblem.__post_init__
     s = shares / shares.sum(axis=1, keepdims=True)     # apportion.capped_quanta
     hi_f = np.where(hi_i >= _BIG, np.inf, hi_i.astype(float))
-    qstar = capped_quota_many(s * units, float(units), lo_i.astype(float), hi_f)
+    q = s * units
+    qstar = q.copy()  # no bound broken: θ = 1 (the scalar's θ differs by float noise only)
+    bound = ~((q >= lo_i) & (q <= hi_f)).all(axis=1)
+    if bound.any():
+        qstar[bound] = capped_quota_many(q[bound], float(units), lo_i.astype(float), hi_f)
     A, unsure = _quantise_many(qstar, lo_i.astype(float), hi_f)
     x = round_l1_many(A, lo_i, hi_i, units)
     for d in np.flatnonzero(unsure):
