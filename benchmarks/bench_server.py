@@ -53,6 +53,7 @@ def variants(path: Path, n: int, folder: Path) -> list[Path]:
     from minshi_geo.sheets import layout
 
     out = []
+    folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         wb = load_workbook(path)
         ws = wb[layout.TASK_SHEET]
@@ -98,11 +99,13 @@ def measure(label: str, jobs: list, workers: int, max_seconds: float) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--max-seconds", type=float, default=240)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--only", choices=("scenario", "upload"), default=None)
     args = parser.parse_args()
 
     from minshi_geo.progress.sample import write_sample_reports
@@ -121,7 +124,7 @@ def main() -> None:
         accounts.create_user(state.store, f"rep{i}", PASSWORD, "reporter", codes[i % len(codes)])
     filled = write_sample_reports(cur.allocation, cur.plan, cur.regions, tmp / "filled",
                                   periods=(date(2023, 6, 30),))
-    per_region = -(-(args.requests + 5) // len(codes))
+    per_region = -(-(args.requests + 5) // len(codes)) + 1
     files = {c: variants(next(p for p in filled if f"-{cur.regions.name_of(c)}-" in p.name),
                          per_region, tmp / "variants") for c in codes}
     state.store.close()
@@ -146,7 +149,9 @@ def main() -> None:
                 raise SystemExit("server did not start:\n" + (server.stdout.read() or ""))
             time.sleep(0.5)
         planners = [sign_in(base, f"planner{i}") for i in range(n)]
-        reporters = [(codes[i % len(codes)], *sign_in(base, f"rep{i}")) for i in range(n)]
+        reporters: dict[str, list] = {c: [] for c in codes}
+        for i in range(n):
+            reporters[codes[i % len(codes)]].append(sign_in(base, f"rep{i}"))
         queues = {c: list(files[c]) for c in codes}
 
         def scenario_job(i: int):
@@ -157,20 +162,24 @@ def main() -> None:
                                        headers={"X-CSRF-Token": token}).status_code
 
         def upload_job(i: int):
-            code, client, token = reporters[i % n]
+            code = codes[i % len(codes)]  # regions in turn, each region's reporters in turn
+            mine = reporters[code]
+            client, token = mine[(i // len(codes)) % len(mine)]
             path = queues[code].pop()
             return lambda: client.post(f"/regions/{code}/upload", data={"csrf_token": token},
                                        files={"file": (path.name, path.read_bytes())}).status_code
 
         print(f"server: {base}, one uvicorn process; clients on {os.cpu_count()} CPU(s)")
-        measure("scenario change, 1 client (baseline)", [scenario_job(i) for i in range(5)], 1,
-                args.max_seconds)
-        measure(f"scenario change, {n} clients at once",
-                [scenario_job(i) for i in range(args.requests)], n, args.max_seconds)
-        measure("report upload, 1 client (baseline)", [upload_job(i) for i in range(5)], 1,
-                args.max_seconds)
-        measure(f"report upload, {n} clients at once",
-                [upload_job(i) for i in range(args.requests)], n, args.max_seconds)
+        if args.only in (None, "scenario"):
+            measure("scenario change, 1 client (baseline)", [scenario_job(i) for i in range(5)],
+                    1, args.max_seconds)
+            measure(f"scenario change, {n} clients at once",
+                    [scenario_job(i) for i in range(args.requests)], n, args.max_seconds)
+        if args.only in (None, "upload"):
+            measure("report upload, 1 client (baseline)", [upload_job(i) for i in range(5)], 1,
+                    args.max_seconds)
+            measure(f"report upload, {n} clients at once",
+                    [upload_job(i) for i in range(args.requests)], n, args.max_seconds)
     finally:
         server.terminate()
         try:

@@ -64,14 +64,23 @@ def _indicator_label(name: str) -> str:
     return indicator_label(name)[0]
 
 
-def _light_labels() -> dict[str, str]:
-    from minshi_geo.progress.status import LIGHT_LABELS
+def _light(row: Any) -> dict[str, str]:
+    """A status or roll-up row's state in the one light vocabulary: key (CSS class) and word."""
+    from minshi_geo import lights
 
-    return LIGHT_LABELS
+    key = lights.row_state(row)
+    return {"key": key, "word": lights.word(key)}
 
 
-templates.globals.update(fmt=_fmt, pct=_pct, indicator_label=_indicator_label,
-                         light_labels=_light_labels())
+def lights_css() -> str:
+    """The light palette as CSS classes, from minshi_geo.lights (no second palette)."""
+    from minshi_geo import lights
+
+    return "\n".join(f".state-{s.key} {{ background: {s.colour}; color: {s.text_colour}; }}"
+                      for s in lights.STATES) + "\n"
+
+
+templates.globals.update(fmt=_fmt, pct=_pct, indicator_label=_indicator_label, light=_light)
 
 
 class LoginRequired(Exception):
@@ -241,6 +250,11 @@ def _session_router():
         request.session["csrf"] = new_csrf_token()
         accounts.audit(state.store, user.username, "login", user.region_code, client=client)
         return RedirectResponse("/", status_code=303)
+
+    @router.get("/lights.css")
+    async def lights_stylesheet(request: Request):
+        return Response(lights_css(), media_type="text/css",
+                        headers={"Cache-Control": "max-age=3600"})
 
     @router.post("/logout")
     async def logout(request: Request):

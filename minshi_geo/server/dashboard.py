@@ -8,6 +8,7 @@ store (publication version × newest report file), then served from a cache.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -45,6 +46,9 @@ def progress_view(state) -> dict[str, Any]:
             return cached
         view = _compute(state, key)
         state.cache["dashboard"] = view
+        if cached is not None:  # the previous state's 通报 files are not served any more
+            for folder in {p.parent.parent for p in cached["files"].values()}:
+                shutil.rmtree(folder, ignore_errors=True)
         return view
 
 
@@ -104,7 +108,10 @@ def dashboard(request: Request):
     state = state_of(request)
     cur = state.current()
     view = progress_view(state)
+    from minshi_geo.lights import rule_text
+
     return render(request, "dashboard.html", publication=cur.publication, view=view,
+                  light_rule=rule_text(),
                   province=_records(view.get("province")), region_rows=_records(view.get("regions")),
                   lagging=_records(view.get("lagging")), files=list(view["files"]))
 

@@ -36,6 +36,7 @@ RULES: dict[str, Rule] = {
     "login_page": PUBLIC,
     "login": PUBLIC,
     "static": PUBLIC,  # the vendored CSS/JS (no data)
+    "lights_stylesheet": PUBLIC,  # the light palette as CSS (no data)
     "logout": Rule(EVERYONE, what="sign out"),
     "home": Rule(EVERYONE, what="start page by role"),
     # reporting (region offices; province roles may look at any region)
