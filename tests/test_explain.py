@@ -160,3 +160,35 @@ def test_explain_command_errors_are_one_line(baseline_dir, tmp_path):
     (old / "explanation.csv").unlink()
     missing = _run("explain", old, "29.2")
     assert missing.exit_code == 2 and "explanation.csv" in missing.output
+
+
+def test_compare_names_the_input_that_changed(tmp_path):
+    from minshi_geo.allocation import compare
+    from minshi_geo.change_reasons import change_reasons
+
+    text = BASELINE.read_text(encoding="utf-8").replace(
+        '  "29.2":\n    factors: {population: 0.5, area: 0.5}',
+        '  "29.2":\n    factors: {population: 0.6, area: 0.4}').replace(
+        "scenario: jilin-2023-baseline", "scenario: jilin-2023-variant")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(text, encoding="utf-8")
+    a = allocate(load_scenario(BASELINE), robustness=None)
+    b = allocate(load_scenario(variant), robustness=None)
+    diff = compare(a, b)
+    diff["reason"] = change_reasons(a, b, diff)
+    changed = diff[diff["change"] != 0]
+    assert set(changed["target_id"]) == {"29.2"}
+    assert (changed["reason"] == "权重 常住人口 0.5→0.6、面积 0.5→0.4").all()
+    assert (diff.loc[diff["change"] == 0, "reason"] == "").all()
+    # locks and a coupled budget (the example scenario) are named as such
+    c = allocate(load_scenario(EXAMPLE), robustness=None)
+    diff = compare(a, c)
+    diff["reason"] = change_reasons(a, c, diff)
+    reasons = diff.set_index(["target_id", "region_code"])["reason"]
+    assert reasons[("28.1", "220100")].startswith("锁定为 3 家")
+    assert "耦合规则" in reasons[("29.1", "222400")]
+    result = _run("compare", BASELINE, variant, "--out", tmp_path / "cmp")
+    assert result.exit_code == 0, result.output
+    saved = pd.read_csv(tmp_path / "cmp" / "comparison.csv", dtype={"target_id": str})
+    assert "reason" in saved.columns
+    assert "权重" in " ".join(saved["reason"].dropna())

@@ -129,6 +129,7 @@ def compare_command(
     """Per target × region differences between two allocations, largest changes first."""
     from minshi_geo import atomic
     from minshi_geo.allocation import check_out_dir, compare
+    from minshi_geo.change_reasons import change_reasons
 
     if out is not None:
         check_out_dir(out)
@@ -139,6 +140,7 @@ def compare_command(
     finally:
         bar.close()
     diff = compare(left, right)
+    diff["reason"] = change_reasons(left, right, diff)  # which input changed (explanations)
     if out is not None:
         with atomic.atomic_dir(out) as tmp:
             csv_frame(diff).to_csv(tmp / "comparison.csv", index=False, encoding="utf-8")
@@ -146,11 +148,12 @@ def compare_command(
     title = (f"{left.meta.get('scenario', a)} → {right.meta.get('scenario', b)}: "
              f"{len(changed)} of {len(diff)} target × region cells change")
     view = Table(title=title)
-    for col in ("target", "metric", "region", "before", "after", "change", "unit"):
+    for col in ("target", "metric", "region", "before", "after", "change", "unit", "why"):
         view.add_column(col, justify="right" if col in ("before", "after", "change") else "left")
     for row in changed.head(top).itertuples():
         view.add_row(row.target_id, str(row.metric), str(row.region_name), _num(row.quantity_a),
-                     _num(row.quantity_b), _num(row.change, signed=True), str(row.unit))
+                     _num(row.quantity_b), _num(row.change, signed=True), str(row.unit),
+                     str(row.reason))
     console.print(view)
     if left.is_sample or right.is_sample:
         console.print("[yellow]示例/sample data in at least one side[/]")
