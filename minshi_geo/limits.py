@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import re
+import reprlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,12 +205,20 @@ class SafeYamlLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_REPR = reprlib.Repr()  # (Python 3.11's Repr takes no keyword arguments)
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 6, 6, 6, 6
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 80, 80, 40
+
+
 def shorten(value: object, width: int = 60) -> str:
-    """``repr``-like text of a value cut to ``width`` characters (``…`` and the full length),
-    so an error message never expands a huge value."""
-    text = value if isinstance(value, str) else repr(value)
-    text = " ".join(text.split()) if len(text) < 10 * width else text[: 10 * width]
-    if len(text) <= width:
-        return text
-    full = len(value) if isinstance(value, str) else len(repr(value))
-    return f"{text[: width - 1]}… ({full} characters)"
+    """Text of a value cut to ``width`` characters, so an error message never expands a huge
+    value: a string is cut (``…`` and its full length); anything else is shown with a bounded
+    ``reprlib`` repr — ``str()`` of nested shared lists (what YAML aliases build) would
+    expand to billions of items."""
+    if isinstance(value, str):
+        text = " ".join(value[: 10 * width].split())
+        if len(value) <= width and len(text) <= width:
+            return text
+        return f"{text[: width - 1]}… ({len(value)} characters)"
+    text = _REPR.repr(value)
+    return text if len(text) <= width else f"{text[: width - 1]}…"

@@ -255,7 +255,8 @@ def _join(prefix: str, key: object) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    # Bounded: a value built from YAML aliases (the studio's form fields) would expand in str().
+    text = repr(value[:60]) if isinstance(value, str) else limits.shorten(value, 200)
     return text if len(text) <= 40 else text[:37] + "…"
 
 

@@ -76,6 +76,18 @@ def _absolute(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     return out
 
 
+def _form_value(key: str, text: str) -> Any:
+    """A min/max form field (``3`` or ``35%``) read as YAML, without aliases: a bomb typed
+    into the form would otherwise expand when the value is shown in an error."""
+    from minshi_geo import limits
+
+    try:
+        return yaml.load(text[:200], Loader=limits.SafeYamlLoader)
+    except (yaml.YAMLError, limits.YamlAliasRefused):
+        raise ValueError(f"{key}: expected a number or a share like 35%, got "
+                         f"{limits.shorten(text, 40)!r}") from None
+
+
 def apply_edits(raw: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
     """The scenario mapping with each edited target's factors / min / max / locks replaced.
 
@@ -97,7 +109,7 @@ def apply_edits(raw: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
             if key in edit:
                 text = str(edit.get(key) or "").strip()
                 if text:
-                    rule[key] = yaml.safe_load(text)
+                    rule[key] = _form_value(key, text)
                 else:
                     rule.pop(key, None)
         if "locks" in edit:
