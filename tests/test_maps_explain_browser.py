@@ -88,3 +88,22 @@ def test_hostile_names_and_sources_stay_text(browser, pages):
     assert browser.execute_script("return document.querySelectorAll('img').length") == 0
     assert_no_alert(browser)
     assert page.requests == []
+
+
+def test_detail_panel_explains_the_shown_target(browser, pages):
+    open_offline(browser, pages["baseline"], ready=READY)
+    _show(browser, "29.2")
+    browser.execute_script("minshiPage.map.fire('click')")  # nothing open yet
+    from selenium.webdriver.common.by import By
+
+    hover_region(browser, 0)
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).click().perform()
+    box = browser.find_element(By.ID, "minshi-explain")
+    text = box.text
+    assert "测算说明 · 29.2" in text
+    assert "150 × (0.5 × 9,066,906 / 24,012,307 + 0.5 × 24,729.8 / 191,007.4) = 38.03 → 38 座" \
+        in text
+    assert "区间 35–41 座" in text and "代理指标" in text and "来源 · 常住人口" in text
+    assert "取整" in text

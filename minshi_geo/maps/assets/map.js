@@ -508,6 +508,7 @@
       close.addEventListener("click", function () { openRegion(null); });
       head.appendChild(close);
       detail.appendChild(head);
+      explainDetail(i);  // the shown target's 测算说明 first, then every target
       var table = el("table", "minshi-rank-table minshi-detail-table");
       var tr = el("tr");
       tr.appendChild(el("th", null, "指标"));
@@ -528,6 +529,30 @@
         });
       });
       detail.appendChild(table);
+    }
+    /* 测算说明 of the shown target for region i (explanation.csv rows; text only) */
+    function explainDetail(i) {
+      var layer = D.layers[state.layer];
+      if (!layer.explain || !layer.explain.length) { return; }
+      var box = el("div", "minshi-explain");
+      box.id = "minshi-explain";
+      box.appendChild(el("div", "minshi-legend-title", "测算说明 · " + layer.label));
+      var t = el("table", "minshi-rank-table");
+      var rows = layer.explain.map(function (r) { return [r[0], r[1][i]]; });
+      (layer.facts || []).forEach(function (key) {
+        var f = D.facts[key];
+        if (f && f.sources && f.sources[i]) { rows.push(["来源 · " + f.label, f.sources[i]]); }
+      });
+      if (layer.caveat) { rows.push(["说明", layer.caveat]); }
+      if (layer.sweep) { rows.push(["敏感性测算", layer.sweep]); }
+      rows.forEach(function (r) {
+        var tr = el("tr");
+        tr.appendChild(el("th", null, r[0]));
+        tr.appendChild(el("td", null, r[1]));
+        t.appendChild(tr);
+      });
+      box.appendChild(t);
+      detail.appendChild(box);
     }
     function openRegion(i) {
       state.region = i;
