@@ -241,7 +241,13 @@ def test_whole_number_classes_are_named_by_the_counts_they_hold():
     # "0 – 0" and "> 0 – 1" read badly for bridges and stations: say "0" and "1 – 2".
     classes = sequential_classes([0, 0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 9, 9])
     labels = [label for _, label in classes.legend]
-    assert labels == ["0", "1 – 2", "3 – 4", "5 – 6", "9"]
+    assert labels == ["0", "1 – 2", "3 – 4", "5 – 6", "7 – 9"]  # joined: no gap 7–8
+    hundreds = sequential_classes([500, 4400, 8300, 9100, 11900, 13800, 16800, 18100, 30400,
+                                   105400])
+    joined = [label for _, label in hundreds.legend]
+    assert joined[0].startswith("500 – ") and all(
+        int(b.split(" – ")[0].replace(",", "")) == int(a.split(" – ")[-1].replace(",", "")) + 100
+        for a, b in zip(joined, joined[1:]))
     fractional = sequential_classes([0.1, 0.2, 0.5, 0.7, 1.3, 2.2, 3.1])
     fractions = [label for _, label in fractional.legend]
     assert fractions[0] == "0.1 – 0.2" and fractions[1].startswith("> 0.2 – ")

@@ -35,7 +35,7 @@ from minshi_geo.maps import (
     progress_map,
     write_plan_maps,
 )
-from minshi_geo.maps.legend import Classes
+from minshi_geo.maps.legend import NO_DATA, Classes
 from minshi_geo.progress.status import status_from_values
 from minshi_geo.regions import load_region_set
 
@@ -157,8 +157,10 @@ def test_choosing_another_target_recolours_the_regions(browser, pages):
     open_offline(browser, pages["allocation"], ready=READY)
     split = area_split("jilin")
     data, _ = allocation_page(split, load_region_set("jilin"))
-    expected = {t: Classes(data.views[f"{t}|quantity"]["cls"],
-                           data.views[f"{t}|quantity"]["legend"]).colours()
+    hatch = "url(#minshi-hatch)"  # 不参与 is hatched on the page (NO_DATA in the PNGs)
+    expected = {t: [hatch if c == NO_DATA else c for c in Classes(
+                    data.views[f"{t}|quantity"]["cls"],
+                    data.views[f"{t}|quantity"]["legend"]).colours()]
                 for t in split.target_ids}
     first = split.target_ids[0]
     other = next(t for t in split.target_ids if expected[t] != expected[first])
@@ -175,8 +177,11 @@ def test_choosing_another_target_recolours_the_regions(browser, pages):
 def test_point_region_is_drawn_as_a_circle_marker_and_not_participating_is_grey(browser, pages):
     open_offline(browser, pages["allocation"], ready=READY)
     fills = region_fills(browser)
-    # 长白山管委会 is a point with no area: not part of the area split → grey "不参与".
-    assert fills[-1] == "#d9d9d9"
+    # 长白山管委会 is a point with no area: not part of the area split → hatched "不参与",
+    # never the 未报送 grey of the progress map.
+    assert fills[-1] == "url(#minshi-hatch)"
+    assert browser.execute_script("return !!document.querySelector("
+                                  "'.leaflet-overlay-pane svg pattern#minshi-hatch')")
     legend = browser.find_element(By.ID, "minshi-legend").text
     assert "不参与" in legend
 
@@ -510,7 +515,9 @@ def test_baseline_plan_map_from_disk_shows_every_target_offline(browser, tmp_pat
     for target_id in baseline().target_ids:
         select.select_by_value(target_id)
         view = data.views[f"{target_id}|quantity"]
-        assert region_fills(browser) == Classes(view["cls"], view["legend"]).colours(), target_id
+        assert region_fills(browser) == [
+            "url(#minshi-hatch)" if c == NO_DATA else c  # 不参与 is hatched on the page
+            for c in Classes(view["cls"], view["legend"]).colours()], target_id
     assert page.requests == []
 
 

@@ -107,13 +107,19 @@ def sequential_classes(
     yb = np.asarray(scheme.yb)
     legend = []
     if np.all(data == np.round(data)):
-        # Whole numbers (allocated counts): "> 0 – 1" would mean just 1, so name each class
-        # by the smallest and largest value in it ("1", "2 – 3", "4 – 5").
+        # Whole numbers (allocated counts): "> 0 – 1" would mean just 1, so each class is
+        # named by whole values, and the classes join up: a class starts one step (the
+        # values' common divisor: 1, or 100 for counts split in hundreds) after the last
+        # one ends — "500 – 4,400", "4,500 – 11,900", never a gap a reader must explain.
+        step = float(np.gcd.reduce(np.abs(data).astype(np.int64))) or 1.0
+        previous = None
         for j in range(len(bins)):
             members = data[yb == j]
-            lo, hi = float(members.min()), float(members.max())
+            hi = float(members.max())
+            lo = float(members.min()) if previous is None else previous + step
             label = formatter(lo) if lo == hi else f"{formatter(lo)} – {formatter(hi)}"
             legend.append((colours[j], label))
+            previous = hi
     else:
         lows = [float(data.min())] + bins[:-1]
         for j, (lo, hi) in enumerate(zip(lows, bins)):

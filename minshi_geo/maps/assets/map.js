@@ -8,6 +8,33 @@
   "use strict";
 
   var NO_DATA = "#d9d9d9";
+  // 不参与 / 无数据 is hatched, so it never reads as the 未报送 grey of the progress map.
+  var HATCH = "url(#minshi-hatch)";
+  var HATCH_SWATCH = "repeating-linear-gradient(45deg, #ffffff 0 3px, #8c8c8c 3px 4px)";
+  function addHatch(map) {
+    var svg = map.getPanes().overlayPane.querySelector("svg");
+    if (!svg || svg.querySelector("#minshi-hatch")) { return; }
+    var ns = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(ns, "defs");
+    var pattern = document.createElementNS(ns, "pattern");
+    pattern.setAttribute("id", "minshi-hatch");
+    pattern.setAttribute("patternUnits", "userSpaceOnUse");
+    pattern.setAttribute("width", "6");
+    pattern.setAttribute("height", "6");
+    pattern.setAttribute("patternTransform", "rotate(45)");
+    var back = document.createElementNS(ns, "rect");
+    back.setAttribute("width", "6");
+    back.setAttribute("height", "6");
+    back.setAttribute("fill", "#ffffff");
+    var line = document.createElementNS(ns, "rect");
+    line.setAttribute("width", "1.5");
+    line.setAttribute("height", "6");
+    line.setAttribute("fill", "#8c8c8c");
+    pattern.appendChild(back);
+    pattern.appendChild(line);
+    defs.appendChild(pattern);
+    svg.insertBefore(defs, svg.firstChild);
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -89,6 +116,7 @@
         lyr.on("click", function () { openRegion(i); });
       }
     }).addTo(map);
+    addHatch(map);
     scaleBar(map);
 
     /* ---- region names as labels ---- */
@@ -388,11 +416,11 @@
       legend.appendChild(el("div", "minshi-legend-title", v ? v.heading : ""));
       if (!v) { return; }
       var entries = v.legend.slice();
-      if (v.cls.indexOf(-1) >= 0) { entries.push([NO_DATA, "无数据 / 不参与"]); }
+      if (v.cls.indexOf(-1) >= 0) { entries.push([HATCH, "无数据 / 不参与"]); }
       entries.forEach(function (e) {
         var r = el("div", "minshi-legend-row");
         var sw = el("span", "minshi-swatch");
-        sw.style.background = e[0];
+        sw.style.background = e[0] === HATCH ? HATCH_SWATCH : e[0];
         r.appendChild(sw);
         r.appendChild(el("span", null, e[1]));
         legend.appendChild(r);
@@ -605,7 +633,7 @@
       var v = view();
       shapes.forEach(function (lyr, i) {
         var c = v ? v.cls[i] : -1;
-        lyr.setStyle({ fillColor: c >= 0 ? v.legend[c][0] : NO_DATA });
+        lyr.setStyle({ fillColor: c >= 0 ? v.legend[c][0] : HATCH });
       });
       if (periodLabel) { periodLabel.textContent = D.periods[state.period]; }
       basis.textContent = D.layers[state.layer].basis || "";
