@@ -46,6 +46,14 @@ def server_state(db_url: str, data_dir: Path):
     return state
 
 
+def module_state(tmp_path_factory, name: str):
+    """A module-scoped server state on SQLite (use with ``yield from``)."""
+    root = tmp_path_factory.mktemp(name)
+    state = server_state(f"sqlite:///{root / 'db.sqlite'}", root / "data")
+    yield state
+    state.store.close()
+
+
 class Client(TestClient):
     """A TestClient that knows its session's CSRF token."""
 

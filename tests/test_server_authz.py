@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from server_fixtures import PASSWORD, USERS, client_for, server_state
+from server_fixtures import PASSWORD, USERS, client_for, module_state
 
 from minshi_geo.server.accounts import Role
 from minshi_geo.server.permissions import RULES, allowed
@@ -25,10 +25,7 @@ PARAMS = {"code": OWN, "version": "1", "name": "no-such-file.xlsx", "token": "no
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory):
-    root = tmp_path_factory.mktemp("server-authz")
-    st = server_state(f"sqlite:///{root / 'db.sqlite'}", root / "data")
-    yield st
-    st.store.close()
+    yield from module_state(tmp_path_factory, "server-authz")
 
 
 def _routes(app):

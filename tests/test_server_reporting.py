@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from server_fixtures import client_for, server_state
+from server_fixtures import client_for, module_state
 
 from minshi_geo.sheets import layout
 
@@ -21,10 +21,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory):
-    root = tmp_path_factory.mktemp("server-reporting")
-    st = server_state(f"sqlite:///{root / 'db.sqlite'}", root / "data")
-    yield st
-    st.store.close()
+    yield from module_state(tmp_path_factory, "server-reporting")
+
+
+@pytest.fixture(autouse=True)
+def chinese(monkeypatch):
+    """The server's pages are read by planners: messages in Chinese (tests default to en)."""
+    monkeypatch.setenv("MINSHI_LANG", "zh")
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +100,7 @@ def test_bad_cell_names_sheet_row_column_and_stores_nothing(state, filled):
     data = _edited(filled[(OWN, "2023-06-30")], {"累计完成": "很多"})
     response = _upload(client, OWN, "长春-有错.xlsx", data)
     assert response.status_code == 422
-    assert f"row {layout.FIRST_DATA_ROW}" in response.text and "累计完成" in response.text
+    assert f"第{layout.FIRST_DATA_ROW}行" in response.text and "累计完成列" in response.text
     assert layout.TASK_SHEET in response.text
     assert "未保存任何数据" in response.text
     assert _stored(state) == before
@@ -137,7 +140,7 @@ def test_zip_bomb_is_refused(state):
     ("report.exe", b"MZ", "不接受的文件类型"),
     ("report.xlsx", b"not a zip at all", "不是有效的 xlsx"),
     ("report.csv", b"\x00\x01\x02", "不是文本格式"),
-    ("../../etc/passwd.csv", b"a,b\n", "no heading row"),
+    ("../../etc/passwd.csv", b"a,b\n", "passwd.csv"),
 ])
 def test_wrong_types_are_refused_with_a_clear_message(state, name, data, expected):
     client = client_for(state, "changchun")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from server_fixtures import client_for, server_state
+from server_fixtures import client_for, module_state
 
 from minshi_geo.allocate import allocate
 from minshi_geo.server import publish, studio
@@ -16,10 +16,7 @@ EDIT = {"29.2": {"factors": {"population": 0.3, "area": 0.7}, "min": "2", "max":
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory):
-    root = tmp_path_factory.mktemp("server-studio")
-    st = server_state(f"sqlite:///{root / 'db.sqlite'}", root / "data")
-    yield st
-    st.store.close()
+    yield from module_state(tmp_path_factory, "server-studio")
 
 
 def test_edited_targets_only_equals_a_full_run(state):
