@@ -65,7 +65,7 @@ def test_clicking_a_region_lists_all_its_targets_numbers_and_shares(browser, pag
     browser.execute_script("minshiPage.shapes[arguments[0]].fire('click')", i)
     detail = browser.find_element(By.ID, "minshi-detail")
     assert detail.is_displayed()
-    rows = detail.find_elements(By.CSS_SELECTOR, "tr")
+    rows = detail.find_elements(By.CSS_SELECTOR, ".minshi-detail-table tr")
     heads = [c.text for c in rows[0].find_elements(By.TAG_NAME, "th")]
     assert heads[0] == "指标" and any("比例" in h or "占" in h for h in heads)
     allocation = baseline()
