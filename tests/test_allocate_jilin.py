@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from minshi_geo.allocate import allocate, build_problems, run_scenario
 from minshi_geo.allocation import COLUMNS, Allocation
+from minshi_geo.catalogue import BASIS_INDICATORS
 from minshi_geo.cli import app
 from minshi_geo.scenario import load_scenario
 
@@ -80,7 +81,7 @@ def test_baseline_respects_every_rule_on_the_real_data(baseline, baseline_alloca
 
 def test_baseline_uses_only_sourced_or_geometry_derived_indicators(baseline):
     used = {name for rule in baseline.rules.values() for name in rule.factors}
-    assert used <= {"population", "gdp_h1_2022", "area", "county_count"}
+    assert used <= set(BASIS_INDICATORS) - {"households", "population_5_14"}  # all 11 have them
     assert baseline.indicator_paths == []
     ind = baseline.indicators
     rows = ind[ind["indicator"].isin(used)]
@@ -92,13 +93,28 @@ def test_shares_follow_the_indicator_values_region_by_region(baseline, baseline_
     """The share column is Σ w_k f_ik / Σ_j f_jk computed from the indicator table itself."""
     ind = baseline.indicators
     pop = ind[ind["indicator"] == "population"].set_index("region_code")["value"]
-    rows = baseline_allocation.target("4.1").set_index("region_code")
+    rows = baseline_allocation.target("33.1").set_index("region_code")
     codes = list(rows.index)
     expected = pop[codes] / pop[codes].sum()
     assert rows["share"].to_numpy() == pytest.approx(expected.to_numpy())
     # 长春市 has 9,066,906 of 24,073,453 residents → 37.66 of 100 centres before rounding
     assert rows.at["220100", "quota"] == pytest.approx(100 * 9_066_906 / 24_073_453)
     assert rows.at["220100", "quantity"] == 37
+
+
+def test_rural_and_village_targets_follow_rural_population_and_villages(baseline,
+                                                                        baseline_allocation):
+    """39.1 农村户用卫生厕所 by rural population: 长春 holds 34.3% of rural residents (37.7% of
+    all residents), so it gets about 16,100 of 47,000, not the 17,700 of a population split."""
+    ind = baseline.indicators
+    rural = ind[ind["indicator"] == "rural_population"].set_index("region_code")["value"]
+    toilets = baseline_allocation.target("39.1").set_index("region_code")
+    assert toilets.at["220100", "quota"] == pytest.approx(
+        47_000 * rural["220100"] / rural["220000"])
+    assert 16_000 <= toilets.at["220100", "quantity"] <= 16_300
+    villages = baseline_allocation.target("34.1").set_index("region_code")
+    assert "changbaishan" in villages.index  # 6 村委会: villages need no polygon
+    assert baseline.rules["34.1"].factors == {"villages": 1.0}
 
 
 def test_area_based_targets_leave_out_the_point_region(baseline_allocation):

@@ -363,7 +363,7 @@ def _save_region_sheets(allocation, plan, regions, folder: Path, csv: bool, crea
     sample = is_sample(allocation.meta)
     seen: dict[str, str] = {}
     for code in [str(c) for c in regions.codes]:
-        name = regions.name_of(code)
+        name = regions.unique_name(code)  # 济南市市中区 / 枣庄市市中区: two files, not a clash
         stem = layout.region_file_stem(plan.title, name, sample)
         try:
             path = path_inside(folder, stem + ".xlsx")
