@@ -85,14 +85,15 @@ def test_changchun_bridges_is_explained(baseline_dir):
                                                                  "region_code": str})
     rows = expl[(expl["target_id"] == "29.2") & (expl["region_code"] == "220100")]
     by = rows.set_index("factor")
-    assert set(by.index) == {"population", "area"}
-    assert by.at["population", "value"] == 9_066_906
-    assert by.at["population", "weight"] == 0.5
-    assert math.isclose(by.at["population", "factor_share"],
-                        9_066_906 / by.at["population", "factor_total"])
-    assert rows["quantity"].iloc[0] == 38
+    assert set(by.index) == {"rural_population", "area"}  # the baseline's rural factor
+    assert by.at["rural_population", "value"] == 3_087_837
+    assert by.at["rural_population", "weight"] == 0.5
+    assert math.isclose(by.at["rural_population", "factor_share"],
+                        3_087_837 / by.at["rural_population", "factor_total"])
+    assert rows["quantity"].iloc[0] == 35
     assert rows["rule"].iloc[0] == "none"
-    assert isinstance(by.at["population", "source_title"], str) and by.at["population", "source_year"] == 2020
+    assert "人口普查" in by.at["rural_population", "source_title"]
+    assert by.at["rural_population", "source_year"] == 2020
     assert "equal-area" in by.at["area", "derivation"]
     assert rows["proxy"].iloc[0]
     assert "代理指标" in rows["proxy_caveat"].iloc[0]
@@ -138,9 +139,9 @@ def test_explain_command_prints_the_derivation(baseline_dir):
     result = _run("explain", baseline_dir, "29.2", "--region", "长春")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert ("150 × (0.5 × 9,066,906 / 24,012,307 + 0.5 × 24,729.8 / 191,007.4) = 38.03 → 38 座"
+    assert ("150 × (0.5 × 3,087,837 / 8,994,254 + 0.5 × 24,729.8 / 191,007.4) = 35.46 → 35 座"
             in out)
-    assert "来源：常住人口" in out and "equal-area" in out
+    assert "来源：乡村人口" in out and "equal-area" in out
     assert "代理指标" in out
     assert "敏感性：区间" in out
     whole = _run("explain", baseline_dir, "29.2")

@@ -44,7 +44,7 @@ def test_run_answers_with_allocation_explanation_and_comparison(state):
     rows = [r for r in body["rows"] if r["target_id"] == "29.2"]
     assert sum(r["quantity"] for r in rows) == 150
     changchun = next(r for r in rows if r["region_code"] == "220100")
-    assert changchun["quantity"] == 20 and changchun["baseline"] == 38
+    assert changchun["quantity"] == 20 and changchun["baseline"] == 35  # rural population + area
     assert body["changed_count"] > 0 and all(c["target_id"] == "29.2" for c in body["changes"])
     assert {r["factor_label"] for r in body["explanation"]} >= {"常住人口（2020年人口普查）"}
     page = client.get(f"/studio/map/{body['token']}?target=29.2")
