@@ -315,9 +315,11 @@ def _generated_spec(name_or_path: str | Path) -> provinces.SetSpec | None:
     text = str(name_or_path)
     candidate = Path(text)
     if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        if candidate.stat().st_size > 200:  # a descriptor is one short line; anything else
+            return None                     # is a region-set file, read (and checked) as such
         try:
             doc = yaml.safe_load(candidate.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, OSError):
+        except (yaml.YAMLError, OSError, ValueError):
             return None
         if isinstance(doc, dict) and set(doc) == {"generated"}:
             return _generated_spec(str(doc["generated"]))
