@@ -177,12 +177,13 @@ def edited_scenario(state, key: str, edits: dict[str, Any]):
     """The scenario with ``edits`` applied, validated by the scenario resolver (the same one a
     YAML file or a workbook goes through), relative names resolved next to the original file."""
     import hashlib
+    import json
 
     from minshi_geo.scenario import scenario_from_mapping
 
     path = _scenario_path(state, key)
-    raw = apply_edits(_raw(path), edits)
-    text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    raw = apply_edits(_cached(state, "raw", path, _raw), edits)  # apply_edits copies
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
     return path, scenario_from_mapping(raw, path, hashlib.sha256(text.encode()).hexdigest())
 
 
