@@ -450,3 +450,15 @@ def test_progress_map_says_a_reported_province_wide_rate_was_reported(jilin):
     assert view["value"][changchun].startswith("不适用")
     others = [v for i, v in enumerate(view["value"]) if i != changchun]
     assert "不适用" not in " ".join(str(v) for v in others)
+
+
+def test_per_10k_figures_of_one_target_share_one_decimal_rule():
+    from minshi_geo.maps.allocation import allocation_page
+
+    data, _ = allocation_page(baseline(), load_region_set("jilin"))
+    for key, view in data.views.items():
+        if not key.endswith("|per10k"):
+            continue
+        shown = [t.split(" ")[0] for t, r in zip(view["value"], view["rank"]) if r is not None]
+        decimals = {len(t.split(".")[1]) if "." in t else 0 for t in shown}
+        assert len(decimals) == 1, (key, shown)

@@ -41,6 +41,15 @@ def with_unit(value: float | None, unit: str | None, digits: int | None = None) 
     return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
+def per10k_digits(values: list[float | None]) -> int:
+    """Decimals for every per-10,000 figure of one view, from its largest value: three
+    significant figures there (≥ 100 → 1 decimal, ≥ 10 → 1, ≥ 1 → 2, else 3), the same for all
+    regions so a column of figures lines up and reads alike."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    top = max(finite, default=0.0)
+    return 1 if top >= 10 else 2 if top >= 1 else 3
+
+
 def plan_title(meta: dict[str, Any]) -> str:
     """The plan's title from its catalogue when it can be read, else its id."""
     path = meta.get("plan_path")
@@ -239,12 +248,13 @@ def allocation_page(
                 per.append(None if q is None or p is None or pd.isna(p) or p <= 0
                            else q / float(p) * 10_000)
             per_unit = f"{unit}/万人" if unit else "每万人"
+            digits = per10k_digits(per)  # one decimal rule for the whole view
             views[f"{target_id}|per10k"] = _view(
                 f"每万人（{per_unit}）",
                 per,
-                [f"{format_number(v, 3 if v < 1 else 2)} {per_unit}" if v is not None
+                [f"{v:,.{digits}f} {per_unit}" if v is not None
                  else ("不参与" if q is None else "无人口数据") for v, q in zip(per, qty)],
-                lambda v: format_number(v, 3 if abs(v) < 1 else 2),
+                lambda v, d=digits: f"{v:,.{d}f}",
             )
 
     targets = allocation.target_ids
