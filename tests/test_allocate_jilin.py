@@ -14,6 +14,7 @@ from minshi_geo.allocate import allocate, build_problems, run_scenario
 from minshi_geo.allocation import COLUMNS, Allocation
 from minshi_geo.catalogue import BASIS_INDICATORS
 from minshi_geo.cli import app
+from minshi_geo.indicators import MissingIndicatorError
 from minshi_geo.scenario import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -259,15 +260,13 @@ def test_balance_rule_lowers_the_heaviest_burden_relative_to_gdp():
 
 
 def test_area_factor_for_the_point_region_is_a_named_error_with_a_hint(tmp_path):
-    from minshi_geo.allocate.diagnose import InfeasibleAllocationError
-
     text = (
         "scenario: t\ntitle: t\ndefaults:\n  factors: {population: 1.0}\n"
         'targets:\n  "29.2":\n    factors: {population: 0.5, area: 0.5}\n'
     )
     path = tmp_path / "area.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(InfeasibleAllocationError,
+    with pytest.raises(MissingIndicatorError,
                        match=r"^area.yaml: 29.2 改造农村危桥: factor area has no value for "
                              r"长白山保护开发区管理委员会 \(changbaishan\)$") as err:
         allocate(load_scenario(path))
@@ -294,9 +293,7 @@ def test_the_point_region_can_be_locked_on_an_area_target(tmp_path):
     assert np.allclose(others["capped_quota"], expected, atol=1e-3)
     # without the lock the missing area is still an error, never a silent 0
     path.write_text(text.replace("    locks: {长白山管委会: 20}\n", ""), encoding="utf-8")
-    from minshi_geo.allocate.diagnose import InfeasibleAllocationError
-
-    with pytest.raises(InfeasibleAllocationError,
+    with pytest.raises(MissingIndicatorError,
                        match="factor area has no value for 长白山保护开发区管理委员会"):
         allocate(load_scenario(path))
 

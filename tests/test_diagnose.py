@@ -95,14 +95,6 @@ def test_no_eligible_region():
         diagnose.check_eligible("49.1 抓拍卡口监控点位", [], None, ("220100",))
 
 
-def test_a_missing_factor_value_names_region_and_indicator():
-    with pytest.raises(InfeasibleAllocationError,
-                       match=r"^29.2 危桥改造: factor rural_population has no value for "
-                             r"吉林市 \(220200\)$"):
-        diagnose.check_factor_values("29.2 危桥改造", NAMES, CODES,
-                                     {"rural_population": [1.0, np.nan, 2.0]})
-
-
 def test_a_total_that_is_not_a_multiple_of_the_step():
     p = bridges(total=155.0, step=10.0)
     with pytest.raises(InfeasibleAllocationError,

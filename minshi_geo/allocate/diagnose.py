@@ -65,26 +65,6 @@ def check_eligible(label: str, codes: Sequence[str], eligible: object, exclude: 
         )
 
 
-def check_factor_values(label: str, names: Sequence[str], codes: Sequence[str],
-                        values: dict[str, Sequence[float]]) -> None:
-    """Every factor needs a value for every eligible region — never a silent 0."""
-    for indicator, column in values.items():
-        col = np.asarray(column, dtype=float)
-        missing = [f"{n} ({c})" for n, c, v in zip(names, codes, col, strict=True) if np.isnan(v)]
-        if missing:
-            shown = ", ".join(missing[:_SHOW]) + (" …" if len(missing) > _SHOW else "")
-            raise InfeasibleAllocationError(
-                f"{label}: factor {indicator} has no value for {shown}",
-                hint="add the values to an indicator table, exclude those regions, or choose "
-                "another factor",
-            )
-        negative = [f"{n} ({c})" for n, c, v in zip(names, codes, col, strict=True) if v < 0]
-        if negative:
-            raise InfeasibleAllocationError(
-                f"{label}: factor {indicator} is negative for {', '.join(negative[:_SHOW])}"
-            )
-
-
 def check_target(p: TargetProblem) -> None:
     """Pre-solve checks of one target, in the order a planner would fix them."""
     label, unit = p.label, p.unit
