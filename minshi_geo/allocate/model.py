@@ -36,7 +36,7 @@ For one uncoupled target this returns exactly what :meth:`TargetProblem.fast` re
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -60,6 +60,43 @@ class _Stage:
     name: str
     seconds: float
     status: str
+
+
+@dataclass
+class _Run:
+    """One solve in progress: the PuLP problem, its variables by target, and the solver."""
+
+    model: AllocationModel
+    prob: pulp.LpProblem
+    chosen: solver_mod.Solver
+    y: dict[str, list] = field(default_factory=dict)  # integer quantities (step units)
+    d: dict[str, list] = field(default_factory=dict)  # |y − a| expressions
+    a: dict[str, list[float]] = field(default_factory=dict)  # capped quotas (step units)
+
+    def go(self, stage: str) -> None:
+        """Solve the current objective; a stage without a proven optimum is an error."""
+        model, chosen = self.model, self.chosen
+        t0 = time.perf_counter()
+        outcome = solver_mod.run(self.prob, chosen)
+        model.stages.append(_Stage(stage, time.perf_counter() - t0, outcome.status))
+        if not outcome.has_solution and outcome.status in ("Infeasible", "Unbounded",
+                                                           "InfeasibleOrUnbounded"):
+            raise InfeasibleAllocationError(model._explain_infeasible(chosen))
+        if not outcome.optimal:
+            raise SolverFailedError(
+                f"{model.name}: solver {chosen.name} stopped at stage {stage} with status "
+                f"{outcome.status} (no proven optimum)",
+                hint="try --solver cbc, or report the scenario",
+            )
+
+    def values(self, tid: str) -> list[int]:
+        return [int(round(v.value() or 0.0)) for v in self.y[tid]]
+
+    def order_objective(self):  # noqa: ANN201 - a PuLP expression
+        """Σ_t Σ_i (i + 1)·y_ti: the region-order tie-break."""
+        return pulp.lpSum(
+            (i + 1) * v for p in self.model.problems for i, v in enumerate(self.y[p.target_id])
+        )
 
 
 class AllocationModel:
@@ -128,130 +165,138 @@ class AllocationModel:
 
     # ---------------------------------------------------------------- solve
     def solve(self, solver: str | solver_mod.Solver | None = None) -> AllocationModel:
-        """Build and solve the model; results are set as attributes. Returns ``self``."""
+        """Build and solve the model; results are set as attributes. Returns ``self``.
+
+        The stages A–D of the module docstring, each a method: balance, fair, deviation,
+        tie-break.
+        """
         chosen = solver if isinstance(solver, solver_mod.Solver) else solver_mod.select_solver(
             solver
         )
         self.solver_name, self.solver_version = chosen.name, chosen.version
         started = time.perf_counter()
-        prob = solver_mod.new_problem(self.name)
-        y: dict[str, list] = {}
-        d: dict[str, list] = {}
-        a: dict[str, list[float]] = {}
+        run = _Run(model=self, prob=solver_mod.new_problem(self.name), chosen=chosen)
         for k, p in enumerate(self.problems):
-            if p.method not in ("optimal", "largest_remainder"):
-                raise InfeasibleAllocationError(
-                    f"{p.label}: method {p.method} is a named apportionment; it has no model"
-                )
-            lo, hi = p.step_bounds()
-            A = p.quanta()
-            fair = p.objective == "fair" and p.method == "optimal"
-            ys, ds = [], []
-            Q = apportion.QUANTUM
-            for i in range(p.n):
-                low = int(lo[i])
-                up = int(hi[i]) if hi[i] < BIG else None
-                if fair and A[i] == 0:
-                    up = low
-                yv = solver_mod.new_variable(prob, f"y_{k}_{i}", low, up, True)
-                ys.append(yv)
-                # |y − a| for integer y as a sum of unit segments of rising cost (−1 below ⌊a⌋,
-                # 1 − 2·frac across a, +1 above ⌈a⌉): exact at integers, and its LP relaxation
-                # is tight, so the MILP needs no branching to prove the optimum
-                fl, ce = A[i] // Q, -(-A[i] // Q)
-                top = up if up is not None else None
-                below = max(0, min(fl, top if top is not None else fl) - low)
-                cross = 1 if (A[i] % Q and low <= fl and (top is None or fl + 1 <= top)) else 0
-                start = max(low, ce)
-                above = None if top is None else max(0, top - start)
-                segs = []
-                if below:
-                    segs.append((solver_mod.new_variable(prob, f"sb_{k}_{i}", 0, below), -1.0))
-                if cross:
-                    segs.append((solver_mod.new_variable(prob, f"sc_{k}_{i}", 0, 1),
-                                 1.0 - 2.0 * (A[i] % Q) / Q))
-                if above is None or above > 0:
-                    segs.append((solver_mod.new_variable(prob, f"sa_{k}_{i}", 0, above), 1.0))
-                prob += yv - pulp.lpSum(v for v, _ in segs) == low, f"seg_{k}_{i}"
-                ds.append(abs(low * Q - A[i]) / Q + pulp.lpSum(c * v for v, c in segs))
-            y[p.target_id], d[p.target_id] = ys, ds
-            a[p.target_id] = [v / apportion.QUANTUM for v in A]
-            prob += pulp.lpSum(ys) == p.units, f"total_{k}"
-        self._add_budget(prob, y)
-        region_burden = self._burden_expressions(y)
-
-        def go(stage: str) -> None:
-            t0 = time.perf_counter()
-            outcome = solver_mod.run(prob, chosen)
-            self.stages.append(_Stage(stage, time.perf_counter() - t0, outcome.status))
-            if not outcome.has_solution and outcome.status in ("Infeasible", "Unbounded",
-                                                               "InfeasibleOrUnbounded"):
-                raise InfeasibleAllocationError(self._explain_infeasible(chosen))
-            if not outcome.optimal:
-                raise SolverFailedError(
-                    f"{self.name}: solver {chosen.name} stopped at stage {stage} with status "
-                    f"{outcome.status} (no proven optimum)",
-                    hint="try --solver cbc, or report the scenario",
-                )
-
-        def values(tid: str) -> list[int]:
-            return [int(round(v.value() or 0.0)) for v in y[tid]]
-
-        # A. balance
+            self._add_target(run, k, p)
+        self._add_budget(run.prob, run.y)
+        region_burden = self._burden_expressions(run.y)
         if region_burden:
-            z = solver_mod.new_variable(prob, "burden", 0, None)
-            for code, expr in region_burden.items():
-                prob += expr <= z, f"burden_{code}"
-            prob.setObjective(z + 0)
-            go("balance")
-            reached = self._max_burden(values)
-            for code, expr in region_burden.items():
-                prob += expr <= reached * (1 + 1e-9) + 1e-12, f"burden_fix_{code}"
-        # B. fair targets
+            self._stage_balance(run, region_burden)
+        fair_boxes = self._stage_fair(run)
+        self._stage_deviation(run, fair_boxes)
+        self._stage_tie_break(run)
+        if region_burden:
+            self.burden = self._max_burden(run.values)
+        self.status = "Optimal"
+        self.runtime_s = time.perf_counter() - started
+        return self
+
+    def _add_target(self, run: _Run, k: int, p: TargetProblem) -> None:
+        """Variables y, unit segments and d = |y − a| of one target, and its total."""
+        if p.method not in ("optimal", "largest_remainder"):
+            raise InfeasibleAllocationError(
+                f"{p.label}: method {p.method} is a named apportionment; it has no model"
+            )
+        prob = run.prob
+        lo, hi = p.step_bounds()
+        A = p.quanta()
+        fair = p.objective == "fair" and p.method == "optimal"
+        ys, ds = [], []
+        Q = apportion.QUANTUM
+        for i in range(p.n):
+            low = int(lo[i])
+            up = int(hi[i]) if hi[i] < BIG else None
+            if fair and A[i] == 0:
+                up = low
+            yv = solver_mod.new_variable(prob, f"y_{k}_{i}", low, up, True)
+            ys.append(yv)
+            # |y − a| for integer y as a sum of unit segments of rising cost (−1 below ⌊a⌋,
+            # 1 − 2·frac across a, +1 above ⌈a⌉): exact at integers, and its LP relaxation
+            # is tight, so the MILP needs no branching to prove the optimum
+            fl, ce = A[i] // Q, -(-A[i] // Q)
+            top = up if up is not None else None
+            below = max(0, min(fl, top if top is not None else fl) - low)
+            cross = 1 if (A[i] % Q and low <= fl and (top is None or fl + 1 <= top)) else 0
+            start = max(low, ce)
+            above = None if top is None else max(0, top - start)
+            segs = []
+            if below:
+                segs.append((solver_mod.new_variable(prob, f"sb_{k}_{i}", 0, below), -1.0))
+            if cross:
+                segs.append((solver_mod.new_variable(prob, f"sc_{k}_{i}", 0, 1),
+                             1.0 - 2.0 * (A[i] % Q) / Q))
+            if above is None or above > 0:
+                segs.append((solver_mod.new_variable(prob, f"sa_{k}_{i}", 0, above), 1.0))
+            prob += yv - pulp.lpSum(v for v, _ in segs) == low, f"seg_{k}_{i}"
+            ds.append(abs(low * Q - A[i]) / Q + pulp.lpSum(c * v for v, c in segs))
+        run.y[p.target_id], run.d[p.target_id] = ys, ds
+        run.a[p.target_id] = [v / apportion.QUANTUM for v in A]
+        prob += pulp.lpSum(ys) == p.units, f"total_{k}"
+
+    def _stage_balance(self, run: _Run, region_burden: dict) -> None:
+        """A. min z, the heaviest relative burden; then every region is held to it."""
+        prob = run.prob
+        z = solver_mod.new_variable(prob, "burden", 0, None)
+        for code, expr in region_burden.items():
+            prob += expr <= z, f"burden_{code}"
+        prob.setObjective(z + 0)
+        run.go("balance")
+        reached = self._max_burden(run.values)
+        for code, expr in region_burden.items():
+            prob += expr <= reached * (1 + 1e-9) + 1e-12, f"burden_fix_{code}"
+
+    def _stage_fair(self, run: _Run) -> dict[str, tuple[list[int], list[int]]]:
+        """B. ``fair`` targets: min Σ_t m_t; then each y is bounded to the exact box of the
+        reached threshold. Returns the boxes by target id."""
+        prob = run.prob
         fair = [p for p in self.problems if p.objective == "fair" and p.method == "optimal"]
         fair_boxes: dict[str, tuple[list[int], list[int]]] = {}
-        if fair:
-            ms = {}
-            for k, p in enumerate(self.problems):
-                A = p.quanta()
-                if p not in fair or not any(A):
-                    continue  # nothing to split: every relative deviation is 0
-                m = solver_mod.new_variable(prob, f"m_{k}", 0, None)
-                ms[p.target_id] = m
-                for i in range(p.n):
-                    if A[i] > 0:
-                        prob += d[p.target_id][i] - a[p.target_id][i] * m <= 0, f"fair_{k}_{i}"
-            if ms:
-                prob.setObjective(pulp.lpSum(ms.values()))
-                go("fair")
-            for k, p in enumerate(self.problems):
-                if p not in fair:
-                    continue
-                lo, hi = p.step_bounds()
-                t = _reached_fair(values(p.target_id), p.quanta())
-                blo, bhi = apportion.fair_box(p.quanta(), lo, hi, t)
-                fair_boxes[p.target_id] = (blo, bhi)
-                for i, v in enumerate(y[p.target_id]):
-                    prob += v >= blo[i], f"fairlo_{k}_{i}"
-                    prob += v <= bhi[i], f"fairhi_{k}_{i}"
-        # C. deviation from the capped quota; targets weighted by 1/N_t, scaled so the
-        # smallest weight is 1 (a quantum of deviation stays far above the MIP gap)
+        if not fair:
+            return fair_boxes
+        ms = {}
+        for k, p in enumerate(self.problems):
+            A = p.quanta()
+            if p not in fair or not any(A):
+                continue  # nothing to split: every relative deviation is 0
+            m = solver_mod.new_variable(prob, f"m_{k}", 0, None)
+            ms[p.target_id] = m
+            for i in range(p.n):
+                if A[i] > 0:
+                    prob += run.d[p.target_id][i] - run.a[p.target_id][i] * m <= 0, f"fair_{k}_{i}"
+        if ms:
+            prob.setObjective(pulp.lpSum(ms.values()))
+            run.go("fair")
+        for k, p in enumerate(self.problems):
+            if p not in fair:
+                continue
+            lo, hi = p.step_bounds()
+            t = _reached_fair(run.values(p.target_id), p.quanta())
+            blo, bhi = apportion.fair_box(p.quanta(), lo, hi, t)
+            fair_boxes[p.target_id] = (blo, bhi)
+            for i, v in enumerate(run.y[p.target_id]):
+                prob += v >= blo[i], f"fairlo_{k}_{i}"
+                prob += v <= bhi[i], f"fairhi_{k}_{i}"
+        return fair_boxes
+
+    def _stage_deviation(self, run: _Run, fair_boxes: dict) -> None:
+        """C. min the deviation from the capped quota; then each target's own deviation is
+        held, and an uncoupled target's y to its optimal face."""
+        prob, y, d = run.prob, run.y, run.d
+        # targets weighted by 1/N_t, scaled so the smallest weight is 1 (a quantum of
+        # deviation stays far above the MIP gap)
         smallest = min(max(p.units, 1) for p in self.problems)
         deviation_objective = pulp.lpSum(
             pulp.lpSum(d[p.target_id]) * (smallest / max(p.units, 1)) for p in self.problems
         )
-        order_objective = pulp.lpSum(
-            (i + 1) * v for p in self.problems for i, v in enumerate(y[p.target_id])
-        )
         # when every region is pinned nothing can deviate and the objective is a constant;
         # PuLP would add a dummy column for it that CBC's MPS reader rejects
         has_terms = any(True for _ in deviation_objective.keys())
-        prob.setObjective(deviation_objective if has_terms else order_objective)
-        go("deviation")
+        prob.setObjective(deviation_objective if has_terms else run.order_objective())
+        run.go("deviation")
         coupled_ids = set(self.budget.costs) if self.budget else set()
         coupled_ids |= set(self.balance.costs) if self.balance else set()
         for k, p in enumerate(self.problems):
-            reached = values(p.target_id)
+            reached = run.values(p.target_id)
             Z = _reached_l1(reached, p.quanta())
             deviation = pulp.lpSum(d[p.target_id])
             if any(True for _ in deviation.keys()):  # no segments: nothing can deviate; and
@@ -265,25 +310,24 @@ class AllocationModel:
                 for i, (f_lo, f_hi) in enumerate(face):
                     prob += y[p.target_id][i] >= f_lo, f"facelo_{k}_{i}"
                     prob += y[p.target_id][i] <= f_hi, f"facehi_{k}_{i}"
-        # D. deterministic tie-break by region order (weights from 1, not 0: Σ_i y_ti is
-        # fixed, so this is the same order, and no variable gets a zero coefficient — CBC's
-        # MPS reader rejects the dummy column PuLP then writes)
-        prob.setObjective(order_objective)
-        go("tie-break")
+
+    def _stage_tie_break(self, run: _Run) -> None:
+        """D. deterministic tie-break by region order; the quantities are read off."""
+        # weights from 1, not 0: Σ_i y_ti is fixed, so this is the same order, and no
+        # variable gets a zero coefficient — CBC's MPS reader rejects the dummy column PuLP
+        # then writes
+        run.prob.setObjective(run.order_objective())
+        run.go("tie-break")
         for p in self.problems:
-            x = np.array(values(p.target_id), dtype=np.int64)
+            x = np.array(run.values(p.target_id), dtype=np.int64)
             self.quantities[p.target_id] = apportion._in_unit(x, p.step)
         self.objective_value = float(
             sum(
-                _reached_l1(values(p.target_id), p.quanta()) / apportion.QUANTUM / max(p.units, 1)
+                _reached_l1(run.values(p.target_id), p.quanta()) / apportion.QUANTUM
+                / max(p.units, 1)
                 for p in self.problems
             )
         )
-        if region_burden:
-            self.burden = self._max_burden(values)
-        self.status = "Optimal"
-        self.runtime_s = time.perf_counter() - started
-        return self
 
     # ---------------------------------------------------------------- coupling rules
     def _unit_cost(self, costs: dict[str, float], p: TargetProblem) -> float:
