@@ -135,23 +135,28 @@ def test_method_aliases_and_unknown_methods():
         split("borda", [1], 1)
 
 
-def _instances():
-    """Random small instances: weights, total, lower/upper bounds (some locks), step."""
+def _instances(max_regions: int = 9, max_units: int = 60, bound_units: tuple[int, int] = (12, 25)):
+    """Random small instances: weights, total, lower/upper bounds (some locks), step.
+
+    ``bound_units``: the largest lower / upper bound drawn, in steps (a lock uses the lower).
+    Every instance has at most ``max_regions`` regions and ``max_units`` steps to split, the
+    fallback for an infeasible draw included (lower bounds sum to at most max_regions ×
+    bound_units[0], so keep that ≤ max_units for tiny instances)."""
 
     @st.composite
     def build(draw):
-        n = draw(st.integers(1, 9))
+        n = draw(st.integers(1, max_regions))
         weights = draw(st.lists(st.integers(0, 50), min_size=n, max_size=n))
         if sum(weights) == 0:
             weights[0] = 1
         step = draw(st.sampled_from([1, 1, 1, 2, 5, 10]))
-        units = draw(st.integers(0, 60))
+        units = draw(st.integers(0, max_units))
         lower = [0.0] * n
         upper = [np.inf] * n
         for i in range(n):
             kind = draw(st.sampled_from(["none", "none", "min", "max", "both", "lock"]))
-            a = draw(st.integers(0, 12)) * step
-            b = draw(st.integers(0, 25)) * step
+            a = draw(st.integers(0, bound_units[0])) * step
+            b = draw(st.integers(0, bound_units[1])) * step
             if kind == "min":
                 lower[i] = a
             elif kind == "max":
@@ -196,17 +201,17 @@ def test_quota_rounding_is_within_one_step_of_the_capped_quota(inst):
 
 
 @settings(max_examples=300, deadline=None)
-@given(_instances())
+@given(_instances(max_regions=4, max_units=12, bound_units=(3, 12)))
 def test_rounding_is_the_brute_force_optimum_on_tiny_instances(inst):
     """Exhaustive check: no integer allocation in the bounds is closer to q* (L1), and among
-    equally close ones the result has the smallest Σ i·x_i."""
+    equally close ones the result has the smallest Σ i·x_i. The instances are drawn tiny
+    (≤ 4 regions, ≤ 12 steps), so every example is checked — none is skipped."""
     import itertools
 
     weights, total, lower, upper, step = inst
     n = len(weights)
     units = total // step
-    if n > 4 or units > 12:
-        return
+    assert n <= 4 and units <= 12
     lo, hi = apportion.step_bounds(np.array(lower, float), np.array(upper, float), step)
     hi = np.minimum(hi, units)
     A = apportion.capped_quanta(np.array(weights, float), units, lo, hi)

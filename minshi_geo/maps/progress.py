@@ -24,7 +24,7 @@ from minshi_geo.maps.legend import fixed_classes, format_number, format_percent
 from minshi_geo.maps.page import PageData, write_page
 from minshi_geo.maps.regions_view import check_codes, map_regions
 from minshi_geo import lights
-from minshi_geo.progress.status import cell_number
+from minshi_geo.progress.status import STATUS_COLUMNS, cell_number
 
 ALL_TARGETS = "all"
 
@@ -42,12 +42,6 @@ RATE_LEGEND = [
 RED_LIST_SHOWN = 3  # targets named per region in the 全部指标 red panel
 
 MODES = [{"id": "light", "label": "红绿灯"}, {"id": "rate", "label": "完成率"}]
-
-STATUS_COLUMNS = [
-    "period_end", "target_id", "metric", "unit", "region_code", "region_name",
-    "allocated", "completed", "rate", "expected", "gap", "light",
-]  # fmt: skip
-
 
 class ProgressMapError(MinshiError):
     """The status table cannot be drawn."""
