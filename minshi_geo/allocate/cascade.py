@@ -109,7 +109,7 @@ def counties_of(prefectures, counties) -> dict[str, list[str]]:
 
 
 def _sub_problem(base, rule, codes: list[str], total: float, names: dict[str, str]):
-    from minshi_geo.allocate import _shares
+    from minshi_geo.allocate.allocator import _shares
     from minshi_geo.allocate.problem import TargetProblem
 
     index = [base.codes.index(c) for c in codes]
@@ -137,7 +137,8 @@ def _sub_problem(base, rule, codes: list[str], total: float, names: dict[str, st
 
 def cascade(allocation, scenario, county_scen=None):
     """The county Allocation of a prefecture ``allocation`` of ``scenario`` (module docstring)."""
-    from minshi_geo.allocate import _factor_values, _table, build_problems, diagnose, explain
+    from minshi_geo.allocate import diagnose, explain
+    from minshi_geo.allocate.allocator import _factor_values, _table, build_problems
     from minshi_geo.allocation import Allocation
 
     county_scen = county_scen or county_scenario(scenario)
