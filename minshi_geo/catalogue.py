@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from minshi_geo import limits, numbers, paths
+from minshi_geo import limits, numbers, paths, strict_yaml
 from minshi_geo.errors import MinshiError, where
 
 KINDS = ("count", "rate", "standard", "milestone")
@@ -221,35 +221,6 @@ def phrase_states_unit(phrase: str, unit: str) -> bool:
 # ── reading YAML ────────────────────────────────────────────────────────────────────────────
 
 
-class _CatalogueLoader(limits.SafeYamlLoader):
-    """Safe YAML without aliases, without implicit dates (validated here, with a location)
-    and without silently overwritten duplicate keys."""
-
-
-_CatalogueLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: object, line: int):
-        self.key, self.line = key, line
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise _DuplicateKey(key, key_node.start_mark.line + 1)
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_CatalogueLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read_yaml(path: Path, data: bytes) -> Any:
     name = path.name
     try:
@@ -257,11 +228,10 @@ def _read_yaml(path: Path, data: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise CatalogueError(f"{name}: not UTF-8 text (byte {exc.start})") from None
     try:
-        return yaml.load(text, Loader=_CatalogueLoader)
-    except _DuplicateKey as exc:
-        raise CatalogueError(
-            f"{name} line {exc.line}: duplicate key {limits.shorten(repr(exc.key))}"
-        ) from None
+        # dates are read as text: validated here, with a location
+        return yaml.load(text, Loader=strict_yaml.NoDatesLoader)  # noqa: S506
+    except (strict_yaml.DuplicateKey, strict_yaml.KeyTypeRefused) as exc:
+        raise CatalogueError(f"{name} {exc}") from None
     except limits.YamlAliasRefused as exc:
         raise CatalogueError(exc.told(name)) from None
     except yaml.MarkedYAMLError as exc:
@@ -383,6 +353,38 @@ def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
 
     plan_id = check.text(doc, "id")
     title = check.text(doc, "title")
+    province_code = _province_code(check, doc)
+    year = check.integer(doc, "year", minimum=1900)
+    start = check.day(check.required(doc, "start"), "field start")
+    deadline = check.day(check.required(doc, "deadline"), "field deadline")
+    if deadline < start:
+        raise check.fail(f"deadline {deadline} is before start {start}", "field deadline")
+    source_text = _source_text(check, doc, path)
+    sectors = _read_sectors(check, check.required(doc, "sectors"))
+    items, targets = _read_items(check, doc, sectors, start, deadline, source_text)
+    by_id = {t.id: t for t in targets}
+    _check_links(check, targets, by_id)
+    _check_item_counts(check, doc, sectors, items)
+    return Plan(
+        id=plan_id,
+        title=title,
+        province_code=province_code,
+        year=year,
+        start=start,
+        deadline=deadline,
+        sectors=sectors,
+        items=items,
+        targets=targets,
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_text=source_text,
+        official_title=check.text(doc, "official_title", required=False),
+        source_origin=check.text(doc, "source_origin", required=False),
+        _by_id=by_id,
+    )
+
+
+def _province_code(check: _Checker, doc: Mapping[str, Any]) -> str:
     province_code = doc.get("province_code")
     if province_code is None:
         raise check.fail("missing required field", "field province_code")
@@ -391,27 +393,28 @@ def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
             f'expected a quoted 6-digit code like "220000", got {_show(province_code)}',
             "field province_code",
         )
-    year = check.integer(doc, "year", minimum=1900)
-    start = check.day(check.required(doc, "start"), "field start")
-    deadline = check.day(check.required(doc, "deadline"), "field deadline")
-    if deadline < start:
-        raise check.fail(f"deadline {deadline} is before start {start}", "field deadline")
+    return province_code
 
-    source_text = None
+
+def _source_text(check: _Checker, doc: Mapping[str, Any], path: Path) -> str | None:
+    """The plan text the YAML names (relative to it), which every source phrase must quote."""
     source_name = check.text(doc, "source_text", required=False)
-    if source_name:
-        text_path = path.parent / source_name
-        try:
-            source_text = limits.read_text(text_path, "plan_text")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-            raise check.fail(
-                f"cannot read plan text {text_path}: {reason}", "field source_text"
-            ) from None
+    if not source_name:
+        return None
+    text_path = path.parent / source_name
+    try:
+        return limits.read_text(text_path, "plan_text")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise check.fail(
+            f"cannot read plan text {text_path}: {reason}", "field source_text"
+        ) from None
 
-    sectors = _read_sectors(check, check.required(doc, "sectors"))
+
+def _read_items(check: _Checker, doc: Mapping[str, Any], sectors: list[Sector], start: date,
+                deadline: date, source_text: str | None) -> tuple[list[Item], list[Target]]:
+    """Items and their targets in file order; item numbers and target ids unique."""
     sector_by_name = {s.name: s for s in sectors}
-
     raw_items = check.required(doc, "items")
     if not isinstance(raw_items, list) or not raw_items:
         raise check.fail(f"expected a list of items, got {_show(raw_items)}", "field items")
@@ -433,8 +436,11 @@ def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
             seen_targets[target.id] = item.number
         items.append(item)
         targets.extend(item.targets)
+    return items, targets
 
-    by_id = {t.id: t for t in targets}
+
+def _check_links(check: _Checker, targets: list[Target], by_id: dict[str, Target]) -> None:
+    """A derived outcome links to a driver target that exists and is not derived itself."""
     for t in targets:
         if t.linked_to is None:
             continue
@@ -449,6 +455,10 @@ def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
                 *at,
             )
 
+
+def _check_item_counts(check: _Checker, doc: Mapping[str, Any], sectors: list[Sector],
+                       items: list[Item]) -> None:
+    """Each sector heading's 项 count, and item_total, agree with the items listed."""
     for sector in sectors:
         found = sum(1 for i in items if i.sector == sector.name)
         if found != sector.item_count:
@@ -456,32 +466,13 @@ def load_plan(path: str | Path = paths.DEFAULT_PLAN) -> Plan:
                 f"heading says {sector.item_count} items, the catalogue has {found}",
                 f"sector {sector.number} {sector.name}", "field item_count",
             )  # fmt: skip
-    item_total = doc.get("item_total")
-    if item_total is not None:
+    if doc.get("item_total") is not None:
         item_total = check.integer(doc, "item_total", minimum=1)
         counted = sum(s.item_count for s in sectors)
         if counted != item_total:
             raise check.fail(
                 f"sector item counts sum to {counted}, not {item_total}", "field item_total"
             )
-
-    return Plan(
-        id=plan_id,
-        title=title,
-        province_code=province_code,
-        year=year,
-        start=start,
-        deadline=deadline,
-        sectors=sectors,
-        items=items,
-        targets=targets,
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        source_text=source_text,
-        official_title=check.text(doc, "official_title", required=False),
-        source_origin=check.text(doc, "source_origin", required=False),
-        _by_id=by_id,
-    )
 
 
 def _read_sectors(check: _Checker, raw: Any) -> list[Sector]:
@@ -562,7 +553,54 @@ def _read_target(
     raw_id = raw.get("id") if isinstance(raw, dict) else None
     at = (item_at, f"target {raw_id if isinstance(raw_id, str) else f'#{index}'}")
     record = check.mapping(raw, _TARGET_FIELDS, *at)
+    target_id = _target_id(check, record, item, at)
 
+    def field_at(name: str) -> tuple[str, ...]:
+        return (*at, f"field {name}")
+
+    metric = check.text(record, "metric", *at)
+    kind = check.choice(check.required(record, "kind", *at), KINDS, *field_at("kind"))
+    qualifier = check.choice(record.get("qualifier", "exact"), QUALIFIERS, *field_at("qualifier"))
+    source = check.text(record, "source", *at)
+    if source_text is not None and source not in source_text:
+        raise check.fail(f"phrase {source!r} not found in the plan text", *field_at("source"))
+    unit = check.text(record, "unit", *at, required=False)
+    quantity = _target_quantity(check, record, kind, unit, source, field_at)
+    splittable = check.flag(record, "splittable", False, *at)
+    if splittable and kind != "count":
+        raise check.fail(f"only a count can be split among regions, this is a {kind}",
+                         *field_at("splittable"))  # fmt: skip
+    linked_to = _linked_to(check, record, splittable, field_at)
+    basis = _read_basis(check, record.get("basis"), splittable, field_at("basis"))
+    confidence = record.get("confidence")
+    if confidence is not None:
+        confidence = _number_value(confidence)
+        if confidence is None or not 0 <= confidence <= 1:
+            raise check.fail(
+                f"expected a number from 0 to 1, got {_show(record['confidence'])}",
+                *field_at("confidence"),
+            )  # fmt: skip
+    review = check.flag(record, "review", False, *at)
+    raw_deadline = record.get("deadline")
+    target_deadline = (
+        plan_deadline if raw_deadline is None else check.day(raw_deadline, *field_at("deadline"))
+    )
+    if target_deadline < plan_start:
+        raise check.fail(f"deadline {target_deadline} is before the plan starts ({plan_start})",
+                         *field_at("deadline"))  # fmt: skip
+    return Target(
+        id=target_id, item=item, sector=sector, metric=metric, quantity=quantity, unit=unit,
+        kind=kind, qualifier=qualifier, splittable=splittable, basis=basis,
+        basis_note=check.text(record, "basis_note", *at, required=False),
+        deadline=target_deadline, source=source, linked_to=linked_to,
+        lead=check.text(record, "lead", *at, required=False),
+        note=check.text(record, "note", *at, required=False),
+        confidence=confidence, review=review,
+    )  # fmt: skip
+
+
+def _target_id(check: _Checker, record: Mapping[str, Any], item: int,
+               at: tuple[str, ...]) -> str:
     target_id = check.required(record, "id", *at)
     if not isinstance(target_id, str):
         raise check.fail(
@@ -577,19 +615,13 @@ def _read_target(
         raise check.fail(
             f"id {target_id!r} is not prefixed by its item number {item}", *at, "field id"
         )
+    return target_id
 
-    def field_at(name: str) -> tuple[str, ...]:
-        return (*at, f"field {name}")
 
-    metric = check.text(record, "metric", *at)
-    kind = check.choice(check.required(record, "kind", *at), KINDS, *field_at("kind"))
-    qualifier = check.choice(record.get("qualifier", "exact"), QUALIFIERS, *field_at("qualifier"))
-    source = check.text(record, "source", *at)
-    if source_text is not None and source not in source_text:
-        raise check.fail(f"phrase {source!r} not found in the plan text", *field_at("source"))
-
+def _target_quantity(check: _Checker, record: Mapping[str, Any], kind: str, unit: str | None,
+                     source: str, field_at) -> float | None:  # noqa: ANN001
+    """The quantity (None for a milestone), checked against its unit and its source phrase."""
     raw_quantity = record.get("quantity")
-    unit = check.text(record, "unit", *at, required=False)
     if kind == "milestone":
         if raw_quantity is not None:
             raise check.fail(
@@ -597,98 +629,59 @@ def _read_target(
                 "(use kind count, rate or standard)",
                 *field_at("quantity"),
             )  # fmt: skip
-        quantity = None
-    else:
-        if "quantity" not in record or raw_quantity is None:
-            raise check.fail(
-                f"missing required field (a {kind} needs a number)", *field_at("quantity")
-            )
-        quantity = _number_value(raw_quantity)
-        if quantity is None:
-            raise check.fail(f"expected a number, got {_show(raw_quantity)}", *field_at("quantity"))
-        if quantity < 0:
-            raise check.fail(
-                f"expected a number ≥ 0, got {_show(raw_quantity)}", *field_at("quantity")
-            )
-        if quantity > limits.MAX_QUANTITY:
-            raise check.fail(
-                f"{_show(raw_quantity)} is too large to split exactly (limit "
-                f"{limits.MAX_QUANTITY:.0e}, where whole numbers stop being exact)",
-                *field_at("quantity"),
-            )
-        if kind == "rate" and quantity > 100:
-            raise check.fail(
-                f"a rate is a percentage ≤ 100, got {_show(raw_quantity)}", *field_at("quantity")
-            )
-        if unit is None:
-            raise check.fail(f"missing required field (a {kind} needs a unit)", *field_at("unit"))
-        if kind == "rate" and unit != "%":
-            raise check.fail(f'a rate has unit "%", got {unit!r}', *field_at("unit"))
-        if not phrase_states_quantity(source, quantity, unit):
-            raise check.fail(
-                f"phrase {source!r} does not contain the quantity {format_quantity(quantity)}",
-                *field_at("source"),
-            )  # fmt: skip
-        if not phrase_states_unit(source, unit):
-            raise check.fail(
-                f"phrase {source!r} does not contain the unit {unit!r}", *field_at("source")
-            )
+        return None
+    if "quantity" not in record or raw_quantity is None:
+        raise check.fail(
+            f"missing required field (a {kind} needs a number)", *field_at("quantity")
+        )
+    quantity = _number_value(raw_quantity)
+    if quantity is None:
+        raise check.fail(f"expected a number, got {_show(raw_quantity)}", *field_at("quantity"))
+    if quantity < 0:
+        raise check.fail(
+            f"expected a number ≥ 0, got {_show(raw_quantity)}", *field_at("quantity")
+        )
+    if quantity > limits.MAX_QUANTITY:
+        raise check.fail(
+            f"{_show(raw_quantity)} is too large to split exactly (limit "
+            f"{limits.MAX_QUANTITY:.0e}, where whole numbers stop being exact)",
+            *field_at("quantity"),
+        )
+    if kind == "rate" and quantity > 100:
+        raise check.fail(
+            f"a rate is a percentage ≤ 100, got {_show(raw_quantity)}", *field_at("quantity")
+        )
+    if unit is None:
+        raise check.fail(f"missing required field (a {kind} needs a unit)", *field_at("unit"))
+    if kind == "rate" and unit != "%":
+        raise check.fail(f'a rate has unit "%", got {unit!r}', *field_at("unit"))
+    if not phrase_states_quantity(source, quantity, unit):
+        raise check.fail(
+            f"phrase {source!r} does not contain the quantity {format_quantity(quantity)}",
+            *field_at("source"),
+        )  # fmt: skip
+    if not phrase_states_unit(source, unit):
+        raise check.fail(
+            f"phrase {source!r} does not contain the unit {unit!r}", *field_at("source")
+        )
+    return quantity
 
-    splittable = check.flag(record, "splittable", False, *at)
-    if splittable and kind != "count":
-        raise check.fail(f"only a count can be split among regions, this is a {kind}",
-                         *field_at("splittable"))  # fmt: skip
+
+def _linked_to(check: _Checker, record: Mapping[str, Any], splittable: bool,
+               field_at) -> str | None:  # noqa: ANN001
     linked_to = record.get("linked_to")
-    if linked_to is not None:
-        if not isinstance(linked_to, str):
-            raise check.fail(f"expected a quoted target id, got {_show(linked_to)}",
-                             *field_at("linked_to"))  # fmt: skip
-        if splittable:
-            raise check.fail(
-                f"a derived outcome (linked_to {linked_to}) follows its driver's split; "
-                "set splittable: false",
-                *field_at("splittable"),
-            )  # fmt: skip
-    basis = _read_basis(check, record.get("basis"), splittable, field_at("basis"))
-
-    confidence = record.get("confidence")
-    if confidence is not None:
-        confidence = _number_value(confidence)
-        if confidence is None or not 0 <= confidence <= 1:
-            raise check.fail(
-                f"expected a number from 0 to 1, got {_show(record['confidence'])}",
-                *field_at("confidence"),
-            )  # fmt: skip
-    review = check.flag(record, "review", False, *at)
-
-    raw_deadline = record.get("deadline")
-    target_deadline = (
-        plan_deadline if raw_deadline is None else check.day(raw_deadline, *field_at("deadline"))
-    )
-    if target_deadline < plan_start:
-        raise check.fail(f"deadline {target_deadline} is before the plan starts ({plan_start})",
-                         *field_at("deadline"))  # fmt: skip
-
-    return Target(
-        id=target_id,
-        item=item,
-        sector=sector,
-        metric=metric,
-        quantity=quantity,
-        unit=unit,
-        kind=kind,
-        qualifier=qualifier,
-        splittable=splittable,
-        basis=basis,
-        basis_note=check.text(record, "basis_note", *at, required=False),
-        deadline=target_deadline,
-        source=source,
-        linked_to=linked_to,
-        lead=check.text(record, "lead", *at, required=False),
-        note=check.text(record, "note", *at, required=False),
-        confidence=confidence,
-        review=review,
-    )
+    if linked_to is None:
+        return None
+    if not isinstance(linked_to, str):
+        raise check.fail(f"expected a quoted target id, got {_show(linked_to)}",
+                         *field_at("linked_to"))  # fmt: skip
+    if splittable:
+        raise check.fail(
+            f"a derived outcome (linked_to {linked_to}) follows its driver's split; "
+            "set splittable: false",
+            *field_at("splittable"),
+        )  # fmt: skip
+    return linked_to
 
 
 def _read_basis(

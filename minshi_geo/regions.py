@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 import yaml
 
-from minshi_geo import atomic, boundaries, limits, paths, provinces
+from minshi_geo import atomic, boundaries, limits, paths, provinces, strict_yaml
 from minshi_geo.errors import MinshiError
 from minshi_geo.escape import csv_frame
 
@@ -282,7 +282,7 @@ def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str],
     found: dict[str, list[tuple[str, str, str, str]]] = {}
     for path in sorted(paths.REGIONS_DIR.glob("*.yaml")):
         try:
-            doc = yaml.load(limits.read_text(path, "yaml"), Loader=limits.SafeYamlLoader)
+            doc = yaml.load(limits.read_text(path, "yaml"), Loader=strict_yaml.StrictLoader)
             if str(doc["province"]["code"]) != province_code:
                 continue
             for entry in doc["regions"]:
@@ -297,7 +297,7 @@ def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str],
                         if row not in rows:
                             rows.append(row)
         except (yaml.YAMLError, KeyError, TypeError, OSError, ValueError,
-                limits.YamlAliasRefused):
+                limits.YamlAliasRefused, strict_yaml.DuplicateKey, strict_yaml.KeyTypeRefused):
             continue  # a broken set reports itself when loaded; here it only adds no hints
     return {k: tuple(v) for k, v in found.items()}
 
@@ -561,12 +561,14 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
     path = Path(path_text)
     try:
         doc = yaml.load(limits.read_text(path, "yaml", what="region set"),
-                        Loader=limits.SafeYamlLoader)
+                        Loader=strict_yaml.StrictLoader)
     except UnicodeDecodeError as exc:
         raise RegionSetError(f"{path.name}: not UTF-8 text (byte {exc.start})",
                              hint="save the region set as UTF-8") from None
     except limits.YamlAliasRefused as exc:
         raise RegionSetError(exc.told(path.name)) from None
+    except (strict_yaml.DuplicateKey, strict_yaml.KeyTypeRefused) as exc:
+        raise RegionSetError(f"{path.name} {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""

@@ -69,7 +69,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from minshi_geo import limits, paths
+from minshi_geo import limits, paths, strict_yaml
 from minshi_geo.rules import METHOD_ALIASES, OBJECTIVES, SOLVER_NAMES
 from minshi_geo.errors import MinshiError
 from minshi_geo.pace import EVERY_TARGET, MilestoneError, read_share_table
@@ -196,37 +196,6 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------- reading
-class _Loader(limits.SafeYamlLoader):
-    """Safe loader that refuses duplicate keys (a silent overwrite would hide a rule),
-    keys that are lists or mappings, and (``limits.SafeYamlLoader``) aliases: ``defaults``
-    already shares a rule between targets."""
-
-
-class _Duplicate(Exception):
-    def __init__(self, key: object, line: int):
-        self.key, self.line = key, line
-
-
-class _Refused(Exception):
-    """YAML that parses but that a scenario may not contain (message is the whole reason)."""
-
-
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    out: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, (list, dict)):
-            raise _Refused(f"line {key_node.start_mark.line + 1}: a key must be a name, a "
-                           f"target id or a date, not a {type(key).__name__}")
-        if key in out:
-            raise _Duplicate(key, key_node.start_mark.line + 1)
-        out[key] = loader.construct_object(value_node, deep=True)
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
 class _Where:
     """Builds the one-line errors: ``file: key.path: what was expected, got what``."""
 
@@ -481,16 +450,17 @@ def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
     w = _Where(path.name)
     data = limits.read_bytes(path, "yaml", what="scenario file")
     try:
-        raw = yaml.load(data.decode("utf-8"), Loader=_Loader)
+        raw = yaml.load(data.decode("utf-8"), Loader=strict_yaml.StrictLoader)  # noqa: S506
     except UnicodeDecodeError as exc:
         raise w.fail("", f"not UTF-8 text (byte {exc.start})") from None
     except limits.YamlAliasRefused as exc:
         raise w.fail("", f"{exc} in scenario files; write the rule out or put it in "
                          "defaults") from None
-    except _Duplicate as exc:
+    except strict_yaml.DuplicateKey as exc:
         raise w.fail(str(exc.key), f"duplicate key (line {exc.line})") from None
-    except _Refused as exc:
-        raise w.fail("", str(exc)) from None
+    except strict_yaml.KeyTypeRefused as exc:
+        raise w.fail("", f"line {exc.line}: a key must be a name, a target id or a date, not "
+                         f"a {exc.type_name}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
