@@ -1,9 +1,9 @@
 """``minshi-geo start``: a plan's text to catalogue, scenario, allocation, map and sheets.
 
 Real parts throughout: the extractor, the census indicators, the allocator, the map page
-and the workbooks, each opened back. Plans of other provinces run once their region sets
-are bundled (see test_start_provinces.py); here Jilin's own sets at both levels and a plan
-text of another layout (浙江 2024) read as a Jilin plan.
+and the workbooks, each opened back. Plans of other provinces on their own region sets:
+test_start_provinces.py; here Jilin's own sets at both levels and a plan text of another
+layout (浙江 2024) read as a Jilin plan.
 """
 
 from __future__ import annotations
