@@ -28,7 +28,8 @@ def _hostile(allocation: Allocation) -> Allocation:
     table.loc[table["region_code"] == "220100", "region_name"] = HOSTILE_HTML
     expl = allocation.explanation.copy()
     expl.loc[expl["region_code"] == "220100", "region_name"] = HOSTILE_HTML
-    expl.loc[expl["factor"] == "population", "source_title"] = "<script>alert(3)</script>"
+    first = expl.loc[expl["target_id"] == "29.2", "factor"].iloc[0]
+    expl.loc[expl["factor"] == first, "source_title"] = "<script>alert(3)</script>"
     return Allocation(table=table, meta=allocation.meta, factor_values=allocation.factor_values,
                       explanation=expl, robustness=allocation.robustness)
 
@@ -48,16 +49,28 @@ def _show(driver, target_id: str) -> None:
     Select(driver.find_element("id", "minshi-target")).select_by_value(target_id)
 
 
+def _cell(target_id: str = "29.2", code: str = "220100"):
+    """The cell as the explanation tells it (the numbers follow the baseline data)."""
+    from minshi_geo.derivation import cells
+
+    return next(c for c in cells(baseline()) if c.target_id == target_id
+                and c.region_code == code)
+
+
 def test_tooltip_shows_shares_formula_rule_caveat_and_range(browser, pages):
+    from minshi_geo.derivation import pct
+
+    cell = _cell()
     open_offline(browser, pages["baseline"], ready=READY)
     _show(browser, "29.2")
     text = hover_region(browser, 0)
     assert "长春市" in text
-    assert "常住人口份额 37.76% × 0.5" in text and "面积份额 12.95% × 0.5" in text
-    assert "150 × 25.35% = 38.03 → 38 座" in text
+    for f in cell.factors:
+        assert f"{f.label}份额 {pct(f.share)} × {f.weight:g}" in text
+    assert cell.result in text and cell.result.startswith("150 × ")
     assert "适用规则" in text and "无（按因素份额）" in text
     assert "代理指标" in text
-    assert "38 座, 区间 35–41" in text
+    assert cell.short in text and ", 区间 " in cell.short
     width = browser.execute_script(
         "var t = document.querySelectorAll('.leaflet-tooltip-pane .minshi-tip');"
         "return t[t.length - 1].getBoundingClientRect().width")
@@ -65,15 +78,17 @@ def test_tooltip_shows_shares_formula_rule_caveat_and_range(browser, pages):
 
 
 def test_data_object_carries_the_detail_rows(browser, pages):
+    cell = _cell()
     open_offline(browser, pages["baseline"], ready=READY)
     rows = browser.execute_script(
         "return minshiPage.data.layers['29.2'].explain.map(r => [r[0], r[1][0]])")
     by = dict(rows)
-    assert by["公式"].startswith("150 × (0.5 × 9,066,906 / ")
+    assert by["公式"] == cell.formula and by["公式"].startswith("150 × (0.5 × ")
+    first = cell.factors[0].name
     assert "2020年" in browser.execute_script(
-        "return minshiPage.data.facts.population.sources[0]")
+        f"return minshiPage.data.facts['{first}'].sources[0]")
     assert "代理指标" in browser.execute_script("return minshiPage.data.layers['29.2'].caveat")
-    assert by["敏感性"].startswith("区间 35–41 座")
+    assert by["敏感性"] == cell.range_text and by["敏感性"].startswith("区间 ")
 
 
 def test_hostile_names_and_sources_stay_text(browser, pages):
@@ -83,7 +98,8 @@ def test_hostile_names_and_sources_stay_text(browser, pages):
     text = hover_region(browser, 0)
     assert HOSTILE_HTML in text
     assert "区间" in text
-    sources = browser.execute_script("return minshiPage.data.facts.population.sources[0]")
+    first = _cell().factors[0].name
+    sources = browser.execute_script(f"return minshiPage.data.facts['{first}'].sources[0]")
     assert "<script>alert(3)</script>" in sources
     assert browser.execute_script("return document.querySelectorAll('img').length") == 0
     assert_no_alert(browser)
@@ -103,7 +119,7 @@ def test_detail_panel_explains_the_shown_target(browser, pages):
     box = browser.find_element(By.ID, "minshi-explain")
     text = box.text
     assert "测算说明 · 29.2" in text
-    assert "150 × (0.5 × 9,066,906 / 24,012,307 + 0.5 × 24,729.8 / 191,007.4) = 38.03 → 38 座" \
-        in text
-    assert "区间 35–41 座" in text and "代理指标" in text and "来源 · 常住人口" in text
+    cell = _cell()
+    assert cell.formula in text
+    assert cell.range_text in text and "代理指标" in text and "来源 · " in text
     assert "取整" in text

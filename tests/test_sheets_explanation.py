@@ -27,10 +27,14 @@ def test_region_workbook_explains_its_own_numbers(tmp_path_factory):
     assert SHEET in wb.sheetnames
     ws = wb[SHEET]
     text = _sheet_text(ws)
-    assert "150 × (0.5 × 9,066,906 / 24,012,307 + 0.5 × 24,729.8 / 191,007.4) = 38.03 → 38 座" \
-        in text
-    assert "区间 35–41 座" in text
-    assert "代理指标" in text and "常住人口：" in text and "2020年" in text
+    from minshi_geo.derivation import cells
+    from test_sheets import jilin_inputs
+
+    cell = next(c for c in cells(jilin_inputs()[0])
+                if c.target_id == "29.2" and c.region_code == "220100")
+    assert cell.formula in text and cell.formula.startswith("150 × (0.5 × ")
+    assert cell.range_text in text and cell.range_text.startswith("区间 ")
+    assert "代理指标" in text and f"{cell.factors[0].label}：" in text and "2020年" in text
     assert "吉林市" not in [c.value for c in ws["B"]]  # its own numbers only
     headings = [c.value for c in ws[HEADING_ROW] if c.value]
     assert headings[:3] == ["任务", "分解数量", "测算依据与各因素份额"]
