@@ -188,6 +188,12 @@ def _progress_outputs(out: Path, maps_dir: Path, state: dict, result: DemoResult
     result.files["progress map"] = progress_map(
         status, regions, maps_dir / "progress.html", plan=plan
     )
+    from minshi_geo.documents.bulletin_docx import docx_name, write_bulletin_docx
+
+    sample = bool(status["sample"].any()) or bool(baseline.meta.get("sample"))
+    name = docx_name(plan, max(status["period_end"]), sample)
+    result.files["通报 (Word)"] = write_bulletin_docx(status, plan, regions, out / name,
+                                                     sample=sample)
     latest = status[status["period_end"] == status["period_end"].max()]
     result.figures["lights (latest)"] = ", ".join(
         f"{k} {v}" for k, v in latest["light"].value_counts().sort_index().items()

@@ -152,3 +152,37 @@ def test_same_word_and_colour_on_map_sheets_cli_and_document(status, tmp_path):
     for key in cases:
         r, g, b = (int(lights.colour(key)[i:i + 2], 16) for i in (1, 3, 5))
         assert re.search(rf"\x1b\[[0-9;]*38;2;{r};{g};{b}m● .*{lights.word(key)}", ansi), key
+
+    # document: the Word 通报's sector-table cell of each case is shaded in the state's colour,
+    # and its legend table names every state on its colour
+    import docx
+
+    from minshi_geo.documents.bulletin_docx import write_bulletin_docx
+
+    path = write_bulletin_docx(status, plan, regions, tmp_path / "通报.docx")
+    document = docx.Document(str(path))
+    codes = [str(c) for c in regions.codes]
+
+    def fill(cell) -> str | None:
+        shd = cell._element.tcPr.find(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}shd")
+        return None if shd is None else shd.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}fill")
+
+    cells = {}
+    for table in document.tables:
+        rows = table.rows
+        if rows[0].cells[0].text != "指标":
+            continue
+        for row in list(rows)[1:]:
+            tid = row.cells[0].text.split()[0]
+            for code, cell in zip(codes, row.cells[2:], strict=True):
+                cells[(tid, code)] = cell
+    for key, (tid, code) in cases.items():
+        cell = cells[(tid, code)]
+        assert fill(cell) == lights.colour(key)[1:].upper(), (key, tid, code)
+        if key in ("missing", "far_behind", "behind", "done", "on_track"):
+            assert cell.text == lights.word(key) or cell.text.endswith("%"), (key, cell.text)
+    legend = document.tables[-1]
+    for s, cell in zip(lights.STATES, legend.rows[0].cells, strict=True):
+        assert cell.text == s.word and fill(cell) == s.colour[1:].upper()

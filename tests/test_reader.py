@@ -105,7 +105,7 @@ def test_every_bad_cell_is_reported_and_the_whole_file_rejected(changchun, tmp_p
 
 def test_a_value_without_any_date_is_an_error_naming_the_date_column(changchun, tmp_path):
     filled = fill_region(changchun, tmp_path / "x.xlsx", {"1.1": {"累计完成": 10}})
-    with pytest.raises(ReportError, match=r"column 截至日期 \(K\): expected a date .* got nothing"):
+    with pytest.raises(ReportError, match=r"column 截至日期 \(L\): expected a date .* got nothing"):
         read_report(filled)
 
 

@@ -168,10 +168,17 @@ def test_region_sheet_columns_and_header_block(tmp_path_factory):
     ws = load_workbook(written(tmp_path_factory, sample=False).regions["220100"])[layout.TASK_SHEET]
     headings = [c.value for c in ws[layout.HEADING_ROW] if c.value]
     assert headings == [
-        "序号", "指标编号", "领域", "事项", "指标", "单位", "全省目标", "本地区任务", "占全省比例",
-        "完成时限", "截至日期", "累计完成", "进展状态", "备注",
-    ]  # fmt: skip  (no 牵头单位: the Jilin catalogue names no lead units)
-    assert ws.cell(1, 1).value == "2023年吉林省民生实事任务分解表——长春市"
+        "序号", "指标编号", "事项", "指标", "单位", "全省目标", "本地区任务", "占全省比例",
+        "完成时限", "牵头单位", "责任单位", "截至日期", "累计完成", "进展状态", "备注",
+    ]  # fmt: skip  (领域 is a heading row per sector: 一、促进就业方面)
+    # a 公文 attachment: 附件 line, title, issuing office and date
+    assert ws.cell(layout.ATTACHMENT_ROW, 1).value == "附件1"
+    assert ws.cell(layout.TITLE_ROW, 1).value == "2023年吉林省民生实事任务分解表——长春市"
+    assert ws.cell(layout.ISSUER_ROW, 1).value == "吉林省民生工作领导小组办公室　　2023年3月1日"
+    assert ws.cell(layout.FIRST_DATA_ROW, 1).value == "一、促进就业方面"
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert {"二、社会保障方面", "十、公共安全服务方面", "填报单位（盖章）：", "填报日期：",
+            "审核人：", "填报人：", "联系电话："} <= set(texts)
 
     def field(key):
         return ws.cell(layout.header_row_of(key), layout.HEADER_VALUE_COL).value
@@ -182,6 +189,17 @@ def test_region_sheet_columns_and_header_block(tmp_path_factory):
     assert field("data") == layout.DATA_OFFICIAL
     assert allocation.meta["scenario_title"] in field("scenario")
     assert field("identity") == f"jilin-2023|220100|{allocation.meta['scenario_sha256']}"
+    # codes, hashes and 数据性质 正式 stay for the reader but are not shown or printed
+    for key in ("region_code", "created", "identity", "data"):
+        assert ws.row_dimensions[layout.header_row_of(key)].hidden, key
+    for key in ("plan", "region", "scenario", "period_end"):
+        assert not ws.row_dimensions[layout.header_row_of(key)].hidden, key
+    assert allocation.meta["scenario"] not in field("scenario")  # the title, not the file name
+    # 牵头单位 blank (the catalogue names none) and fillable, never invented; 责任单位 fillable
+    rows, cols = target_rows(ws), heading_columns(ws)
+    for heading in ("牵头单位", "责任单位"):
+        cell = ws.cell(rows["1.1"], cols[heading])
+        assert cell.value is None and cell.protection.locked is False, heading
     # a milestone row: 全省统一, and a status cell to report on
     rows, cols = target_rows(ws), heading_columns(ws)
     assert plan.target("2.1").kind == "milestone"
@@ -203,7 +221,8 @@ def test_lead_column_appears_when_the_catalogue_names_lead_units(tmp_path):
     ws = load_workbook(sheet_set.regions["220100"])[layout.TASK_SHEET]
     cols = heading_columns(ws)
     assert cols["牵头单位"] == cols["完成时限"] + 1
-    assert ws.cell(target_rows(ws)["1.1"], cols["牵头单位"]).value == "省人力资源社会保障厅"
+    cell = ws.cell(target_rows(ws)["1.1"], cols["牵头单位"])
+    assert cell.value == "省人力资源社会保障厅" and cell.protection.locked is True
 
 
 def test_summary_rows_and_sector_columns_check_against_province_totals(tmp_path_factory):
@@ -233,9 +252,12 @@ def test_summary_rows_and_sector_columns_check_against_province_totals(tmp_path_
     traffic = wb["交通出行"]
     hr = next(r for r in range(1, 20) if traffic.cell(r, 1).value == "序号")
     n = len(regions.codes)
-    assert [traffic.cell(hr + 1 + k, 2).value for k in range(n)] == regions.codes
-    assert [traffic.cell(hr + n + k, 3).value for k in (1, 2, 3)] == ["合计", "全省目标", "核对"]
-    for c in range(4, traffic.max_column + 1):
+    # names, not codes (长白山管委会 has no adcode: "changbaishan" is internal)
+    assert [traffic.cell(hr + 1 + k, 2).value for k in range(n)] == [
+        regions.name_of(c) for c in regions.codes]
+    assert "changbaishan" not in {c.value for row in traffic.iter_rows() for c in row}
+    assert [traffic.cell(hr + n + k, 2).value for k in (1, 2, 3)] == ["合计", "全省目标", "核对"]
+    for c in range(3, traffic.max_column + 1):
         tid = traffic.cell(hr, c).value.split()[0]
         column = [traffic.cell(hr + 1 + k, c).value or 0 for k in range(n)]
         assert sum(column) == pytest.approx(plan.target(tid).quantity)
@@ -250,8 +272,11 @@ def test_summary_sheet_furniture_frozen_filtered_printable(tmp_path_factory):
         assert int(ws.page_setup.paperSize) == 9  # A4
         assert ws.print_title_rows, ws.title
     ws = wb[SUMMARY_SHEET]
-    assert ws.freeze_panes == "H8"
-    assert ws.auto_filter.ref.startswith("A7:")
+    hr = next(r for r in range(1, 20) if ws.cell(r, 1).value == "序号")
+    assert ws.freeze_panes == f"H{hr + 1}"
+    assert ws.auto_filter.ref.startswith(f"A{hr}:")
+    labels = [ws.cell(r, 1).value for r in range(2, hr)]
+    assert "印发" in labels and "数据性质" not in labels  # official data: no 正式 line
     assert ws.column_dimensions["E"].width >= 20  # 指标 wraps at 10 CJK characters a line
 
 
@@ -291,7 +316,8 @@ def test_task_sheet_is_protected_with_only_reporting_cells_unlocked_and_validate
         target = plan.target(tid)
         for heading, c in cols.items():
             cell = ws.cell(r, c)
-            open_ = heading in {"截至日期", "备注"} or (
+            # 牵头单位 (none in the catalogue) and 责任单位 are fillable, not read back
+            open_ = heading in {"截至日期", "备注", "牵头单位", "责任单位"} or (
                 heading == "累计完成" and target.kind in ("count", "rate")
             ) or (heading == "进展状态" and target.kind in ("milestone", "standard"))
             assert cell.protection.locked is (not open_), (tid, heading)
@@ -312,8 +338,10 @@ def test_sample_data_is_marked_in_every_sheet_and_file_name(tmp_path_factory):
         for ws in wb.worksheets:
             if ws.sheet_state != "visible":
                 continue
-            assert "示例" in ws.cell(1, 1).value, (path.name, ws.title)
-            texts = [c.value for row in ws.iter_rows(max_row=8) for c in row if c.value]
+            # the title: row 1, or row 2 under the 附件 line of a task sheet
+            title = ws.cell(layout.TITLE_ROW if ws.title == layout.TASK_SHEET else 1, 1).value
+            assert "示例" in title, (path.name, ws.title)
+            texts = [c.value for row in ws.iter_rows(max_row=12) for c in row if c.value]
             assert layout.SAMPLE_NOTE in texts, (path.name, ws.title)
             assert ws.oddHeader.right.text == "示例"
     ident = load_workbook(sheet_set.regions["220100"])[layout.IDENTITY_SHEET]
@@ -331,7 +359,7 @@ def test_csv_for_every_sheet_utf8_with_bom_same_numbers(tmp_path_factory):
     with region_csv.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     heading = rows[layout.HEADING_ROW - 1]
-    assert heading[:3] == ["序号", "指标编号", "领域"]
+    assert heading[:3] == ["序号", "指标编号", "事项"]
     data = {r[1]: r for r in rows[layout.HEADING_ROW:] if len(r) > 1}
     mine = allocation.target("1.1")
     expected = int(mine.loc[mine["region_code"] == "220100", "quantity"].iloc[0])
@@ -469,7 +497,7 @@ def test_workbook_text_widths_fit_chinese(tmp_path_factory):
         return ws.column_dimensions[get_column_letter(cols[heading])].width
 
     assert width("指标") >= 22  # long CJK metric names wrap at a readable width
-    assert width("领域") >= 13  # 卫生健康护理服务 = 8 CJK characters = 16 units: two lines
+    assert width("事项") >= 16
     assert math.isclose(width("序号"), 6) or width("序号") >= 6
     assert width("完成时限") >= 15  # 2023年12月31日 in full, not ####
 

@@ -102,3 +102,47 @@ def test_a_sheet_saved_again_by_libreoffice_reads_back(soffice, tmp_path_factory
     assert lines.loc["1.1", "completed"] == 4321
     assert lines.loc["2.1", "status"] == "已完成"
     assert set(lines["period_end"]) == {date(2023, 6, 30)}
+
+
+def _pdf_pages(pdf: Path) -> tuple[list[str], str]:
+    """Text of each page (poppler's pdftotext -layout) and the page size line of pdfinfo."""
+    if shutil.which("pdftotext") is None:
+        reason = "poppler-utils (pdftotext, pdfinfo) is not installed"
+        if os.environ.get("MINSHI_REQUIRE_LIBREOFFICE"):
+            pytest.fail(reason + " — .ci/run installs it")
+        pytest.skip(reason)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    size = next(line for line in info.splitlines() if line.startswith("Page size"))
+    return text.split("\f")[:-1], size
+
+
+def test_printed_task_sheet_is_a_gongwen_attachment_that_fits_the_page(soffice, tmp_path_factory,
+                                                                       tmp_path):
+    sheets = written(tmp_path_factory, sample=False)
+    books = [sheets.regions["220100"], sheets.regions["changbaishan"], sheets.summary]
+    convert(soffice, books, "pdf", tmp_path / "pdf", tmp_path / "profile")
+    for book in books[:2]:
+        pages, size = _pdf_pages(tmp_path / "pdf" / (book.stem + ".pdf"))
+        assert "A4" in size and "841.89 x 595" in size, size  # landscape
+        assert 2 <= len(pages) <= 4, (book.name, len(pages))  # one page wide, ~80 rows
+        first, last = pages[0], pages[-1]
+        assert "附件1" in first and "吉林省民生工作领导小组办公室" in first
+        assert "一、促进就业方面" in first and "填报单位（盖章）" in first
+        assert "审核人" in last and "填报人" in last and "联系电话" in last
+        for n, page in enumerate(pages, start=1):
+            # the page header repeats the title; the heading row repeats with every column
+            # (nothing cut at the right edge: the last column's heading is on every page)
+            assert "任务分解表——" in page.splitlines()[0], (book.name, n)
+            for heading in ("序号", "指标编号", "牵头单位", "责任单位", "累计完成", "备注"):
+                assert heading in page, (book.name, n, heading)
+            assert f"第 {n} 页，共 {len(pages)} 页" in page
+            # no internal code, hash or 数据性质 正式 printed
+            assert "changbaishan" not in page and "jilin-2023|" not in page
+            assert "正式" not in page and "单位代码" not in page
+    pages, size = _pdf_pages(tmp_path / "pdf" / (books[2].stem + ".pdf"))
+    assert "changbaishan" not in "".join(pages)
+    for n, page in enumerate(pages, start=1):
+        assert "任务分解汇总表" in page.splitlines()[0], n

@@ -17,12 +17,14 @@ from test_sheets import fill_region, jilin_inputs, written
 from test_sheets_libreoffice import convert, soffice  # noqa: F401  (soffice is a fixture)
 
 from minshi_geo import lights
+from minshi_geo.progress import status as st
 from minshi_geo.progress.status import status_from_values
 from minshi_geo.sheets import layout
 from minshi_geo.sheets.progress import (
     DETAIL_SHEET,
     LAGGING_SHEET,
     MATRIX_SHEET,
+    OVERVIEW_SHEET,
     PROGRESS_SAMPLE_NOTE,
     REGION_SHEET,
     STATE_FILLS,
@@ -117,7 +119,7 @@ def test_summary_matrix_fills_each_cell_with_its_light(status, tmp_path):
     allocation, plan, regions = jilin_inputs()
     result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta)
     wb = load_workbook(result.summary)
-    assert wb.sheetnames == [MATRIX_SHEET, DETAIL_SHEET, LAGGING_SHEET]
+    assert wb.sheetnames == [OVERVIEW_SHEET, MATRIX_SHEET, DETAIL_SHEET, LAGGING_SHEET]
     ws = wb[MATRIX_SHEET]
     heading = next(r for r in range(1, 20) if ws.cell(r, 1).value == "序号")
     cols = {ws.cell(heading, c).value: c for c in range(1, ws.max_column + 1)}
@@ -131,15 +133,24 @@ def test_summary_matrix_fills_each_cell_with_its_light(status, tmp_path):
         cell = ws.cell(rows[tid], cols[regions.name_of(code)])
         assert cell.fill.fgColor.rgb.endswith(STATE_FILLS[key].fgColor.rgb[-6:]), (tid, code)
         assert cell.fill.fgColor.rgb[-6:] == lights.colour(key)[1:].upper()
+    # 全省: the province total against the province target, in the province's colour
+    province = st.province_rollup(status[status.period_end == JUNE]).set_index("target_id")
+    cell = ws.cell(rows["1.1"], cols["全省"])
+    assert cell.value == pytest.approx(province.loc["1.1", "rate"])
+    assert cell.fill.fgColor.rgb[-6:] == lights.colour(province.loc["1.1", "state"])[1:].upper()
+    # 滞后事项: one row per target (grouped under sector headings), naming its regions
     lag = wb[LAGGING_SHEET]
     lag_heading = next(r for r in range(1, 20) if lag.cell(r, 1).value == "序号")
     lag_cols = {lag.cell(lag_heading, c).value: c for c in range(1, lag.max_column + 1)}
-    listed = [(lag.cell(r, lag_cols["指标编号"]).value, lag.cell(r, lag_cols["单位代码"]).value,
-               lag.cell(r, lag_cols["状态"]).value) for r in range(lag_heading + 1, lag.max_row + 1)]
-    reds = [x for x in listed if x[2] == "严重滞后"]
-    assert ("4.1", "220100", "严重滞后") in reds
-    assert ("4.1", "220200", "滞后") in listed
-    assert listed[: len(reds)] == reds  # red first
+    listed = {lag.cell(r, lag_cols["指标编号"]).value: r
+              for r in range(lag_heading + 1, lag.max_row + 1)
+              if lag.cell(r, lag_cols["指标编号"]).value}
+    r41 = listed["4.1"]
+    assert lag.cell(r41, lag_cols["严重滞后地区（落后百分点）"]).value.startswith("长春市（")
+    assert lag.cell(r41, lag_cols["滞后地区（落后百分点）"]).value.startswith("吉林市（")
+    assert "1.1" not in listed  # 长春 done, 吉林 on track
+    headings = [lag.cell(r, 1).value for r in range(lag_heading + 1, lag.max_row + 1)]
+    assert "二、社会保障方面" in headings  # 4.1 养老服务中心 is in 社会保障
     detail = wb[DETAIL_SHEET]
     assert detail.max_row - next(r for r in range(1, 20) if detail.cell(r, 1).value == "序号") == (
         (status.period_end == JUNE).sum()
@@ -166,7 +177,7 @@ def test_sample_progress_is_marked_in_names_and_sheets_with_the_given_banner(sta
     for path in result.workbooks:
         for ws in load_workbook(path).worksheets:
             assert "（示例）" in ws.cell(1, 1).value
-            texts = [c.value for row in ws.iter_rows(max_row=10) for c in row]
+            texts = [c.value for row in ws.iter_rows(max_row=12) for c in row]
             assert banner in texts
             assert ws.oddHeader.right.text == "示例"
     for path in result.csv:
@@ -247,7 +258,7 @@ def test_progress_tables_print_at_a_readable_scale(status, tmp_path):
 
     allocation, plan, regions = jilin_inputs()
     result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta)
-    books = [(result.regions["220100"], REGION_SHEET, 165), (result.summary, MATRIX_SHEET, 185),
+    books = [(result.regions["220100"], REGION_SHEET, 165), (result.summary, MATRIX_SHEET, 195),
              (result.summary, DETAIL_SHEET, 200)]
     for path, name, limit in books:
         ws = load_workbook(path)[name]
@@ -268,7 +279,7 @@ def test_sample_progress_on_official_tasks_says_the_progress_is_sample(tmp_path,
     result = write_progress_sheets(status, plan, regions, tmp_path / "out", allocation.meta)
     for path in result.workbooks:
         for ws in load_workbook(path).worksheets:
-            texts = [c.value for row in ws.iter_rows(max_row=10) for c in row]
+            texts = [c.value for row in ws.iter_rows(max_row=12) for c in row]
             assert PROGRESS_SAMPLE_NOTE in texts, (path.name, ws.title)
             assert layout.SAMPLE_NOTE not in texts  # "不作为正式任务下达" is about tasks
 
@@ -295,3 +306,24 @@ def test_a_region_that_skipped_the_period_is_marked_not_reported(tmp_path, tmp_p
     assert reporting("220100") == "已报送"
     assert reporting("220200") == "本期未报送，沿用截至2023年3月31日的数据"
     assert reporting("220300") == "本期未报送（尚无报送数据）"
+
+
+def test_overview_sheet_states_the_province_the_regions_and_the_rule(status, tmp_path):
+    allocation, plan, regions = jilin_inputs()
+    result = write_progress_sheets(status, plan, regions, tmp_path, allocation.meta)
+    ws = load_workbook(result.summary)[OVERVIEW_SHEET]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert lights.rule_text() in texts and lights.ROLLUP_RULE in texts
+    opening = next(t for t in texts if t.startswith("截至2023年6月30日，全省50项民生实事中"))
+    assert "项" in opening
+    heading = next(r for r in range(1, 30) if ws.cell(r, 1).value == "地区")
+    cols = {ws.cell(heading, c).value: c for c in range(1, ws.max_column + 1)}
+    assert [ws.cell(heading, c).value for c in range(5, 12)] == [s.word for s in lights.STATES]
+    names = [ws.cell(r, 1).value for r in range(heading + 1, heading + 13)]
+    assert names == ["全省（按指标合计）", *[regions.name_of(c) for c in regions.codes]]
+    roll = st.region_rollup(st.latest(status)).set_index("region_name")
+    r = heading + 1 + list(regions.codes).index("220100") + 1
+    assert ws.cell(r, cols["综合状态"]).value == lights.word(roll.loc["长春市", "state"])
+    assert ws.cell(r, cols["严重滞后"]).value == roll.loc["长春市", "far_behind"] == 1
+    assert ws.cell(r, cols["依据"]).value == roll.loc["长春市", "reason"]
+    assert ws.page_setup.fitToHeight == 1  # one page

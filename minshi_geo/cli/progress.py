@@ -272,6 +272,39 @@ def sheets_cmd(
     )
 
 
+@progress_app.command("report")
+@friendly
+def report_cmd(
+    docx: Path = typer.Option(..., "--docx", help="Word file to write (the 通报, .docx)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Period: the latest on or before this date (default: the latest)."
+    ),
+    yellow: float = typer.Option(
+        10.0, "--yellow", help="Points behind 序时进度 that make a target 滞后."
+    ),
+    red: float = typer.Option(
+        30.0, "--red", help="Points behind 序时进度 beyond which a target is 严重滞后."
+    ),
+) -> None:
+    """Write the monthly 通报 as a Word document: overview, lagging items, map, sector tables."""
+    from minshi_geo.documents.bulletin_docx import write_bulletin_docx
+    from minshi_geo.progress import status as st
+
+    if docx.suffix.lower() != ".docx":
+        fail(f"--docx {docx}: expected a file name ending in .docx")
+    thresholds = st.Thresholds(yellow=yellow, red=red)
+    day = _as_of(as_of)
+    allocation, plan, regions = _inputs(allocation_dir)
+    full = st.compute_status(db, allocation, plan, as_of=day, thresholds=thresholds)
+    if full.empty:
+        _no_reports(db, allocation, plan, day)
+    sample = bool(full["sample"].any()) or bool(allocation.meta.get("sample"))
+    path = write_bulletin_docx(full, plan, regions, docx, thresholds=thresholds, sample=sample)
+    console.print(f"通报 (截至 {max(full['period_end']).isoformat()}) → {path}")
+
+
 @progress_app.command("sample")
 @friendly
 def sample_cmd(

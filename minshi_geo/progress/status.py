@@ -342,6 +342,8 @@ def _overall(rates: pd.Series, paces: pd.Series, keys: list[str],
 
 
 def _row_states(group: pd.DataFrame) -> list[str]:
+    if "state" in group.columns and group["state"].isin(lights.KEYS).all():
+        return [str(k) for k in group["state"]]
     return [lights.row_state(r) for r in group.to_dict("records")]
 
 
@@ -433,14 +435,16 @@ def region_rollup(status: pd.DataFrame, thresholds: Thresholds = Thresholds()) -
 
 
 def province_overall(status: pd.DataFrame, period: date | None = None,
-                     thresholds: Thresholds = Thresholds()) -> dict[str, Any]:
+                     thresholds: Thresholds = Thresholds(),
+                     province: pd.DataFrame | None = None) -> dict[str, Any]:
     """The province's overall state for one period (default the latest), by the same roll-up
-    rule as a region's, over the province totals per target (:func:`province_rollup`).
+    rule as a region's, over the province totals per target (:func:`province_rollup`; pass
+    ``province`` when it is at hand).
 
     Keys: period_end, targets (rows of the province roll-up), rate, expected, gap, state, reason, light, counts ({state: targets}).
     """
-    rows = latest(status, period)
-    province = province_rollup(rows, thresholds)
+    if province is None:
+        province = province_rollup(latest(status, period), thresholds)
     if province.empty:
         raise StatusError("the status table is empty: no progress reports for this plan")
     numeric = province[province["rate"].notna()]

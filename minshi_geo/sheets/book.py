@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from minshi_geo import gongwen
 from minshi_geo.escape import excel_cell
 
 FONT_NAME = "宋体"
@@ -29,20 +30,29 @@ FONT_BOLD = Font(name=FONT_NAME, size=10, bold=True)
 FONT_TITLE = Font(name=FONT_NAME, size=14, bold=True)
 FONT_SAMPLE = Font(name=FONT_NAME, size=11, bold=True, color="C00000")
 FONT_NOTE = Font(name=FONT_NAME, size=9, color="808080")
+# 公文 fonts by name (minshi_geo.gongwen): a PC without them substitutes its own CJK font
+FONT_ATTACHMENT = Font(name=gongwen.FONT_HEADING[0], size=14)
+FONT_DOC_TITLE = Font(name=gongwen.FONT_TITLE[0], size=18)
+FONT_SECTOR = Font(name=gongwen.FONT_HEADING[0], size=11)
+FILL_SECTOR = PatternFill("solid", fgColor="F2F2F2")
 FILL_HEADING = PatternFill("solid", fgColor="D9E1F2")
 FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")
 FILL_TOTAL = PatternFill("solid", fgColor="EDEDED")
 FILL_SAMPLE = PatternFill("solid", fgColor="FCE4D6")
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+UNDERLINE = Border(bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
+LEFT = Alignment(horizontal="left", vertical="center")
+TITLE_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 RATIO_FORMAT = "0.0%"
 MAX_WIDTH = 40.0
 CJK_FACTOR = 0.95
+SPAN_FACTOR = 1.25
 LINE_HEIGHT = 14.0  # points per line of 10-pt CJK text (Noto/宋体 lines are ~1.4 em)
 PAGE_MARGIN = 0.75  # inches, top and bottom (Excel's default)
 HEADER_MARGIN = 0.3  # inches from the paper edge to the page header / footer
@@ -174,7 +184,10 @@ class SheetWriter:
             # text_width counts a CJK character as 2 units; printed at 10 pt it takes about
             # 1.9, and the cell keeps about half a unit of padding
             per_line = max(col_width - 0.5, 1.0)
-            lines[row] = max(lines.get(row, 1), math.ceil(width * CJK_FACTOR / per_line))
+            # text merged across columns breaks less evenly (LibreOffice printed the third
+            # line of the 评价规则 below a two-line row): a margin for it
+            factor = SPAN_FACTOR if (row, col) in self.spans else CJK_FACTOR
+            lines[row] = max(lines.get(row, 1), math.ceil(width * factor / per_line))
         for row, n in lines.items():
             if n <= 1:
                 continue
@@ -199,6 +212,28 @@ class SheetWriter:
                     row.append(ws.cell(row=r, column=c).value)
             grid.append(row)
         return grid
+
+
+def header_block(w: SheetWriter, title: str, lines: list[tuple[str, Any]], last_col: int,
+                 sample: bool) -> int:
+    """Title (row 1, wrapped over the table width) and label/value lines (label A–C, value D
+    to the table's last column; on a narrow table label A–B, value C–last), each value wrapped
+    over its merged width so that nothing runs off the printed page; returns the heading row
+    (one blank row after the lines). The 数据性质 line of sample data is marked red."""
+    ws = w.ws
+    last = max(last_col, 2)
+    label_end = 3 if last >= 6 else (2 if last >= 3 else 1)
+    w.put(1, 1, title, font=FONT_TITLE, border=False, measure=False, align=TITLE_ALIGN,
+          span=last)
+    ws.row_dimensions[1].height = 26
+    for i, (label, value) in enumerate(lines, start=2):
+        w.put(i, 1, label, font=FONT_BOLD, border=False, measure=False,
+              span=label_end if label_end > 1 else None)
+        marked = sample and label == "数据性质"
+        w.put(i, label_end + 1, value, border=False, measure=False,
+              font=FONT_SAMPLE if marked else FONT, fill=FILL_SAMPLE if marked else None,
+              align=WRAP, span=last)
+    return 2 + len(lines) + 1
 
 
 def print_setup(ws: Worksheet, title: str, title_rows: str, sample: bool) -> None:
@@ -270,16 +305,13 @@ def number_value(value: Any) -> float | int | None:
     return int(f) if f.is_integer() else f
 
 
-def date_text(day: date | datetime) -> str:
-    """2023年3月1日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+date_text = gongwen.date_text  # 2023年3月1日
 
 
 def scenario_text(meta: dict[str, Any]) -> str:
-    """分解方案 line: the scenario title, with its file name when that differs."""
-    title = meta.get("scenario_title") or meta.get("scenario") or "—"
-    name = meta.get("scenario")
-    return f"{title}（{name}）" if name and name != title else str(title)
+    """分解方案 line: the scenario title (its file name only when it has no title: a planner
+    reads names, the file name stays in the hidden identity)."""
+    return str(meta.get("scenario_title") or meta.get("scenario") or "—")
 
 
 def excel_date_serial(day: date) -> int:

@@ -1,11 +1,19 @@
 """The one definition of the region task sheet (任务分解表), shared by writer and reader.
 
-A region workbook has one visible sheet, :data:`TASK_SHEET`, laid out as::
+A region workbook has one visible sheet, :data:`TASK_SHEET`, laid out as the attachment of a
+公文 (附件 line, centred title, issuing office and date)::
 
-    row 1            title: 2023年吉林省民生实事任务分解表——长春市（示例）
-    rows 2..9        header block: label in column A, value in column D (see HEADER_FIELDS)
-    row 10           column headings (TASK_COLUMNS; 牵头单位 only when the catalogue has leads)
-    rows 11..        one row per target the region reports on, in catalogue order
+    row 1            附件1
+    row 2            title: 2023年吉林省民生实事任务分解表——长春市（示例）
+    row 3            issuing office and date: 吉林省民生工作领导小组办公室　2023年3月1日
+    rows 4..11       header block: label in column A, value in column D (see HEADER_FIELDS);
+                     the rows of HIDDEN_HEADER_KEYS are hidden (codes, hashes — and 数据性质
+                     when the data are official): the reader still reads them
+    row 12           填报单位（盖章） and 填报日期 (SIGN_TOP)
+    row 13           column headings (TASK_COLUMNS)
+    rows 14..        per sector a heading row (一、促进就业方面) then one row per target the
+                     region reports on, in catalogue order
+    after the table  审核人, 填报人, 联系电话 (SIGN_BOTTOM), outside the reporting columns
 
 and a very hidden, protected sheet :data:`IDENTITY_SHEET` (key in A, value in B) that names the
 plan, scenario hash, region and the exact target ids of the rows, so a returned sheet is matched
@@ -30,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: 公文 attachment (附件 line, sector rows, 牵头/责任单位, sign block)
 
 TASK_SHEET = "任务分解表"
 IDENTITY_SHEET = "_identity"
@@ -70,21 +78,22 @@ class Column:
 
 
 TASK_COLUMNS: tuple[Column, ...] = (
-    Column("seq", "序号", 6),
+    Column("seq", "序号", 5),
     Column("target_id", "指标编号", 9),
-    Column("sector", "领域", 13, wrap=13),
-    Column("item", "事项", 18, wrap=18),
+    Column("item", "事项", 16, wrap=16),
     Column("metric", "指标", 22, wrap=22),
-    Column("unit", "单位", 7),
-    Column("province_quantity", "全省目标", 12),
-    Column("quantity", "本地区任务", 12),
+    Column("unit", "单位", 6),
+    Column("province_quantity", "全省目标", 11),
+    Column("quantity", "本地区任务", 11),
     Column("share", "占全省比例", 10),
-    Column("deadline", "完成时限", 15),
-    Column("lead", "牵头单位", 16, optional=True, wrap=16),
-    Column("period_end", "截至日期", 15, reporting=True),
+    Column("deadline", "完成时限", 14),
+    # the catalogue's lead where it names one; blank and fillable otherwise (never invented)
+    Column("lead", "牵头单位", 12, wrap=12),
+    Column("responsible", "责任单位", 12, wrap=12),
+    Column("period_end", "截至日期", 14, reporting=True),
     Column("completed", "累计完成", 12, reporting=True),
     Column("status", "进展状态", 10, reporting=True),
-    Column("note", "备注", 22, reporting=True, wrap=22),
+    Column("note", "备注", 16, reporting=True, wrap=16),
 )
 
 REPORTING_KEYS: tuple[str, ...] = tuple(c.key for c in TASK_COLUMNS if c.reporting)
@@ -92,8 +101,9 @@ HEADER_TEXTS: dict[str, str] = {c.key: c.header for c in TASK_COLUMNS}
 KEY_OF_HEADER: dict[str, str] = {c.header: c.key for c in TASK_COLUMNS}
 
 
-def task_columns(with_lead: bool) -> list[Column]:
-    """The columns of a task sheet; 牵头单位 only when the catalogue names lead units."""
+def task_columns(with_lead: bool = True) -> list[Column]:
+    """The columns of a task sheet (``with_lead=False`` drops the optional ones; none is
+    optional since 牵头单位 is always shown, blank and fillable where the catalogue names none)."""
     return [c for c in TASK_COLUMNS if not c.optional or with_lead]
 
 
@@ -109,12 +119,29 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("identity", "表格标识"),
 )
 HEADER_LABELS: dict[str, str] = dict(HEADER_FIELDS)
-TITLE_ROW = 1
-HEADER_FIRST_ROW = 2
+# Rows a planner need not read: kept (hidden) for the reader and for a copy without the hidden
+# identity sheet. 数据性质 is hidden too when the data are official (only 示例 is news).
+HIDDEN_HEADER_KEYS = frozenset({"region_code", "created", "identity"})
+ATTACHMENT_ROW = 1
+TITLE_ROW = 2
+ISSUER_ROW = 3
+HEADER_FIRST_ROW = 4
 HEADER_LABEL_COL = 1
 HEADER_VALUE_COL = 4
-HEADING_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS) + 1  # one blank row before the headings
+SIGN_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS)  # 填报单位（盖章）… 填报日期
+HEADING_ROW = SIGN_ROW + 1
 FIRST_DATA_ROW = HEADING_ROW + 1
+# The reporting block: (label, column key where the label starts, key where the input cell
+# starts, key where it ends). Above the table: who reports and when; below it: who signs.
+SIGN_TOP: tuple[tuple[str, str, str, str], ...] = (
+    ("填报单位（盖章）：", "seq", "metric", "province_quantity"),
+    ("填报日期：", "quantity", "share", "deadline"),
+)
+SIGN_BOTTOM: tuple[tuple[str, str, str, str], ...] = (
+    ("审核人：", "seq", "item", "item"),
+    ("填报人：", "metric", "unit", "province_quantity"),
+    ("联系电话：", "quantity", "share", "deadline"),
+)
 
 DATA_OFFICIAL = "正式"
 

@@ -22,6 +22,7 @@ carries the fill of its light (the light depends on 序时进度, which the matr
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from minshi_geo import atomic, lights
+from minshi_geo import atomic, gongwen, lights
 from minshi_geo.escape import path_inside
+from minshi_geo.progress.bulletin import Bulletin, build_bulletin, lagging_text, opening_text
 from minshi_geo.progress.status import cell_number
 from minshi_geo.sheets import book, layout
 from minshi_geo.sheets.writer import SheetsError, SheetSet
@@ -80,10 +82,11 @@ REGION_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("status", "进展状态", 9),
     ("note", "备注", 22),
 )
+# names, not codes, wherever a planner reads (the region code stays in the status table)
 DETAIL_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    REGION_COLUMNS[:2] + (("region_code", "单位代码", 10), ("region_name", "分解单位", 12))
-    + REGION_COLUMNS[2:]
+    REGION_COLUMNS[:2] + (("region_name", "分解单位", 12),) + REGION_COLUMNS[2:]
 )
+OVERVIEW_SHEET = "综述"
 
 
 def _num(value: Any) -> float | int | None:
@@ -127,18 +130,7 @@ def _pace(row: pd.Series) -> float | None:
 
 def _header(w: book.SheetWriter, title: str, lines: list[tuple[str, Any]], last_col: int,
             sample: bool) -> int:
-    ws = w.ws
-    w.put(1, 1, title, font=book.FONT_TITLE, border=False, measure=False)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(last_col, 4))
-    ws.row_dimensions[1].height = 26
-    for i, (label, value) in enumerate(lines, start=2):
-        w.put(i, 1, label, font=book.FONT_BOLD, border=False, measure=False, span=3)
-        marked = sample and label == "数据性质"
-        w.put(i, 4, value, border=False, measure=False,
-              font=book.FONT_SAMPLE if marked else book.FONT,
-              fill=book.FILL_SAMPLE if marked else None,
-              align=book.WRAP if label == RULE_LABEL else None, span=max(last_col, 8))
-    return 2 + len(lines) + 1
+    return book.header_block(w, title, lines, last_col, sample)
 
 
 def _light_rules(ws, ref: str) -> None:
@@ -220,6 +212,22 @@ def _sample_flag(status: pd.DataFrame, meta: dict[str, Any], sample: bool | None
     return bool("sample" in status.columns and status["sample"].fillna(False).astype(bool).any())
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every sheet of one 通报 shares."""
+
+    plan: Any
+    regions: Any
+    codes: list[str]
+    period: date
+    period_text: str
+    mark: str  # （示例） or ""
+    sample: bool
+    common: list[tuple[str, Any]]
+    sectors: dict[str, str]
+    thresholds: lights.Thresholds
+
+
 def write_progress_sheets(
     status_table: pd.DataFrame,
     plan,
@@ -237,19 +245,66 @@ def write_progress_sheets(
     """Per-region progress workbooks and the summary for one period end (通报).
 
     ``status_table``: the status table of docs/ARCHITECTURE.md (columns
-    :data:`STATUS_TABLE_COLUMNS`; ``pace``, ``kind``, ``status``, ``note``, ``sample`` are used
-    when present). ``rate`` and ``pace`` are shares (1.0 = 100 %), ``gap`` is in percentage
-    points, ``allocated``/``completed`` in the target's unit (NaN allocated = a province-wide
-    target, shown as 全省统一).
+    :data:`STATUS_TABLE_COLUMNS`; ``pace``, ``kind``, ``status``, ``note``, ``sample``,
+    ``state`` are used when present). ``rate`` and ``pace`` are shares (1.0 = 100 %), ``gap``
+    is in percentage points, ``allocated``/``completed`` in the target's unit (NaN allocated =
+    a province-wide target, shown as 全省统一).
     ``period_end``: which period to write (default: the latest in the table).
     ``sample``: mark everything 示例 (default: ``allocation_meta["sample"]`` or any row's
     ``sample``); ``banner``: the text of the 数据性质 line (default: the standard 示例 note when
-    the allocation is sample data, :data:`PROGRESS_SAMPLE_NOTE` when only the progress is, or
-    正式).
+    the allocation is sample data, :data:`PROGRESS_SAMPLE_NOTE` when only the progress is;
+    official data have no such line).
     ``thresholds``: the ones the status table was computed with (the 评价规则 line states them).
     Written atomically as a set into ``out_dir``; returns the final paths.
     """
     meta = dict(allocation_meta or {})
+    rows, period = _period_rows(status_table, period_end)
+    is_sample = _sample_flag(rows, meta, sample)
+    if banner:
+        data_text: str | None = banner
+    elif is_sample and not meta.get("sample"):
+        # official tasks, made-up progress: the task sheets' note ("不作为正式任务下达") would
+        # point at the wrong part
+        data_text = PROGRESS_SAMPLE_NOTE
+    else:
+        data_text = layout.SAMPLE_NOTE if is_sample else None
+    created = created or date.today()
+    order = {t.id: i for i, t in enumerate(plan.targets)}
+    codes = [str(c) for c in regions.codes]
+    region_order = {c: i for i, c in enumerate(codes)}
+    rows = rows.assign(
+        _t=rows["target_id"].map(order).fillna(len(order)),
+        _r=rows["region_code"].astype(str).map(region_order).fillna(len(codes)),
+    ).sort_values(["_t", "_r"], kind="mergesort").drop(columns=["_t", "_r"])
+    if "state" not in rows.columns:
+        rows = rows.assign(state=[lights.row_state(r) for r in rows.to_dict("records")])
+    period_text = gongwen.date_text(period)
+    common = [
+        ("民生实事方案", plan.official_title or plan.title),
+        ("分解方案", book.scenario_text(meta) if meta else "—"),
+        ("截至日期", period_text),
+        ("印发", f"{gongwen.issuing_office(plan)}　{gongwen.date_text(created)}"),
+        *([("数据性质", data_text)] if data_text else []),
+        (RULE_LABEL, lights.rule_text(thresholds)),
+    ]
+    ctx = _Context(plan, regions, codes, period, period_text,
+                   f"（{layout.SAMPLE_MARK}）" if is_sample else "", is_sample, common,
+                   {t.id: t.sector for t in plan.targets}, thresholds)
+    out_dir = Path(out_dir)
+    result = SheetSet()
+    with atomic.atomic_dir(out_dir) as tmp:
+        _region_books(ctx, rows, tmp, csv, result)
+        _summary_book(ctx, status_table, rows, tmp, csv, result)
+        final = SheetSet(
+            regions={c: out_dir / p.relative_to(tmp) for c, p in result.regions.items()},
+            summary=out_dir / result.summary.relative_to(tmp),
+            csv=[out_dir / p.relative_to(tmp) for p in result.csv],
+        )
+    return final
+
+
+def _period_rows(status_table: pd.DataFrame, period_end: date | None
+                 ) -> tuple[pd.DataFrame, date]:
     missing = [c for c in STATUS_TABLE_COLUMNS if c not in status_table.columns]
     if missing:
         raise SheetsError(f"status table lacks columns {', '.join(missing)}")
@@ -266,93 +321,59 @@ def write_progress_sheets(
             f"the status table has no period {period} (periods: "
             f"{', '.join(str(p) for p in periods)})"
         )
-    is_sample = _sample_flag(rows, meta, sample)
-    if banner:
-        data_text = banner
-    elif is_sample and not meta.get("sample"):
-        # official tasks, made-up progress: the task sheets' note ("不作为正式任务下达") would
-        # point at the wrong part
-        data_text = PROGRESS_SAMPLE_NOTE
-    else:
-        data_text = layout.SAMPLE_NOTE if is_sample else layout.DATA_OFFICIAL
-    created = created or date.today()
-    sectors = {t.id: t.sector for t in plan.targets}
-    order = {t.id: i for i, t in enumerate(plan.targets)}
-    codes = [str(c) for c in regions.codes]
-    region_order = {c: i for i, c in enumerate(codes)}
-    rows = rows.assign(
-        _t=rows["target_id"].map(order).fillna(len(order)),
-        _r=rows["region_code"].astype(str).map(region_order).fillna(len(codes)),
-    ).sort_values(["_t", "_r"], kind="mergesort").drop(columns=["_t", "_r"])
-    period_text = f"{period.year}年{period.month}月{period.day}日"
-    mark = f"（{layout.SAMPLE_MARK}）" if is_sample else ""
-    common = [
-        ("民生实事方案", plan.official_title or plan.title),
-        ("分解方案", book.scenario_text(meta) if meta else "—"),
-        ("截至日期", period_text),
-        ("生成日期", book.date_text(created)),
-        ("数据性质", data_text),
-        (RULE_LABEL, lights.rule_text(thresholds)),
-    ]
+    return rows, period
 
-    out_dir = Path(out_dir)
-    result = SheetSet()
-    with atomic.atomic_dir(out_dir) as tmp:
-        for code in codes + sorted(set(rows["region_code"].astype(str)) - set(codes)):
-            mine = rows[rows["region_code"].astype(str) == code]
-            if mine.empty:
-                continue
-            name = regions.name_of(code) if code in region_order else str(mine["region_name"].iloc[0])
-            title = f"{plan.title}{REPORT_SUFFIX}——{name}（截至{period_text}）{mark}"
-            wb = Workbook()
-            ws = wb.active
-            ws.title = REGION_SHEET
-            w = book.SheetWriter(ws)
-            lines = (common[:1] + [("分解单位", name), ("单位代码", code)] + common[1:3]
-                     + [("报送情况", reporting_text(mine, period))] + common[3:])
-            hr = _header(w, title, lines, len(REGION_COLUMNS), is_sample)
-            last = _table(w, REGION_COLUMNS, mine, plan, hr, sectors)
-            _finish(w, REGION_COLUMNS, hr, last, title, is_sample, freeze_col=4)
-            stem = _file_stem(plan.title, name, period, is_sample)
-            path = _path(tmp, stem + ".xlsx", code, name)
-            wb.save(path)
-            result.regions[code] = path
-            if csv:
-                result.csv.append(_csv(tmp, stem, w))
 
-        # summary
-        title = f"{plan.title}{REPORT_SUFFIX}汇总（截至{period_text}）{mark}"
+def _region_books(ctx: _Context, rows: pd.DataFrame, tmp: Path, csv: bool,
+                  result: SheetSet) -> None:
+    """One workbook per region (sheet 进度通报)."""
+    known = set(ctx.codes)
+    for code in ctx.codes + sorted(set(rows["region_code"].astype(str)) - known):
+        mine = rows[rows["region_code"].astype(str) == code]
+        if mine.empty:
+            continue
+        name = ctx.regions.name_of(code) if code in known else str(mine["region_name"].iloc[0])
+        title = f"{ctx.plan.title}{REPORT_SUFFIX}——{name}（截至{ctx.period_text}）{ctx.mark}"
         wb = Workbook()
-        writers = [_matrix_sheet(wb, rows, plan, regions, codes, title, common, is_sample)]
-        ws = wb.create_sheet(DETAIL_SHEET)
+        ws = wb.active
+        ws.title = REGION_SHEET
         w = book.SheetWriter(ws)
-        hr = _header(w, f"{title}——{DETAIL_SHEET}", common, len(DETAIL_COLUMNS), is_sample)
-        last = _table(w, DETAIL_COLUMNS, rows, plan, hr, sectors)
-        _finish(w, DETAIL_COLUMNS, hr, last, f"{title}——{DETAIL_SHEET}", is_sample, 5)
-        writers.append(w)
-        lag = rows[rows["light"].isin(["red", "yellow"])].copy()
-        lag = lag.assign(_s=lag["light"].map({"red": 0, "yellow": 1}),
-                         _g=pd.to_numeric(lag["gap"], errors="coerce").fillna(0.0))
-        lag = lag.sort_values(["_s", "_g"], kind="mergesort").drop(columns=["_s", "_g"])
-        ws = wb.create_sheet(LAGGING_SHEET)
-        w = book.SheetWriter(ws)
-        hr = _header(w, f"{title}——{LAGGING_SHEET}", common, len(DETAIL_COLUMNS), is_sample)
-        last = _table(w, DETAIL_COLUMNS, lag, plan, hr, sectors)
-        _finish(w, DETAIL_COLUMNS, hr, last, f"{title}——{LAGGING_SHEET}", is_sample, 5)
-        writers.append(w)
-        stem = _file_stem(plan.title, None, period, is_sample)
-        path = path_inside(tmp, stem + ".xlsx")
+        lines = (ctx.common[:1] + [("分解单位", name)] + ctx.common[1:3]
+                 + [("报送情况", reporting_text(mine, ctx.period))] + ctx.common[3:])
+        hr = _header(w, title, lines, len(REGION_COLUMNS), ctx.sample)
+        last = _table(w, REGION_COLUMNS, mine, ctx.plan, hr, ctx.sectors)
+        _finish(w, REGION_COLUMNS, hr, last, title, ctx.sample, freeze_col=4)
+        stem = _file_stem(ctx.plan.title, name, ctx.period, ctx.sample)
+        path = _path(tmp, stem + ".xlsx", code, name)
         wb.save(path)
-        result.summary = path
+        result.regions[code] = path
         if csv:
-            for w in writers:
-                result.csv.append(_csv(tmp, f"{stem}-{w.ws.title}", w))
-        final = SheetSet(
-            regions={c: out_dir / p.relative_to(tmp) for c, p in result.regions.items()},
-            summary=out_dir / result.summary.relative_to(tmp),
-            csv=[out_dir / p.relative_to(tmp) for p in result.csv],
-        )
-    return final
+            result.csv.append(_csv(tmp, stem, w))
+
+
+def _summary_book(ctx: _Context, status_table: pd.DataFrame, rows: pd.DataFrame, tmp: Path,
+                  csv: bool, result: SheetSet) -> None:
+    """综述 (one page), 完成率 (targets × 全省 + regions), 明细 (every row), 滞后事项 (grouped)."""
+    title = f"{ctx.plan.title}{REPORT_SUFFIX}汇总（截至{ctx.period_text}）{ctx.mark}"
+    wb = Workbook()
+    bulletin = build_bulletin(status_table, ctx.plan, period=ctx.period,
+                              thresholds=ctx.thresholds, sample=ctx.sample)
+    writers = [_overview_sheet(wb, ctx, bulletin, title)]
+    writers.append(_matrix_sheet(wb, rows, bulletin, ctx, title))
+    ws = wb.create_sheet(DETAIL_SHEET)
+    w = book.SheetWriter(ws)
+    hr = _header(w, f"{title}——{DETAIL_SHEET}", ctx.common, len(DETAIL_COLUMNS), ctx.sample)
+    last = _table(w, DETAIL_COLUMNS, rows, ctx.plan, hr, ctx.sectors)
+    _finish(w, DETAIL_COLUMNS, hr, last, f"{title}——{DETAIL_SHEET}", ctx.sample, 4)
+    writers.append(w)
+    writers.append(_lagging_sheet(wb, ctx, bulletin, rows, title))
+    stem = _file_stem(ctx.plan.title, None, ctx.period, ctx.sample)
+    path = path_inside(tmp, stem + ".xlsx")
+    wb.save(path)
+    result.summary = path
+    if csv:
+        for w in writers:
+            result.csv.append(_csv(tmp, f"{stem}-{w.ws.title}", w))
 
 
 def reporting_text(rows: pd.DataFrame, period: date) -> str:
@@ -383,28 +404,62 @@ def _csv(folder: Path, stem: str, w: book.SheetWriter) -> Path:
     return path
 
 
-def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, plan, regions, codes: list[str], title: str,
-                  common, sample: bool) -> book.SheetWriter:
-    """Targets × regions: 完成率 (or the reported 进展状态) filled with the light's colour."""
-    ws = wb.active
-    ws.title = MATRIX_SHEET
+def _cell(row, unit: str | None) -> tuple[Any, str | None, Any]:
+    """A matrix cell: 完成率, else the reported 进展状态, else a value reported on a target
+    that is not judged (a province-wide rate: the value itself, not 未报送), else the word."""
+    rate = _num(row.get("rate"))
+    completed = _num(row.get("completed"))
+    if rate is not None:
+        return rate, book.RATIO_FORMAT, book.RIGHT
+    if _text(row.get("status")):
+        return _text(row.get("status")), None, book.CENTER
+    if completed is not None:
+        return completed, book.number_format(unit, completed), book.RIGHT
+    return lights.word(lights.row_state(row)), None, book.CENTER
+
+
+def _legend(w: book.SheetWriter, r: int, note: str | None = None) -> int:
+    """图例 row (each state in its colour) and the rule; returns the last row written."""
+    w.put(r, 1, "图例", font=book.FONT_BOLD, border=False, measure=False)
+    for k, s in enumerate(lights.STATES):
+        w.put(r, 2 + k, s.word, fill=STATE_FILLS[s.key], font=STATE_FONTS[s.key],
+              align=book.CENTER, measure=False)
+    if note:
+        r += 1
+        w.put(r, 2, note, font=book.FONT_NOTE, border=False, measure=False)
+    return r
+
+
+def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, bulletin: Bulletin, ctx: _Context,
+                  title: str) -> book.SheetWriter:
+    """Targets × (全省 + regions): 完成率 (or the reported 进展状态) in the state's colour; the
+    全省 column is the province total against the province target."""
+    ws = wb.create_sheet(MATRIX_SHEET)
     w = book.SheetWriter(ws)
-    present = [c for c in codes if c in set(rows["region_code"].astype(str))]
-    fixed = ["序号", "指标编号", "领域", "指标", "单位"]
+    present = [c for c in ctx.codes if c in set(rows["region_code"].astype(str))]
+    fixed = ["序号", "指标编号", "领域", "指标", "单位", "全省"]
     last_col = len(fixed) + len(present)
-    hr = _header(w, f"{title}——{MATRIX_SHEET}", common, last_col, sample)
-    for c, text in enumerate(fixed + [regions.name_of(code) for code in present], start=1):
+    hr = _header(w, f"{title}——{MATRIX_SHEET}", ctx.common, last_col, ctx.sample)
+    for c, text in enumerate(fixed + [ctx.regions.name_of(code) for code in present], start=1):
         w.put(hr, c, text, font=book.FONT_BOLD, fill=book.FILL_HEADING, align=book.CENTER,
-              measure=c <= len(fixed))
+              measure=c < len(fixed))
     ws.row_dimensions[hr].height = 45
     by_cell = {(str(t), str(r)): row for (t, r), row in
                ((k, v) for k, v in rows.set_index(["target_id", "region_code"]).iterrows())}
-    targets = [t for t in plan.targets if any((t.id, c) in by_cell for c in present)]
+    province = {str(r["target_id"]): r for r in bulletin.targets.to_dict("records")}
+    targets = [t for t in ctx.plan.targets if any((t.id, c) in by_cell for c in present)]
     r = hr
     for i, t in enumerate(targets, start=1):
         r = hr + i
         for c, value in enumerate([i, t.id, t.sector, t.metric, t.unit], start=1):
             w.put(r, c, value, align=book.CENTER if c in (1, 2, 5) else book.WRAP)
+        total = province.get(t.id)
+        if total is not None:
+            value, fmt, align = _cell(total, t.unit)
+            if isinstance(value, float) and _num(total.get("rate")) is None:
+                value, fmt, align = lights.word(total["state"]), None, book.CENTER
+            w.put(r, len(fixed), value, fmt=fmt, fill=STATE_FILLS[total["state"]],
+                  font=STATE_FONTS[total["state"]], align=align)
         for j, code in enumerate(present):
             row = by_cell.get((t.id, code))
             col = len(fixed) + 1 + j
@@ -412,33 +467,144 @@ def _matrix_sheet(wb: Workbook, rows: pd.DataFrame, plan, regions, codes: list[s
                 w.put(r, col, None)
                 continue
             key = lights.row_state(row)
-            rate = _num(row.get("rate"))
-            completed = _num(row.get("completed"))
-            if rate is not None:
-                value: Any = rate
-                fmt, align = book.RATIO_FORMAT, book.RIGHT
-            elif _text(row.get("status")):
-                value, fmt, align = _text(row.get("status")), None, book.CENTER
-            elif completed is not None:
-                # a value reported on a target that is not judged (a province-wide rate): the
-                # value itself in its unit, not 未报送
-                value, fmt, align = completed, book.number_format(t.unit, completed), book.RIGHT
-            else:
-                value, fmt, align = lights.word(key), None, book.CENTER
+            value, fmt, align = _cell(row, t.unit)
             w.put(r, col, value, fmt=fmt, fill=STATE_FILLS[key], font=STATE_FONTS[key],
                   align=align)
-    legend_row = r + 2
-    w.put(legend_row, 1, "图例", font=book.FONT_BOLD, border=False, measure=False)
-    for k, s in enumerate(lights.STATES):
-        w.put(legend_row, 2 + k, s.word, fill=STATE_FILLS[s.key], font=STATE_FONTS[s.key],
-              align=book.CENTER, measure=False)
-    w.put(legend_row + 1, 2, "不适用底色的数值：全省统一的比率等指标，各地区填报的实际值，"
-          "不按序时进度评价", font=book.FONT_NOTE, border=False, measure=False)
+    _legend(w, r + 2, "全省：全省合计完成数对比全省目标（比率、定性等指标取最差地区）；"
+            "不适用底色的数值：全省统一的比率等指标，各地区填报的实际值，不按序时进度评价")
     w.fit_columns(minimum={1: 6, 2: 9, 3: 12, 4: 22, 5: 6,
-                           **{c: 10 for c in range(len(fixed) + 1, last_col + 1)}},
+                           **{c: 10 for c in range(len(fixed), last_col + 1)}},
                   maximum={1: 30, 2: 30, 3: WRAP_AT["sector"], 4: WRAP_AT["metric"], 5: 30,
-                           **{c: 30 for c in range(len(fixed) + 1, last_col + 1)}})
+                           **{c: 30 for c in range(len(fixed), last_col + 1)}})
     ws.freeze_panes = ws.cell(row=hr + 1, column=len(fixed) + 1)
     ws.auto_filter.ref = f"A{hr}:{get_column_letter(max(last_col, 1))}{max(r, hr)}"
-    book.print_setup(ws, title, f"{hr}:{hr}", sample)
+    book.print_setup(ws, title, f"{hr}:{hr}", ctx.sample)
     return w
+
+
+OVERVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("地区", 16), ("综合状态", 12), ("平均完成率", 10), ("平均序时进度", 10),
+    *[(s.word, 7 if len(s.word) <= 3 else 10) for s in lights.STATES],
+)
+
+
+def _overview_sheet(wb: Workbook, ctx: _Context, b: Bulletin, title: str) -> book.SheetWriter:
+    """综述: one page — what the 通报 says in words, then 全省 and each region: overall state,
+    mean rate and 序时进度, and the count of targets per state; the rules below."""
+    ws = wb.active
+    ws.title = OVERVIEW_SHEET
+    w = book.SheetWriter(ws)
+    last_col = len(OVERVIEW_COLUMNS) + 1  # + 依据
+    lines = [ctx.common[0], ctx.common[2],
+             *[x for x in ctx.common if x[0] == "数据性质"],
+             ("总体情况", opening_text(b)), ("滞后事项", lagging_text(b))]
+    hr = _header(w, f"{title}——{OVERVIEW_SHEET}", lines, last_col, ctx.sample)
+    for c, (text, _width) in enumerate([*OVERVIEW_COLUMNS, ("依据", 30)], start=1):
+        w.put(hr, c, text, font=book.FONT_BOLD, fill=book.FILL_HEADING, align=book.CENTER,
+              measure=False)
+    ws.row_dimensions[hr].height = 30
+    province = b.province
+    entries = [("全省（按指标合计）", province, province["counts"])]
+    for rec in b.regions.to_dict("records"):
+        entries.append((str(rec["region_name"]), rec, {k: rec[k] for k in lights.KEYS}))
+    r = hr
+    for i, (name, rec, counts) in enumerate(entries, start=1):
+        r = hr + i
+        key = str(rec["state"])
+        bold = book.FONT_BOLD if i == 1 else book.FONT
+        w.put(r, 1, name, font=bold, align=book.WRAP)
+        w.put(r, 2, lights.word(key), fill=STATE_FILLS[key], font=STATE_FONTS[key],
+              align=book.CENTER)
+        w.put(r, 3, _num(rec.get("rate")), fmt=book.RATIO_FORMAT, align=book.RIGHT)
+        w.put(r, 4, _num(rec.get("expected")), fmt=book.RATIO_FORMAT, align=book.RIGHT)
+        for k, s in enumerate(lights.STATES):
+            n = int(counts.get(s.key, 0))
+            w.put(r, 5 + k, n, align=book.CENTER, font=bold,
+                  fill=STATE_FILLS[s.key] if n and s.key in lights.LAGGING else None)
+        w.put(r, last_col, str(rec.get("reason") or ""), align=book.WRAP)
+    r = _legend(w, r + 2)
+    notes = [("评价规则", lights.rule_text(ctx.thresholds)), ("综合规则", lights.ROLLUP_RULE),
+             ("说明", "各状态列为指标个数（全省行：按全省合计评价的指标数；地区行：该地区的"
+                    "指标数）；平均完成率为各数量指标完成率（单项封顶100%）的平均值")]
+    for label, text in notes:
+        r += 1
+        w.put(r, 1, label, font=book.FONT_BOLD, border=False, measure=False)
+        w.put(r, 2, text, font=book.FONT_NOTE, border=False, measure=False, align=book.WRAP,
+              span=last_col)
+    w.fit_columns(minimum={c: width for c, (_t, width) in
+                           enumerate([*OVERVIEW_COLUMNS, ("依据", 30)], start=1)},
+                  maximum={c: width for c, (_t, width) in
+                           enumerate([*OVERVIEW_COLUMNS, ("依据", 30)], start=1)})
+    book.print_setup(ws, title, f"{hr}:{hr}", ctx.sample)
+    ws.page_setup.fitToHeight = 1  # one page
+    return w
+
+
+LAGGING_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 5), ("指标编号", 8), ("指标", 20), ("单位", 6), ("全省完成率", 9),
+    ("序时进度", 8), ("全省状态", 10), ("严重滞后地区（落后百分点）", 34),
+    ("滞后地区（落后百分点）", 34),
+)
+
+
+def _lagging_sheet(wb: Workbook, ctx: _Context, b: Bulletin, rows: pd.DataFrame,
+                   title: str) -> book.SheetWriter:
+    """滞后事项, grouped: per sector a heading row, per target one row naming its 严重滞后 and
+    滞后 regions with the points they are behind (the detail per region is in 明细)."""
+    ws = wb.create_sheet(LAGGING_SHEET)
+    w = book.SheetWriter(ws)
+    n_cols = len(LAGGING_COLUMNS)
+    hr = _header(w, f"{title}——{LAGGING_SHEET}", ctx.common, n_cols, ctx.sample)
+    for c, (text, _width) in enumerate(LAGGING_COLUMNS, start=1):
+        w.put(hr, c, text, font=book.FONT_BOLD, fill=book.FILL_HEADING, align=book.CENTER,
+              measure=False)
+    ws.row_dimensions[hr].height = 30
+    lag = rows[rows["state"].isin(lights.LAGGING)]
+    province = {str(r["target_id"]): r for r in b.targets.to_dict("records")}
+    sectors = {s.name: s for s in ctx.plan.sectors}
+    r, seq, sector = hr, 0, None
+    for t in ctx.plan.targets:
+        mine = lag[lag["target_id"].astype(str) == t.id]
+        if mine.empty:
+            continue
+        if t.sector != sector:
+            sector = t.sector
+            r += 1
+            known = sectors.get(sector)
+            for c in range(2, n_cols + 1):
+                w.put(r, c, None, fill=book.FILL_SECTOR, measure=False)
+            w.put(r, 1, gongwen.sector_heading(known.number, sector) if known else sector,
+                  font=book.FONT_SECTOR, fill=book.FILL_SECTOR, align=book.LEFT, measure=False,
+                  span=n_cols)
+        r += 1
+        seq += 1
+        total = province.get(t.id, {})
+        key = str(total.get("state", "missing"))
+        pace = _num(total.get("pace")) if _num(total.get("rate")) is not None else None
+        values = [seq, t.id, t.metric, t.unit, _num(total.get("rate")), pace]
+        for c, value in enumerate(values, start=1):
+            fmt = book.RATIO_FORMAT if c in (5, 6) else None
+            w.put(r, c, value, fmt=fmt,
+                  align=book.RIGHT if c in (5, 6) else (book.WRAP if c == 3 else book.CENTER))
+        w.put(r, 7, lights.word(key), fill=STATE_FILLS[key], font=STATE_FONTS[key],
+              align=book.CENTER)
+        for c, state in ((8, "far_behind"), (9, "behind")):
+            who = mine[mine["state"] == state]
+            text = "、".join(
+                f"{name}（{_behind(g)}）" if _behind(g) else str(name)
+                for name, g in zip(who["region_name"], who["gap"], strict=True))
+            w.put(r, c, text or None, align=book.WRAP,
+                  fill=STATE_FILLS[state] if text else None, font=STATE_FONTS[state]
+                  if text else book.FONT)
+    _legend(w, r + 2, f"共{seq}项指标有地区滞后；逐地区明细见“{DETAIL_SHEET}”表（按状态筛选）")
+    widths = {c: width for c, (_t, width) in enumerate(LAGGING_COLUMNS, start=1)}
+    w.fit_columns(minimum=widths, maximum=widths)
+    ws.freeze_panes = f"D{hr + 1}"  # the first row below may be a merged sector heading
+    book.print_setup(ws, f"{title}——{LAGGING_SHEET}", f"{hr}:{hr}", ctx.sample)
+    return w
+
+
+def _behind(gap: Any) -> str:
+    """Points behind 序时进度 as 12.3 (empty when not a number, e.g. an overdue 推进中)."""
+    number = cell_number(gap)
+    return f"{-number:.1f}" if number is not None else ""

@@ -22,7 +22,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from minshi_geo import atomic
+from minshi_geo import atomic, gongwen
 from minshi_geo.escape import path_inside
 from minshi_geo.sheets import book, explanation, layout
 from minshi_geo.sheets.writer import SheetSet, check_inputs, is_sample
@@ -66,25 +66,14 @@ def _check_value(total: float, target: float | None, qualifier: str) -> str:
 def _header_block(w: book.SheetWriter, title: str, plan, meta, created: date, last_col: int,
                   sample: bool) -> int:
     """Title and header lines; returns the next free row."""
-    ws = w.ws
-    w.put(1, 1, title, font=book.FONT_TITLE, border=False, measure=False)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(last_col, 4))
-    ws.row_dimensions[1].height = 26
     lines = [
         ("民生实事方案", plan.official_title or plan.title),
         ("分解方案", book.scenario_text(meta)),
-        ("生成日期", book.date_text(created)),
-        ("数据性质", layout.SAMPLE_NOTE if sample else layout.DATA_OFFICIAL),
+        ("印发", f"{gongwen.issuing_office(plan)}　{gongwen.date_text(created)}"),
     ]
-    for i, (label, value) in enumerate(lines, start=2):
-        w.put(i, 1, label, font=book.FONT_BOLD, border=False, measure=False)
-        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=3)
-        sample_line = sample and label == "数据性质"
-        w.put(i, 4, value, border=False, measure=False,
-              font=book.FONT_SAMPLE if sample_line else book.FONT,
-              fill=book.FILL_SAMPLE if sample_line else None)
-        ws.merge_cells(start_row=i, start_column=4, end_row=i, end_column=max(last_col, 8))
-    return 2 + len(lines) + 1
+    if sample:  # official data need no line saying so
+        lines.append(("数据性质", layout.SAMPLE_NOTE))
+    return book.header_block(w, title, lines, last_col, sample)
 
 
 def _split_targets(allocation, plan) -> list:
@@ -157,37 +146,37 @@ def _sector_sheet(wb: Workbook, sector, targets, allocation, plan, regions, crea
     ws = wb.create_sheet(sheet_title(sector.name, taken))
     w = book.SheetWriter(ws)
     codes = [str(c) for c in regions.codes]
-    last_col = 3 + len(targets)
+    first = 3  # 序号, 分解单位, then one column per target
+    last_col = first - 1 + len(targets)
     sheet_heading = f"{title}——{sector.name}"
-    hr = _header_block(w, sheet_heading, plan, allocation.meta, created, max(last_col, 8), sample)
+    hr = _header_block(w, sheet_heading, plan, allocation.meta, created, last_col, sample)
     if not targets:
         w.put(hr, 1, f"本领域指标均不分解到地区，见“{PROVINCE_WIDE_SHEET}”表。", border=False,
               measure=False)
         book.print_setup(ws, sheet_heading, f"{hr}:{hr}", sample)
         return w
-    for c, text in enumerate(["序号", "单位代码", "分解单位"], start=1):
+    for c, text in enumerate(["序号", "分解单位"], start=1):
         w.put(hr, c, text, font=book.FONT_BOLD, fill=book.FILL_HEADING, align=book.CENTER)
     for k, target in enumerate(targets):
         unit = f"（{target.unit}）" if target.unit else ""
-        w.put(hr, 4 + k, f"{target.id} {target.metric}{unit}", font=book.FONT_BOLD,
+        w.put(hr, first + k, f"{target.id} {target.metric}{unit}", font=book.FONT_BOLD,
               fill=book.FILL_HEADING, align=book.CENTER, measure=False)
     ws.row_dimensions[hr].height = 45
     matrix = _matrix(allocation)
     for i, code in enumerate(codes, start=1):
         r = hr + i
         w.put(r, 1, i, align=book.CENTER)
-        w.put(r, 2, code, align=book.CENTER)
-        w.put(r, 3, regions.name_of(code), align=book.WRAP)
+        w.put(r, 2, regions.name_of(code), align=book.WRAP)
         for k, target in enumerate(targets):
             value = book.number_value(matrix.at[target.id, code]) if code in matrix.columns else None
-            w.put(r, 4 + k, value, fmt=book.number_format(target.unit, value), align=book.RIGHT)
+            w.put(r, first + k, value, fmt=book.number_format(target.unit, value),
+                  align=book.RIGHT)
     total_row, goal_row, check_row = hr + len(codes) + 1, hr + len(codes) + 2, hr + len(codes) + 3
     for r, label in ((total_row, "合计"), (goal_row, "全省目标"), (check_row, "核对")):
         w.put(r, 1, None, fill=book.FILL_TOTAL)
-        w.put(r, 2, None, fill=book.FILL_TOTAL)
-        w.put(r, 3, label, font=book.FONT_BOLD, fill=book.FILL_TOTAL, align=book.CENTER)
+        w.put(r, 2, label, font=book.FONT_BOLD, fill=book.FILL_TOTAL, align=book.CENTER)
     for k, target in enumerate(targets):
-        c = 4 + k
+        c = first + k
         letter = get_column_letter(c)
         fmt = book.number_format(target.unit, target.quantity)
         values = [book.number_value(matrix.at[target.id, code]) if code in matrix.columns else None
@@ -201,9 +190,9 @@ def _sector_sheet(wb: Workbook, sector, targets, allocation, plan, regions, crea
                   _check_formula(f"{letter}{total_row}", f"{letter}{goal_row}", target.qualifier),
                   _check_value(total, province, target.qualifier), fill=book.FILL_TOTAL,
                   align=book.CENTER)
-    w.fit_columns(minimum={1: 6, 2: 12, 3: 14, **{4 + k: 14 for k in range(len(targets))}},
+    w.fit_columns(minimum={1: 6, 2: 14, **{first + k: 14 for k in range(len(targets))}},
                   maximum=22)
-    ws.freeze_panes = ws.cell(row=hr + 1, column=4)
+    ws.freeze_panes = ws.cell(row=hr + 1, column=first)
     ws.auto_filter.ref = f"A{hr}:{get_column_letter(last_col)}{hr + len(codes)}"
     book.print_setup(ws, sheet_heading, f"{hr}:{hr}", sample)
     return w

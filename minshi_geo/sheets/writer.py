@@ -26,7 +26,7 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from minshi_geo import atomic
+from minshi_geo import atomic, gongwen
 from minshi_geo.errors import MinshiError
 from minshi_geo.escape import excel_cell, path_inside
 from minshi_geo.sheets import book, explanation, layout
@@ -155,22 +155,19 @@ def check_inputs(allocation, plan, regions) -> None:
         )
 
 
-def _has_lead(plan) -> bool:
-    return any(getattr(t, "lead", None) for t in plan.targets)
-
-
 def build_region_workbook(
     allocation, plan, regions, region_code: str, *, created: date | None = None
 ) -> tuple[Workbook, book.SheetWriter]:
-    """One region's task workbook (not saved): header block, rows, identity, protection."""
+    """One region's task workbook (not saved), laid out as a 公文 attachment: 附件 line, title,
+    issuing office and date, header block, reporting block, sector heading rows and the target
+    rows, identity and protection (see :mod:`minshi_geo.sheets.layout`)."""
     meta = allocation.meta
     sample = is_sample(meta)
     created = created or date.today()
     region_name = regions.name_of(region_code)
     rows = region_rows(allocation, plan, region_code)
-    columns = layout.task_columns(_has_lead(plan))
+    columns = layout.task_columns()
     col = {c.key: i + 1 for i, c in enumerate(columns)}
-    last_col = len(columns)
 
     wb = Workbook()
     ws = wb.active
@@ -179,54 +176,96 @@ def build_region_workbook(
     title = layout.workbook_title(plan.title, region_name)
     if sample:
         title += f"（{layout.SAMPLE_MARK}）"
+    _title_block(w, plan, title, created, len(columns))
+    validations = _validations(ws, plan)
+    _header_fields(w, plan, meta, region_code, region_name, created, sample, len(columns),
+                   validations["period_end"])
+    _sign_row(w, col, layout.SIGN_ROW, layout.SIGN_TOP, {"填报单位（盖章）：": region_name},
+              validations["period_end"])
+    for c in columns:
+        w.put(layout.HEADING_ROW, col[c.key], c.header, font=book.FONT_BOLD,
+              fill=book.FILL_HEADING, align=book.CENTER)
+    ws.row_dimensions[layout.HEADING_ROW].height = 30
+    last_row, data_rows = _data_rows(w, plan, rows, col, validations)
+    _sign_row(w, col, last_row + 2, layout.SIGN_BOTTOM, {}, None)
+    _furniture(w, columns, col, last_row, title, sample)
+    explanation.add_region_sheet(wb, allocation, region_code, title, sample)  # 测算说明
+    _write_identity(wb, plan, meta, region_code, region_name, [x.target_id for x in rows],
+                    sample, data_rows)
+    return wb, w
 
-    # -- title and header block (locked, no borders)
-    w.put(layout.TITLE_ROW, 1, title, font=book.FONT_TITLE, border=False, measure=False)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
-    ws.row_dimensions[1].height = 26
-    scenario_sha = str(meta.get("scenario_sha256") or "")
-    header_values: dict[str, Any] = {
+
+def _title_block(w: book.SheetWriter, plan, title: str, created: date, last_col: int) -> None:
+    """附件 line (黑体), centred title (小标宋), issuing office and date."""
+    ws = w.ws
+    w.put(layout.ATTACHMENT_ROW, 1, gongwen.attachment_line(1), font=book.FONT_ATTACHMENT,
+          border=False, measure=False, span=3)
+    w.put(layout.TITLE_ROW, 1, title, font=book.FONT_DOC_TITLE, border=False, measure=False,
+          align=book.TITLE_ALIGN, span=last_col)
+    ws.row_dimensions[layout.TITLE_ROW].height = 34
+    w.put(layout.ISSUER_ROW, 1, f"{gongwen.issuing_office(plan)}　　{gongwen.date_text(created)}",
+          border=False, measure=False, align=book.CENTER, span=last_col)
+    ws.row_dimensions[layout.ISSUER_ROW].height = 22
+
+
+def _header_fields(w: book.SheetWriter, plan, meta, region_code, region_name: str,
+                   created: date, sample: bool, last_col: int, dv_date) -> None:
+    """The label/value block; rows a planner need not read are hidden (the reader reads them)."""
+    ws = w.ws
+    values: dict[str, Any] = {
         "plan": plan.official_title or plan.title,
         "region": region_name,
         "region_code": str(region_code),
         "scenario": book.scenario_text(meta),
         "created": book.date_text(created),
         "data": layout.SAMPLE_NOTE if sample else layout.DATA_OFFICIAL,
-        "period_end": None,
-        "identity": layout.identity_text(plan.id, str(region_code), scenario_sha),
+        "identity": layout.identity_text(plan.id, str(region_code),
+                                         str(meta.get("scenario_sha256") or "")),
     }
     value_end = max(layout.HEADER_VALUE_COL, last_col)
     for key, label in layout.HEADER_FIELDS:
         r = layout.header_row_of(key)
-        w.put(r, layout.HEADER_LABEL_COL, label, font=book.FONT_BOLD, border=False, measure=False)
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=layout.HEADER_VALUE_COL - 1)
-        value = header_values[key]
-        font = book.FONT
-        fill = None
-        if key == "data" and sample:
-            font, fill = book.FONT_SAMPLE, book.FILL_SAMPLE
-        if key == "identity":
-            font = book.FONT_NOTE
+        w.put(r, layout.HEADER_LABEL_COL, label, font=book.FONT_BOLD, border=False,
+              measure=False, span=layout.HEADER_VALUE_COL - 1)
+        if key in layout.HIDDEN_HEADER_KEYS or (key == "data" and not sample):
+            ws.row_dimensions[r].hidden = True
         if key == "period_end":
             cell = w.put(r, layout.HEADER_VALUE_COL, None, fill=book.FILL_INPUT,
                          fmt=book.DATE_FORMAT, measure=False)
             cell.protection = UNLOCKED
-            w.put(r, layout.HEADER_VALUE_COL + 1, "（填报：本期数据截至日期；各行“截至日期”留空时取此日期）",
+            dv_date.add(cell)
+            w.put(r, layout.HEADER_VALUE_COL + 1,
+                  "（填报：本期数据截至日期；各行“截至日期”留空时取此日期）",
                   font=book.FONT_NOTE, border=False, measure=False)
             continue
-        w.put(r, layout.HEADER_VALUE_COL, value, font=font, fill=fill, border=False,
-              measure=False, align=book.Alignment(vertical="center"))
-        ws.merge_cells(start_row=r, start_column=layout.HEADER_VALUE_COL, end_row=r,
-                       end_column=value_end)
+        marked = key == "data" and sample
+        w.put(r, layout.HEADER_VALUE_COL, values[key],
+              font=book.FONT_SAMPLE if marked else
+              (book.FONT_NOTE if key == "identity" else book.FONT),
+              fill=book.FILL_SAMPLE if marked else None, border=False, measure=False,
+              align=book.WRAP, span=value_end)
 
-    # -- column headings
-    hr = layout.HEADING_ROW
-    for c in columns:
-        w.put(hr, col[c.key], c.header, font=book.FONT_BOLD, fill=book.FILL_HEADING,
-              align=book.CENTER)
-    ws.row_dimensions[hr].height = 30
 
-    # -- data rows
+def _sign_row(w: book.SheetWriter, col: dict[str, int], r: int, fields, prefilled: dict,
+              dv_date) -> None:
+    """One row of the reporting block: right-aligned labels, fillable underlined cells."""
+    for label, start, value_start, value_end in fields:
+        w.put(r, col[start], label, font=book.FONT_BOLD, border=False, measure=False,
+              align=book.RIGHT, span=col[value_start] - 1)
+        is_date = label.startswith("填报日期")
+        cell = w.put(r, col[value_start], prefilled.get(label), fill=book.FILL_INPUT,
+                     border=False, measure=False, fmt=book.DATE_FORMAT if is_date else None,
+                     align=book.CENTER, span=col[value_end])
+        for c in range(col[value_start], col[value_end] + 1):
+            w.ws.cell(row=r, column=c).border = book.UNDERLINE
+        cell.protection = UNLOCKED
+        if is_date and dv_date is not None:
+            dv_date.add(cell)
+    w.ws.row_dimensions[r].height = 24
+
+
+def _validations(ws, plan) -> dict[str, DataValidation]:
+    """The data validations of the reporting cells, added to the sheet."""
     dv_number = DataValidation(
         type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
         showErrorMessage=True, errorStyle="stop", errorTitle="累计完成",
@@ -247,66 +286,93 @@ def build_region_workbook(
     )
     for dv in (dv_number, dv_date, dv_status):
         ws.add_data_validation(dv)
-    dv_date.add(ws.cell(row=layout.header_row_of("period_end"), column=layout.HEADER_VALUE_COL))
-    validations = {"period_end": dv_date, "completed": dv_number, "status": dv_status}
+    return {"period_end": dv_date, "completed": dv_number, "status": dv_status}
 
+
+def _data_rows(w: book.SheetWriter, plan, rows: list[RegionRow], col: dict[str, int],
+               validations: dict) -> tuple[int, list[int]]:
+    """Sector heading rows and one row per target; returns the last row and each target's row."""
+    sectors = {s.name: s for s in plan.sectors}
+    last_col = len(col)
     r = layout.FIRST_DATA_ROW - 1
+    sector = None
+    target_rows: list[int] = []
     for i, row in enumerate(rows, start=1):
-        r = layout.FIRST_DATA_ROW + i - 1
-        fmt = book.number_format(row.unit, row.province_quantity)
-        w.put(r, col["seq"], i, align=book.CENTER)
-        w.put(r, col["target_id"], row.target_id, align=book.CENTER)
-        w.put(r, col["sector"], row.sector, align=book.WRAP)
-        w.put(r, col["item"], row.item, align=book.WRAP)
-        w.put(r, col["metric"], row.metric, align=book.WRAP)
-        w.put(r, col["unit"], row.unit, align=book.CENTER)
-        w.put(r, col["province_quantity"], row.province_quantity, fmt=fmt, align=book.RIGHT)
-        if row.splittable:
-            q_fmt = book.number_format(row.unit, row.quantity)
-            if row.quantity == 0:
-                # 0 of a split target: the row stays (the region may still report, and the
-                # sheet lists every target the allocation gave it) but reads 不承担 — the
-                # cell keeps the number 0 so sums and the reader see the allocation as is.
-                q_fmt = f'{q_fmt};-{q_fmt};"{NOT_CARRIED}"'
-            w.put(r, col["quantity"], row.quantity, fmt=q_fmt, align=book.RIGHT)
-            p = f"{get_column_letter(col['province_quantity'])}{r}"
-            q = f"{get_column_letter(col['quantity'])}{r}"
-            share = (
-                row.quantity / row.province_quantity
-                if row.province_quantity else None
-            )
-            w.formula(r, col["share"], f'=IF(N({p})>0,{q}/{p},"")', share,
-                      fmt=book.RATIO_FORMAT, align=book.RIGHT)
-        else:
-            w.put(r, col["quantity"], row.quantity, align=book.CENTER)
-            w.put(r, col["share"], None)
-        w.put(r, col["deadline"], row.deadline, fmt=book.DATE_FORMAT, align=book.CENTER)
-        if "lead" in col:
-            w.put(r, col["lead"], row.lead, align=book.WRAP)
-        # reporting cells
-        for key in layout.REPORTING_KEYS:
-            open_ = (
-                key in ("period_end", "note")
-                or (key == "completed" and row.reports_quantity)
-                or (key == "status" and row.reports_status)
-            )
-            cell = w.put(r, col[key], None, fill=book.FILL_INPUT if open_ else book.FILL_TOTAL,
-                         measure=False,
-                         fmt=(book.DATE_FORMAT if key == "period_end"
-                              else fmt if key == "completed" else None),
-                         align=book.WRAP if key == "note" else book.RIGHT)
-            if open_:
-                cell.protection = UNLOCKED
-                validation = validations.get(key)
-                if validation is not None:
-                    validation.add(cell)
-    last_row = max(r, layout.HEADING_ROW)
+        if row.sector != sector:
+            sector = row.sector
+            r += 1
+            known = sectors.get(sector)
+            text = gongwen.sector_heading(known.number, sector) if known else str(sector)
+            w.put(r, 1, text, font=book.FONT_SECTOR, fill=book.FILL_SECTOR, align=book.LEFT,
+                  measure=False, span=last_col)
+            for c in range(2, last_col + 1):
+                w.put(r, c, None, fill=book.FILL_SECTOR, measure=False)
+            w.ws.row_dimensions[r].height = 20
+        r += 1
+        target_rows.append(r)
+        _target_row(w, r, i, row, col, validations)
+    return max(r, layout.HEADING_ROW), target_rows
 
-    # -- sheet furniture
+
+def _target_row(w: book.SheetWriter, r: int, i: int, row: RegionRow, col: dict[str, int],
+                validations: dict) -> None:
+    fmt = book.number_format(row.unit, row.province_quantity)
+    w.put(r, col["seq"], i, align=book.CENTER)
+    w.put(r, col["target_id"], row.target_id, align=book.CENTER)
+    w.put(r, col["item"], row.item, align=book.WRAP)
+    w.put(r, col["metric"], row.metric, align=book.WRAP)
+    w.put(r, col["unit"], row.unit, align=book.CENTER)
+    w.put(r, col["province_quantity"], row.province_quantity, fmt=fmt, align=book.RIGHT)
+    if row.splittable:
+        q_fmt = book.number_format(row.unit, row.quantity)
+        if row.quantity == 0:
+            # 0 of a split target: the row stays (the region may still report, and the
+            # sheet lists every target the allocation gave it) but reads 不承担 — the
+            # cell keeps the number 0 so sums and the reader see the allocation as is.
+            q_fmt = f'{q_fmt};-{q_fmt};"{NOT_CARRIED}"'
+        w.put(r, col["quantity"], row.quantity, fmt=q_fmt, align=book.RIGHT)
+        p = f"{get_column_letter(col['province_quantity'])}{r}"
+        q = f"{get_column_letter(col['quantity'])}{r}"
+        share = row.quantity / row.province_quantity if row.province_quantity else None
+        w.formula(r, col["share"], f'=IF(N({p})>0,{q}/{p},"")', share,
+                  fmt=book.RATIO_FORMAT, align=book.RIGHT)
+    else:
+        w.put(r, col["quantity"], row.quantity, align=book.CENTER)
+        w.put(r, col["share"], None)
+    w.put(r, col["deadline"], row.deadline, fmt=book.DATE_FORMAT, align=book.CENTER)
+    # 牵头单位 from the catalogue; blank and fillable where it names none. 责任单位: fillable.
+    for key, value in (("lead", row.lead), ("responsible", None)):
+        cell = w.put(r, col[key], value, align=book.WRAP,
+                     fill=None if value else book.FILL_INPUT, measure=bool(value))
+        if not value:
+            cell.protection = UNLOCKED
+    for key in layout.REPORTING_KEYS:
+        open_ = (
+            key in ("period_end", "note")
+            or (key == "completed" and row.reports_quantity)
+            or (key == "status" and row.reports_status)
+        )
+        cell = w.put(r, col[key], None, fill=book.FILL_INPUT if open_ else book.FILL_TOTAL,
+                     measure=False,
+                     fmt=(book.DATE_FORMAT if key == "period_end"
+                          else fmt if key == "completed" else None),
+                     align=book.WRAP if key == "note" else book.RIGHT)
+        if open_:
+            cell.protection = UNLOCKED
+            validation = validations.get(key)
+            if validation is not None:
+                validation.add(cell)
+
+
+def _furniture(w: book.SheetWriter, columns, col: dict[str, int], last_row: int, title: str,
+               sample: bool) -> None:
+    """Widths, freeze panes, filter, print setup and sheet protection."""
+    ws = w.ws
     w.fit_columns(minimum={i + 1: c.width for i, c in enumerate(columns)},
                   maximum={i + 1: c.wrap or book.MAX_WIDTH for i, c in enumerate(columns)})
-    ws.freeze_panes = ws.cell(row=layout.FIRST_DATA_ROW, column=col["metric"] + 0)
-    ws.auto_filter.ref = f"A{layout.HEADING_ROW}:{get_column_letter(last_col)}{last_row}"
+    # the first data row may be a merged sector heading: freeze by coordinate
+    ws.freeze_panes = f"{get_column_letter(col['metric'])}{layout.FIRST_DATA_ROW}"
+    ws.auto_filter.ref = f"A{layout.HEADING_ROW}:{get_column_letter(len(columns))}{last_row}"
     book.print_setup(ws, title, f"{layout.HEADING_ROW}:{layout.HEADING_ROW}", sample)
     ws.protection.sheet = True
     if layout.PROTECTION_PASSWORD:
@@ -316,13 +382,9 @@ def build_region_workbook(
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
 
-    explanation.add_region_sheet(wb, allocation, region_code, title, sample)  # 测算说明
-    _write_identity(wb, plan, meta, region_code, region_name, [x.target_id for x in rows],
-                    sample)
-    return wb, w
 
-
-def _write_identity(wb: Workbook, plan, meta, region_code, region_name, target_ids, sample):
+def _write_identity(wb: Workbook, plan, meta, region_code, region_name, target_ids, sample,
+                    target_rows: list[int]):
     ws = wb.create_sheet(layout.IDENTITY_SHEET)
     values = {
         "format": layout.IDENTITY_FORMAT,
@@ -344,10 +406,10 @@ def _write_identity(wb: Workbook, plan, meta, region_code, region_name, target_i
         ws.cell(row=r, column=1, value=key)
         v = values[key]
         ws.cell(row=r, column=2, value=v if v is None or isinstance(v, int) else excel_cell(str(v)))
-    for i, tid in enumerate(target_ids, start=1):
+    for i, (tid, row) in enumerate(zip(target_ids, target_rows, strict=True), start=1):
         ws.cell(row=r + i, column=1, value=layout.IDENTITY_TARGET_KEY)
         ws.cell(row=r + i, column=2, value=excel_cell(str(tid)))
-        ws.cell(row=r + i, column=3, value=layout.FIRST_DATA_ROW + i - 1)
+        ws.cell(row=r + i, column=3, value=row)
     ws.sheet_state = "veryHidden"
     ws.protection.sheet = True
     for key in layout.DOC_PROPERTY_KEYS:

@@ -1,0 +1,1 @@
+"""Word documents the office issues (the monthly 通报)."""
