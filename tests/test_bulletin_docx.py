@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from minshi_geo import lights
 from minshi_geo.cli import app
 from minshi_geo.documents.bulletin_docx import HEADINGS, SAMPLE_BANNER
-from minshi_geo.progress.importer import baseline_inputs
+from minshi_geo.demo import baseline_inputs
 
 docx = pytest.importorskip("docx", reason="python-docx is a dependency (pyproject.toml)")
 
