@@ -175,7 +175,8 @@ def test_region_sheet_columns_and_header_block(tmp_path_factory):
     assert ws.cell(layout.ATTACHMENT_ROW, 1).value == "附件1"
     assert ws.cell(layout.TITLE_ROW, 1).value == "2023年吉林省民生实事任务分解表——长春市"
     assert ws.cell(layout.ISSUER_ROW, 1).value == "吉林省民生工作领导小组办公室　　2023年3月1日"
-    assert ws.cell(layout.FIRST_DATA_ROW, 1).value == "一、促进就业方面"
+    assert ws.cell(layout.SECTOR_ROW, 1).value == "一、促进就业方面"
+    assert ws.cell(layout.FIRST_DATA_ROW, 2).value == "1.1"  # the first target's row
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert {"二、社会保障方面", "十、公共安全服务方面", "填报单位（盖章）：", "填报日期：",
             "审核人：", "填报人：", "联系电话："} <= set(texts)

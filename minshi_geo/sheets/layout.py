@@ -11,8 +11,9 @@ A region workbook has one visible sheet, :data:`TASK_SHEET`, laid out as the att
                      when the data are official): the reader still reads them
     row 12           填报单位（盖章） and 填报日期 (SIGN_TOP)
     row 13           column headings (TASK_COLUMNS)
-    rows 14..        per sector a heading row (一、促进就业方面) then one row per target the
-                     region reports on, in catalogue order
+    rows 14..        per sector a heading row (一、促进就业方面, SECTOR_ROW first) then one
+                     row per target the region reports on, in catalogue order (FIRST_DATA_ROW:
+                     the first target's row)
     after the table  审核人, 填报人, 联系电话 (SIGN_BOTTOM), outside the reporting columns
 
 and a very hidden, protected sheet :data:`IDENTITY_SHEET` (key in A, value in B) that names the
@@ -130,7 +131,8 @@ HEADER_LABEL_COL = 1
 HEADER_VALUE_COL = 4
 SIGN_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS)  # 填报单位（盖章）… 填报日期
 HEADING_ROW = SIGN_ROW + 1
-FIRST_DATA_ROW = HEADING_ROW + 1
+SECTOR_ROW = HEADING_ROW + 1  # the first sector heading (一、促进就业方面)
+FIRST_DATA_ROW = SECTOR_ROW + 1  # the first target's row (every target follows its sector row)
 # The reporting block: (label, column key where the label starts, key where the input cell
 # starts, key where it ends). Above the table: who reports and when; below it: who signs.
 SIGN_TOP: tuple[tuple[str, str, str, str], ...] = (

@@ -294,7 +294,7 @@ def _data_rows(w: book.SheetWriter, plan, rows: list[RegionRow], col: dict[str, 
     """Sector heading rows and one row per target; returns the last row and each target's row."""
     sectors = {s.name: s for s in plan.sectors}
     last_col = len(col)
-    r = layout.FIRST_DATA_ROW - 1
+    r = layout.HEADING_ROW
     sector = None
     target_rows: list[int] = []
     for i, row in enumerate(rows, start=1):
@@ -370,8 +370,8 @@ def _furniture(w: book.SheetWriter, columns, col: dict[str, int], last_row: int,
     ws = w.ws
     w.fit_columns(minimum={i + 1: c.width for i, c in enumerate(columns)},
                   maximum={i + 1: c.wrap or book.MAX_WIDTH for i, c in enumerate(columns)})
-    # the first data row may be a merged sector heading: freeze by coordinate
-    ws.freeze_panes = f"{get_column_letter(col['metric'])}{layout.FIRST_DATA_ROW}"
+    # the row below the headings is a merged sector heading: freeze by coordinate
+    ws.freeze_panes = f"{get_column_letter(col['metric'])}{layout.SECTOR_ROW}"
     ws.auto_filter.ref = f"A{layout.HEADING_ROW}:{get_column_letter(len(columns))}{last_row}"
     book.print_setup(ws, title, f"{layout.HEADING_ROW}:{layout.HEADING_ROW}", sample)
     ws.protection.sheet = True
