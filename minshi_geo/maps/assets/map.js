@@ -489,6 +489,17 @@
       var rankRoom = Math.min(h * 0.6, h - legend.offsetHeight - 50);
       ranking.style.maxHeight = Math.max(rankRoom, 44) + "px";
       var top = map.getContainer().getBoundingClientRect().top;
+      if (listBox && !listBox.hidden) {
+        // the panel scrolls rather than push the list over itself: it keeps room for the
+        // list's smallest height (44) + margins (10) + the scale bar (50) under it
+        panel.style.maxHeight = "";
+        var panelTop = panel.getBoundingClientRect().top - top;
+        var panelRoom = h - panelTop - 104;
+        if (panel.offsetHeight > panelRoom) {
+          panel.style.maxHeight = Math.max(panelRoom, 120) + "px";
+          panel.style.overflowY = "auto";
+        }
+      }
       var panelBottom = panel.getBoundingClientRect().bottom - top;
       var room = map.getSize().y - panelBottom - 50;  // margins + the scale bar
       if (listBox) {
