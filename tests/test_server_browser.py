@@ -67,6 +67,14 @@ def wait_for(driver, script: str, timeout: float = 90.0):
         time.sleep(0.05)
 
 
+def element_after_submit(driver, element_id: str, timeout: float = 90.0):
+    """The element of the page a form submission leads to (a loaded machine can take seconds;
+    reading at once would find the old page or none)."""
+    wait_for(driver, "return document.readyState === 'complete' && "
+                     f"!!document.getElementById('{element_id}')", timeout)
+    return driver.find_element(By.ID, element_id)
+
+
 def shot(driver, name: str) -> None:
     """Screenshot into $MINSHI_SCREENSHOTS (when set), to look at the pages as a user would."""
     import os
@@ -115,19 +123,19 @@ def test_reporting_journey(server, browser, tmp_path):
     assert status[0] == 200 and status[1] > 5000
     # a neighbour's page is refused
     browser.get(base + "/regions/220200")
-    assert "无权访问" in browser.find_element(By.ID, "error-message").text
+    assert "无权访问" in element_after_submit(browser, "error-message").text
     # the wrong region's sheet is refused, nothing stored
     browser.get(base + f"/regions/{OWN}")
     browser.find_element(By.ID, "upload-file").send_keys(str(theirs))
     browser.find_element(By.ID, "upload-button").click()
-    errors = browser.find_element(By.ID, "import-errors").text
+    errors = element_after_submit(browser, "import-errors").text
     shot(browser, "reporting-wrong-region")
     assert "不是 长春市（220100）的" in errors and "未保存任何数据" in errors
     # its own sheet goes in
     browser.get(base + f"/regions/{OWN}")
     browser.find_element(By.ID, "upload-file").send_keys(str(mine))
     browser.find_element(By.ID, "upload-button").click()
-    assert "导入成功" in browser.find_element(By.ID, "import-ok").text
+    assert "导入成功" in element_after_submit(browser, "import-ok").text
     shot(browser, "reporting-imported")
     assert mine.name in browser.find_element(By.ID, "history").text
     # the web form: same fields, same checks
@@ -135,7 +143,7 @@ def test_reporting_journey(server, browser, tmp_path):
     browser.execute_script("document.getElementById('period-end').value = '2023-06-30'")
     browser.find_element(By.ID, "completed-29.2").send_keys("25")
     browser.find_element(By.ID, "form-submit").click()
-    assert "导入成功" in browser.find_element(By.ID, "import-ok").text
+    assert "导入成功" in element_after_submit(browser, "import-ok").text
     rows = browser.find_element(By.ID, "history").text
     assert "2023-06-30" in rows and "2023-03-31" in rows
     only_own_requests(browser, base)
