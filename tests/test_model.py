@@ -211,3 +211,17 @@ def test_a_requested_solver_that_is_not_installed_is_a_clear_error():
         "solver auto: neither HiGHS (highspy) nor a CBC executable is available | pip install "
         "highspy (or 'pulp[cbc]' on PuLP 4, or put cbc on PATH)",
     ]
+
+
+@pytest.mark.skipif(_cbc() is None, reason="no CBC here (PuLP 4 without pulp[cbc]); "
+                                           "PuLP 3.x bundles one")
+def test_cbc_reaches_an_exact_fair_tie_like_the_fast_path():
+    """Two regions at exactly the same relative deviation (8/8.84 and 7/6.63 of 29): CBC with
+    presolve stopped 3e-6 short of the fair optimum and gave the extra unit to the other one."""
+    inf = np.inf
+    p = TargetProblem("t", "", "", [f"{i:02d}" for i in range(7)], [f"r{i}" for i in range(7)],
+                      np.array([0.0, 16, 0, 0, 5, 12, 5]), 29, 1,
+                      np.array([0.0, 0, 1, 7, 0, 0, 0]), np.full(7, inf), np.full(7, inf),
+                      np.full(7, np.nan), objective="fair")
+    assert p.fast().tolist() == [0, 8, 1, 7, 3, 7, 3]
+    assert AllocationModel([p]).solve(_cbc()).quantities["t"].tolist() == [0, 8, 1, 7, 3, 7, 3]
