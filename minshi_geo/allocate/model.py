@@ -266,11 +266,17 @@ class AllocationModel:
         if ms:
             prob.setObjective(pulp.lpSum(ms.values()))
             run.go("fair")
+        coupled_ids = set(self.budget.costs) if self.budget else set()
+        coupled_ids |= set(self.balance.costs) if self.balance else set()
         for k, p in enumerate(self.problems):
             if p not in fair:
                 continue
             lo, hi = p.step_bounds()
             t = _reached_fair(run.values(p.target_id), p.quanta())
+            if p.target_id not in coupled_ids:
+                # an uncoupled target's threshold is known exactly; a solver's m can stop a
+                # few 1e-6 short of it (CBC did), which lets the other side of an exact tie in
+                t = min(t, apportion.fair_threshold(p.quanta(), lo, hi, p.units))
             blo, bhi = apportion.fair_box(p.quanta(), lo, hi, t)
             fair_boxes[p.target_id] = (blo, bhi)
             for i, v in enumerate(run.y[p.target_id]):
