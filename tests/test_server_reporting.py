@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -191,3 +192,14 @@ def test_dashboard_lights_rollups_and_bulletins(state, filled):
     workbook = viewer.get(links[0].replace("&amp;", "&"))
     assert workbook.status_code == 200
     load_workbook(io.BytesIO(workbook.content))  # a real workbook
+    # the Word 通报 of the same state, written on its first download
+    docx_links = [u for u in links if u.endswith(".docx")]
+    assert len(docx_links) == 1 and "示例" in unquote(docx_links[0])
+    word = viewer.get(docx_links[0])
+    assert word.status_code == 200
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs)
+    assert "通报" in text and "示例" in text
+    reporter = client_for(state, "changchun")
+    assert reporter.get(docx_links[0]).status_code == 403  # a province page

@@ -88,6 +88,7 @@ def _map_html(status, cur) -> str:
 
 
 def _bulletins(state, status, cur, key: tuple) -> dict[str, Path]:
+    from minshi_geo.documents.bulletin_docx import docx_name
     from minshi_geo.sheets.progress import write_progress_sheets
 
     root = state.work_dir / "bulletins"
@@ -96,7 +97,28 @@ def _bulletins(state, status, cur, key: tuple) -> dict[str, Path]:
     sheets = write_progress_sheets(status, cur.plan, cur.regions, out / "通报",
                                    cur.allocation.meta)
     paths = ([sheets.summary] if sheets.summary else []) + list(sheets.regions.values())
-    return {p.name: p for p in paths}
+    files = {p.name: p for p in paths}
+    # the Word 通报 is listed with the workbooks but written on its first download (it takes
+    # seconds: drawing the map of lights and formatting its tables), not on every import
+    sample = bool(status["sample"].any()) or bool(cur.allocation.meta.get("sample"))
+    name = docx_name(cur.plan, max(status["period_end"]), sample)
+    files[name] = out / "通报" / name
+    return files
+
+
+def _bulletin_file(view: dict[str, Any], name: str, cur) -> Path | None:
+    """The 通报 file ``name`` of ``view``; the Word document is written when first asked for."""
+    from minshi_geo.documents.bulletin_docx import write_bulletin_docx
+
+    path = view["files"].get(name)
+    if path is None or path.is_file() or path.suffix != ".docx":
+        return path if path is not None and path.is_file() else None
+    status = view["status"]
+    with _lock:
+        if not path.is_file():
+            sample = bool(status["sample"].any()) or bool(cur.allocation.meta.get("sample"))
+            write_bulletin_docx(status, cur.plan, cur.regions, path, sample=sample)
+    return path
 
 
 def _records(frame) -> list[dict]:
@@ -126,9 +148,10 @@ def dashboard_map(request: Request):
 
 @router.get("/dashboard/bulletin/{name}")
 def bulletin(request: Request, name: str):
-    view = progress_view(state_of(request))
-    path = view["files"].get(name)
-    if path is None or not path.is_file():
+    state = state_of(request)
+    view = progress_view(state)
+    path = _bulletin_file(view, name, state.current())
+    if path is None:
         raise HTTPException(404, "没有这个通报文件")
     return FileResponse(path, filename=path.name)
 
