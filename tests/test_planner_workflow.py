@@ -161,6 +161,15 @@ def test_missing_font_skips_locally_and_fails_in_ci(monkeypatch):
 
 
 # ------------------------------------------------------------------ Chinese for planners
+def _first_target_row(ws, head_row: int) -> int:
+    """The first row under the heading that holds a target (sector heading rows hold none)."""
+    from minshi_geo.sheets import layout
+
+    id_col = next(c.column for c in ws[head_row] if c.value == layout.HEADER_TEXTS["target_id"])
+    return next(r for r in range(head_row + 1, ws.max_row + 1)
+                if re.fullmatch(r"\d+\.\d+", str(ws.cell(r, id_col).value or "")))
+
+
 def _bad_sheet(work: Path, tmp_path: Path) -> Path:
     """A returned sheet with -5 typed in a 累计完成 cell."""
     from openpyxl import load_workbook
@@ -173,7 +182,7 @@ def _bad_sheet(work: Path, tmp_path: Path) -> Path:
     for row in ws.iter_rows():
         for cell in row:
             if cell.value == layout.HEADER_TEXTS.get("completed"):
-                ws.cell(cell.row + 1, cell.column, -5)
+                ws.cell(_first_target_row(ws, cell.row), cell.column, -5)
                 bad = tmp_path / "bad.xlsx"
                 wb.save(bad)
                 return bad
@@ -213,11 +222,12 @@ def test_a_report_above_its_task_is_a_warning_the_import_lists_and_the_status_sh
     source = sorted((work / "out" / "sample-reports").glob("*2023-09-30.xlsx"))[0]
     wb = load_workbook(source)
     ws = wb.worksheets[0]
-    cols = {c.value: c.column for row in ws.iter_rows(max_row=12) for c in row if c.value}
-    head_row = next(c.row for row in ws.iter_rows(max_row=12) for c in row
+    head_row = next(c.row for row in ws.iter_rows(max_row=20) for c in row
                     if c.value == layout.HEADER_TEXTS.get("completed"))
-    task = ws.cell(head_row + 1, cols[layout.HEADER_TEXTS["quantity"]]).value
-    ws.cell(head_row + 1, cols[layout.HEADER_TEXTS["completed"]], float(task) * 1.13)
+    cols = {c.value: c.column for c in ws[head_row] if c.value}
+    row = _first_target_row(ws, head_row)
+    task = ws.cell(row, cols[layout.HEADER_TEXTS["quantity"]]).value
+    ws.cell(row, cols[layout.HEADER_TEXTS["completed"]], float(task) * 1.13)
     over = tmp_path / "over.xlsx"
     wb.save(over)
     db = f"sqlite:///{tmp_path / 'p.db'}"

@@ -297,9 +297,10 @@ def report_cmd(
     thresholds = st.Thresholds(yellow=yellow, red=red)
     day = _as_of(as_of)
     allocation, plan, regions = _inputs(allocation_dir)
+    db = work_store(db, allocation_dir, read=True)
     full = st.compute_status(db, allocation, plan, as_of=day, thresholds=thresholds)
     if full.empty:
-        _no_reports(db, allocation, plan, day)
+        _no_reports(db, allocation, plan, day, allocation_dir)
     sample = bool(full["sample"].any()) or bool(allocation.meta.get("sample"))
     path = write_bulletin_docx(full, plan, regions, docx, thresholds=thresholds, sample=sample)
     console.print(f"通报 (截至 {max(full['period_end']).isoformat()}) → {path}")

@@ -97,6 +97,14 @@ def item_number(c: Candidate) -> bool:
     )
 
 
+def outline_marker(c: Candidate) -> bool:
+    """（二）, （2） anywhere in a line: a number that is the whole of a bracket is an outline
+    marker run into the text, not a quantity (a bracketed measure has its unit inside)."""
+    token = c.token
+    return (c.unit is None and token.start > 0 and token.end < len(c.text)
+            and c.text[token.start - 1] == "（" and c.text[token.end] == "）")
+
+
 def ordinal(c: Candidate) -> bool:
     return c.token.start > 0 and c.text[c.token.start - 1] == "第"
 
@@ -317,6 +325,8 @@ RULES: tuple[Rule, ...] = (
     Rule("code_or_name", "digits in a code or name (5G, G6PD, 1+N)", latin_or_code),
     Rule("item_number", "an item's number at the start of a line (12建设…, 7.托育…), not a "
          "quantity", item_number),
+    Rule("outline_marker", "the whole of a bracket (（二）): an outline marker, not a quantity",
+         outline_marker),
     Rule("ordinal", "an ordinal (第3批), not a quantity", ordinal),
     Rule("per_denominator", "the denominator of a ratio (每千人口)", per_denominator),
     Rule("date_or_year", "a date or a year", date_or_year),

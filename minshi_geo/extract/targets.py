@@ -329,7 +329,9 @@ def _change_word(before: str) -> str | None:
 
 def _unit_from_noun(text: str, pos: int) -> U.UnitMatch | None:
     """惠及70万农村居民: a person or household noun right after the number gives the unit."""
-    window = re.match(r"[^，；。：、\d]{0,6}", text[pos:]).group(0)
+    # the noun must follow this number: not across a closing bracket ((二)十件居民: 二 is an
+    # outline marker) or another number
+    window = re.match(r"[^，；。：、\d）)〇零一二三四五六七八九十百千两]{0,6}", text[pos:]).group(0)
     for noun in U.PERSON_NOUNS:
         at = window.find(noun)
         if at >= 0:
@@ -365,6 +367,10 @@ def _unit_from_noun_before(text: str, before: str, pos: int) -> U.UnitMatch | No
     if rest[len(qualifier) : len(qualifier) + 1] not in ("", *CLAUSE_BREAKS, "）"):
         return None
     words = before[-10:]
+    if re.search(r"[\d〇零一二三四五六七八九十百千两]", words):
+        # another number stands between the noun and this one (十件居民01): the noun is that
+        # number's, and this number's phrase would not hold it
+        return None
     for nouns, unit in ((U.PERSON_NOUNS, "人"), (U.HOUSEHOLD_NOUNS, "户")):
         found = [(words.rfind(n), n) for n in nouns if n in words]
         if found:
