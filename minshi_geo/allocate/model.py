@@ -245,6 +245,11 @@ class AllocationModel:
         for code, expr in region_burden.items():
             prob += expr <= reached * (1 + 1e-9) + 1e-12, f"burden_fix_{code}"
 
+    def _coupled_ids(self) -> set[str]:
+        """Targets tied to others by a budget or balance rule (not separable)."""
+        ids = set(self.budget.costs) if self.budget else set()
+        return ids | (set(self.balance.costs) if self.balance else set())
+
     def _stage_fair(self, run: _Run) -> dict[str, tuple[list[int], list[int]]]:
         """B. ``fair`` targets: min Σ_t m_t; then each y is bounded to the exact box of the
         reached threshold. Returns the boxes by target id."""
@@ -266,8 +271,7 @@ class AllocationModel:
         if ms:
             prob.setObjective(pulp.lpSum(ms.values()))
             run.go("fair")
-        coupled_ids = set(self.budget.costs) if self.budget else set()
-        coupled_ids |= set(self.balance.costs) if self.balance else set()
+        coupled_ids = self._coupled_ids()
         for k, p in enumerate(self.problems):
             if p not in fair:
                 continue
@@ -299,8 +303,7 @@ class AllocationModel:
         has_terms = any(True for _ in deviation_objective.keys())
         prob.setObjective(deviation_objective if has_terms else run.order_objective())
         run.go("deviation")
-        coupled_ids = set(self.budget.costs) if self.budget else set()
-        coupled_ids |= set(self.balance.costs) if self.balance else set()
+        coupled_ids = self._coupled_ids()
         for k, p in enumerate(self.problems):
             reached = run.values(p.target_id)
             Z = _reached_l1(reached, p.quanta())
