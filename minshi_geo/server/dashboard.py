@@ -100,10 +100,14 @@ def _bulletins(state, status, cur, key: tuple) -> dict[str, Path]:
     files = {p.name: p for p in paths}
     # the Word 通报 is listed with the workbooks but written on its first download (it takes
     # seconds: drawing the map of lights and formatting its tables), not on every import
-    sample = bool(status["sample"].any()) or bool(cur.allocation.meta.get("sample"))
-    name = docx_name(cur.plan, max(status["period_end"]), sample)
+    name = docx_name(cur.plan, max(status["period_end"]), _is_sample(status, cur))
     files[name] = out / "通报" / name
     return files
+
+
+def _is_sample(status, cur) -> bool:
+    """示例 when any value came from a 示例 file or the allocation itself is 示例."""
+    return bool(status["sample"].any()) or bool(cur.allocation.meta.get("sample"))
 
 
 def _bulletin_file(view: dict[str, Any], name: str, cur) -> Path | None:
@@ -116,8 +120,8 @@ def _bulletin_file(view: dict[str, Any], name: str, cur) -> Path | None:
     status = view["status"]
     with _lock:
         if not path.is_file():
-            sample = bool(status["sample"].any()) or bool(cur.allocation.meta.get("sample"))
-            write_bulletin_docx(status, cur.plan, cur.regions, path, sample=sample)
+            write_bulletin_docx(status, cur.plan, cur.regions, path,
+                                sample=_is_sample(status, cur))
     return path
 
 
