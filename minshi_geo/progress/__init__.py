@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from minshi_geo.lazy import lazy_exports
 
 # The public face, imported on first use (like minshi_geo.sheets): importing one module of
 # the package does not load the others.
@@ -21,10 +20,4 @@ _EXPORTS = {
     "STATUS_COLUMNS": "status", "province_rollup": "status", "region_rollup": "status",
     "lagging": "status", "latest": "status", "write_sample_reports": "sample",
 }  # fmt: skip
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from minshi_geo.lazy import lazy_exports
 
 # The public face, imported on first use (so `import minshi_geo.sheets.reader` stays light
 # and the modules here can import each other without a cycle through this file).
@@ -20,10 +19,4 @@ _EXPORTS = {
     "Report": "reader", "ReportError": "reader", "ReportIdentity": "reader",
     "write_progress_sheets": "progress",
 }  # fmt: skip
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)
