@@ -38,13 +38,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from minshi_geo import limits, numbers, paths, strict_yaml
 from minshi_geo.errors import MinshiError, where
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("count", "rate", "standard", "milestone")
 QUALIFIERS = ("exact", "at_least", "about")
@@ -170,6 +172,8 @@ class Plan:
 
     def targets_frame(self) -> pd.DataFrame:
         """One row per target; columns :data:`TARGET_COLUMNS` (quantity NaN for milestones)."""
+        import pandas as pd
+
         rows = [{c: getattr(t, c) for c in TARGET_COLUMNS} for t in self.targets]
         frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
         frame["quantity"] = frame["quantity"].astype(float)

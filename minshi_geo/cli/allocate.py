@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from minshi_geo.cli.app import app, console, err_console, friendly
 from minshi_geo.errors import MinshiError
@@ -19,17 +16,20 @@ class _Bar:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self.progress: Progress | None = None
+        self.progress = None  # a rich.progress.Progress once shown
         self.task = None
 
     def __call__(self, done: int, total: int, what: str) -> None:
         if self.quiet:
             return
         if self.progress is None:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn)
+
             self.progress = Progress(
                 TextColumn("[bold]allocating[/]"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.description}"), TimeElapsedColumn(),
-                console=err_console, transient=True,
+                console=err_console.get(), transient=True,
             )
             self.progress.start()
             self.task = self.progress.add_task(what, total=total)
@@ -127,6 +127,8 @@ def compare_command(
     engine: str = typer.Option("auto", "--engine", help="auto | pulp | fast."),
 ) -> None:
     """Per target × region differences between two allocations, largest changes first."""
+    from rich.table import Table
+
     from minshi_geo import atomic
     from minshi_geo.allocation import check_out_dir, compare
     from minshi_geo.change_reasons import change_reasons
@@ -162,6 +164,8 @@ def compare_command(
 
 
 def _num(value: float, signed: bool = False) -> str:
+    import pandas as pd
+
     if pd.isna(value):  # NaN / <NA>: region not eligible on this side
         return "—"
     value = float(value)

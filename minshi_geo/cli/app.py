@@ -25,10 +25,38 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Piped output (to a file, `less`, a CI log) is not cut to rich's 80-column default: wide
-# Chinese tables stay readable. COLUMNS still wins when set.
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200)
-err_console = Console(stderr=True)
+
+
+class _CommandConsole:
+    """The rich Console of the current command run, made on first use (not at import) so that
+    the terminal and ``COLUMNS`` are read when the command runs; :func:`friendly` starts each
+    command with a fresh one. Attribute access goes to the Console; :meth:`get` is the Console
+    itself, for APIs that want one (``rich.progress.Progress(console=…)``)."""
+
+    def __init__(self, stderr: bool = False):
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        if self._console is None:
+            if self._stderr:
+                self._console = Console(stderr=True)
+            else:
+                # Piped output (to a file, `less`, a CI log) is not cut to rich's 80-column
+                # default: wide Chinese tables stay readable. COLUMNS still wins when set.
+                wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+                self._console = Console(width=None if wide else 200)
+        return self._console
+
+    def reset(self) -> None:
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console = _CommandConsole()
+err_console = _CommandConsole(stderr=True)
 
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> None:
@@ -45,6 +73,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        console.reset()
+        err_console.reset()
         try:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, typer.exceptions.TyperException):

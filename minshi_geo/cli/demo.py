@@ -23,4 +23,4 @@ def demo(
     check_writable(out, folder=True)
     check_writable(maps_dir, folder=True)
 
-    demo_api.run(out, maps_dir, console=console, png=png)
+    demo_api.run(out, maps_dir, console=console.get(), png=png)

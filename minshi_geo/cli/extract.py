@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from minshi_geo import atomic, limits
-from minshi_geo.catalogue import CatalogueError, load_plan
 from minshi_geo.cli.app import app, console, friendly
-from minshi_geo.extract import Draft, ExtractError, NotAPlanError, extract_plan
-from minshi_geo.extract.draft import DRAFT_MARK, draft_yaml
+
+if TYPE_CHECKING:
+    from minshi_geo.extract import Draft
 
 # Files a planner may pass that are documents, not text: say what the file is and what to do,
 # instead of reading their bytes as (garbled) GB18030 text.
@@ -27,6 +27,8 @@ _DOCUMENT_MAGIC = (
 
 def read_plan_text(path: Path) -> tuple[str, str]:
     """The text of a plan file and its encoding: UTF-8, GB18030 or UTF-16 with a BOM."""
+    from minshi_geo.extract import ExtractError
+
     data = limits.read_bytes(path, "plan_text")
     for magic, what, hint in _DOCUMENT_MAGIC:
         if data.startswith(magic):
@@ -88,6 +90,10 @@ def extract_command(
     ] = None,
 ) -> None:
     """Turn a plan's 民生实事 text into a draft catalogue (data/targets format) to review."""
+    from minshi_geo.catalogue import CatalogueError, load_plan
+    from minshi_geo.extract import ExtractError, NotAPlanError, extract_plan
+    from minshi_geo.extract.draft import DRAFT_MARK, draft_yaml
+
     out = atomic.check_writable(output or plan.with_name(plan.stem + ".draft.yaml"))
     text, encoding = read_plan_text(plan)
     if out.exists() and not force and not out.read_text("utf-8", "replace").startswith(DRAFT_MARK):

@@ -7,9 +7,7 @@ import sys
 from enum import Enum
 from pathlib import Path
 
-import pandas as pd
 import typer
-from rich.table import Table
 
 from minshi_geo.cli.app import app, console, friendly
 from minshi_geo.escape import csv_frame
@@ -62,6 +60,8 @@ def regions_command(
     format: RegionFormat = typer.Option(RegionFormat.table, "--format", help="Output format."),
 ) -> None:
     """List the regions of a set: code, names, aliases, kind, area."""
+    from rich.table import Table
+
     from minshi_geo.regions import load_region_set, region_geojson
 
     regions = load_region_set(region_set)
@@ -116,6 +116,9 @@ def indicators_command(
     values: bool = typer.Option(False, "--values", help="Print every value, not the coverage."),
 ) -> None:
     """Show which indicators are known for the set's regions, with coverage per indicator."""
+    import pandas as pd
+    from rich.table import Table
+
     from minshi_geo.indicators import coverage, load_indicators
     from minshi_geo.regions import load_region_set
 
