@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
@@ -48,6 +47,7 @@ from minshi_geo import limits, numbers
 from minshi_geo.errors import MinshiError
 from minshi_geo.messages import say
 from minshi_geo.sheets import layout
+from minshi_geo.sheets.xlsx_grid import WorkbookGrids, load_grids
 
 LINE_COLUMNS: list[str] = [
     "target_id",
@@ -277,14 +277,14 @@ class _Grid:
         return row[c - 1] if 0 < c <= len(row) else None
 
 
-def _open_xlsx(path: Path):
+def _open_xlsx(path: Path) -> WorkbookGrids:
     limits.check_zip(path, what="returned workbook")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about data validation extensions it does not read; harmless here.
             warnings.simplefilter("ignore", UserWarning)
-            values = load_workbook(path, data_only=True)
-            formulas = load_workbook(path, data_only=False)
+            # one pass: the values the spreadsheet stored and the formulas as typed
+            grids = load_grids(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl parsing an untrusted file
         # InvalidFileException, BadZipFile, zlib.error, EOFError (damaged zip); SyntaxError
         # (broken sheet XML: ElementTree's ParseError, lxml's XMLSyntaxError); KeyError,
@@ -296,36 +296,32 @@ def _open_xlsx(path: Path):
             path=path,
             hint="send the .xlsx file produced by `minshi-geo sheets`, saved as .xlsx (not .xls)",
         ) from None
-    return values, formulas
+    return grids
 
 
-def _task_grid(values_wb, formulas_wb, path: Path) -> _Grid:
-    names = [ws.title for ws in values_wb.worksheets if ws.sheet_state == "visible"]
-    if layout.TASK_SHEET in values_wb.sheetnames:
+def _task_grid(book: WorkbookGrids, path: Path) -> _Grid:
+    sheets = {s.title: s for s in book.sheets}  # worksheets only (not chart sheets)
+    if layout.TASK_SHEET in sheets:
         name = layout.TASK_SHEET
     else:
-        name = next((n for n in names if _heading_row(_sheet_rows(values_wb[n])) is not None),
-                    None)
+        visible = [s.title for s in book.sheets if s.sheet_state == "visible"]
+        name = next((n for n in visible if _heading_row(sheets[n].rows()) is not None), None)
         if name is None:
             raise ReportError(
                 f"{path.name}: no sheet {layout.TASK_SHEET!r} and no sheet with the task table "
                 f"headings ({layout.HEADER_TEXTS['target_id']}, {layout.HEADER_TEXTS['completed']})",
                 path=path, hint="send back the task sheet produced by `minshi-geo sheets`",
             )
-    rows = _sheet_rows(values_wb[name])
+    sheet = sheets[name]
+    rows = sheet.rows()
     uncomputed: set[tuple[int, int]] = set()
     formulas: dict[tuple[int, int], str] = {}
-    for r, row in enumerate(formulas_wb[name].iter_rows(values_only=True), start=1):
-        for c, v in enumerate(row, start=1):
-            if isinstance(v, str) and v.startswith("="):
-                formulas[(r, c)] = v
-                if r > len(rows) or c > len(rows[r - 1]) or rows[r - 1][c - 1] is None:
-                    uncomputed.add((r, c))
+    for (r, c), v in sheet.typed.items():
+        if isinstance(v, str) and v.startswith("="):
+            formulas[(r, c)] = v
+            if sheet.values.get((r, c)) is None:
+                uncomputed.add((r, c))
     return _Grid(rows, name, uncomputed, formulas)
-
-
-def _sheet_rows(ws) -> list[list[Any]]:
-    return [list(row) for row in ws.iter_rows(values_only=True)]
 
 
 def _csv_grid(path: Path) -> _Grid:
@@ -393,12 +389,13 @@ def _header_block(grid: _Grid, heading_row: int) -> dict[str, Any]:
     return found
 
 
-def _identity_from_sheet(wb) -> tuple[dict[str, Any], list[str]] | None:
-    if layout.IDENTITY_SHEET not in wb.sheetnames:
+def _identity_from_sheet(book: WorkbookGrids) -> tuple[dict[str, Any], list[str]] | None:
+    sheet = next((s for s in book.sheets if s.title == layout.IDENTITY_SHEET), None)
+    if sheet is None:
         return None
     values: dict[str, Any] = {}
     targets: list[str] = []
-    for row in wb[layout.IDENTITY_SHEET].iter_rows(values_only=True):
+    for row in sheet.rows():
         if not row or row[0] is None:
             continue
         key = str(row[0])
@@ -475,9 +472,9 @@ def _open_report(path: Path) -> tuple[_Grid, Any, dict[str, str], str]:
     """(task grid, hidden identity, document properties, where) of an .xlsx or .csv file."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        values_wb, formulas_wb = _open_xlsx(path)
-        grid = _task_grid(values_wb, formulas_wb, path)
-        return grid, _identity_from_sheet(values_wb), _doc_properties(values_wb), (
+        book = _open_xlsx(path)
+        grid = _task_grid(book, path)
+        return grid, _identity_from_sheet(book), _doc_properties(book), (
             f"{path.name} sheet {grid.sheet}")
     if suffix == ".csv":
         return _csv_grid(path), None, {}, path.name
