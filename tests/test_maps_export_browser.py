@@ -181,3 +181,14 @@ def test_the_png_reaches_the_download_folder(browser, pages, tmp_path):
     layout = browser.execute_script("return minshiPage.lastPng")
     assert saved[0].name == layout["name"] and (width, height) == (layout["width"],
                                                                     layout["height"])
+
+
+def test_the_export_button_sits_under_the_legend_and_is_not_printed(browser, pages):
+    open_offline(browser, pages["sample"], ready=READY)
+    legend = browser.find_element(By.ID, "minshi-legend")
+    assert legend.find_element(By.ID, "minshi-export-png").is_displayed()
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.ID, "minshi-export-png").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

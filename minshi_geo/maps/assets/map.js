@@ -325,7 +325,6 @@
     panel.appendChild(printDate(ctx));
     if (D.modes.length > 1) { panel.appendChild(modeSwitch(ctx)); }
     if (D.periods) { panel.appendChild(timeSlider(ctx)); }
-    panel.appendChild(pngButton(ctx));
     return panel;
   }
 
@@ -504,6 +503,7 @@
       legend.appendChild(r);
     });
     legend.appendChild(ctx.ui.numbers);
+    legend.appendChild(ctx.ui.png);
   }
 
   /* ---- ranking table ---- */
@@ -803,22 +803,25 @@
    * names, title, legend, scale and date are drawn on the canvas in the page's font stack. */
   var PNG_SCALE = 2, PNG_PAD = 16;
 
+  // Under the legend (what the picture shows): always in view, even where the panel scrolls;
+  // the ranking's head would widen the ranking over the province.
   function pngButton(ctx) {
-    var row = el("div", "minshi-actions minshi-export");
-    var note = el("span", "minshi-export-note");
-    note.setAttribute("role", "status");
-    var b = button("minshi-fold minshi-export-png", "minshi-export-png", "导出图片", function () {
-      b.disabled = true;
-      note.textContent = "";
-      exportPng(ctx).then(function () { b.disabled = false; }, function (err) {
-        b.disabled = false;
-        note.textContent = "导出失败：" + (err && err.message ? err.message : err);
-      });
-    });
-    b.title = "把当前地图（含标题、图例、日期）导出为 PNG 图片";
-    row.appendChild(b);
-    row.appendChild(note);
-    return row;
+    var tip = "把当前地图（含地名、标题、图例、日期）导出为 PNG 图片";
+    var b = button("minshi-fold minshi-export minshi-export-png", "minshi-export-png", "导出图片",
+                   function () {
+                     b.disabled = true;
+                     exportPng(ctx).then(function () {
+                       b.disabled = false;
+                       b.textContent = "导出图片";
+                       b.title = tip;
+                     }, function (err) {
+                       b.disabled = false;
+                       b.textContent = "导出失败，重试";
+                       b.title = String(err && err.message ? err.message : err);
+                     });
+                   });
+    b.title = tip;
+    return b;
   }
 
   function exportPng(ctx) {
@@ -1144,6 +1147,7 @@
     ctx.ui.scale = scaleBar(map);
     regionLabels(ctx);
     ctx.ui.csv = csvButton(ctx);
+    ctx.ui.png = pngButton(ctx);
     ctx.ui.numbers = numbersToggle(ctx);
     ctx.ui.panel = titlePanel(ctx);
     ctx.ui.legend = control(map, "bottomright", "minshi-legend");
