@@ -32,9 +32,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value.no_such_day": ("{expected}，实际为 {got}（没有这一天）", "{expected}, got {got} (no such day)"),
     "value.status": ("应为 {choices} 之一，实际为 {got}", "expected one of {choices}, got {got}"),
     # import checks (importer.py)
-    "import.outside_plan": ("{at}，截至日期列：{day} 不在 {plan} 的实施期内（{start} – {end}）{more}",
+    "import.outside_plan": ("{at}，截至日期列：{day} 不在 {plan} 的实施期内（{start} – {end}）{more}，"
+                            "逾期报送最晚可到 {limit}",
                             "{at}, column 截至日期: {day} is outside plan {plan} "
-                            "({start} – {end}){more}"),
+                            "({start} – {end}){more}; a late report is accepted up to {limit}"),
     "import.unknown_target": ("{at}，指标编号列：方案 {plan} 中没有指标 {target}",
                               "{at}, column 指标编号: unknown target {target} — not in plan {plan}"),
     "import.not_allocated": ("{at}，指标编号列：指标 {target}（{metric}）没有分解给 {region}（{code}）",
@@ -51,6 +52,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "（{ratio}），已按超额完成记录，请核实",
                           "{at}, column 累计完成: {target} ({metric}) {value} {unit}is above the "
                           "{quantity} allocated ({ratio}); stored as over-fulfilled — please check"),
+    # --- rules room: import warnings for implausible reports (importer.py, store.py)
+    "import.rows_take_period_end": ("；未填日期的行取本期截至日期",
+                                    "; rows without their own date take 本期截至日期"),
+    "import.late_report": ("{at}，截至日期列：{day} 晚于 {plan} 的实施期（{start} – {end}），"
+                           "已按逾期报送记录（最晚可到 {limit}），请核实{more}",
+                           "{at}, column 截至日期: {day} is after plan {plan}'s period "
+                           "({start} – {end}); stored as a late report (accepted up to {limit}) "
+                           "— please check{more}"),
+    "import.early_report": ("{at}，截至日期列：{day} 早于 {plan} 的实施期（{start} – {end}），"
+                            "已记录，请核实{more}",
+                            "{at}, column 截至日期: {day} is before plan {plan}'s period "
+                            "({start} – {end}); stored — please check{more}"),
+    "import.falling": ("{at}，累计完成列：{target} 累计完成 {value} 低于 {when} 报送的 {before}（累计数不应减少），"
+                       "已按本期报送记录，请核实",
+                       "{at}, column 累计完成: target {target} cumulative {value} is below {before} stored for "
+                       "{when} (cumulative values should not go down); stored as reported — "
+                       "please check"),
+    "import.above_later": ("{at}，累计完成列：{target} 累计完成 {value} 高于较晚一期 {when} 报送的 {after}"
+                           "（累计数不应减少），已记录，请核实",
+                           "{at}, column 累计完成: target {target} cumulative {value} is above {after} stored for "
+                           "the later period {when} (cumulative values should not go down); "
+                           "stored — please check"),
+    "status.falling": ("累计数低于此前报送（按最新报送显示，请核实）：{rows}",
+                       "cumulative below an earlier report (shown as last reported, please "
+                       "check): {rows}"),
+    "status.outside_period": ("截至日期不在实施期 {start} – {end} 内（已记录，请核实）：{rows}",
+                              "period end outside the plan period {start} – {end} (stored, "
+                              "please check): {rows}"),
     # progress import summary
     "import.imported": ("已导入", "imported"),
     "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),

@@ -244,6 +244,62 @@ def test_a_report_above_its_task_is_a_warning_the_import_lists_and_the_status_sh
     assert "超过分解任务（请核实）" in status.stdout
 
 
+def _set_first_value(source: Path, dest: Path, value=None, period=None) -> None:
+    """Copy a returned sheet with its first target's 累计完成 and/or 本期截至日期 changed."""
+    from openpyxl import load_workbook
+
+    from minshi_geo.sheets import layout
+
+    wb = load_workbook(source)
+    ws = wb[layout.TASK_SHEET]
+    head_row = next(c.row for row in ws.iter_rows(max_row=20) for c in row
+                    if c.value == layout.HEADER_TEXTS.get("completed"))
+    cols = {c.value: c.column for c in ws[head_row] if c.value}
+    if value is not None:
+        ws.cell(_first_target_row(ws, head_row), cols[layout.HEADER_TEXTS["completed"]], value)
+    if period is not None:
+        ws.cell(layout.header_row_of("period_end"), layout.HEADER_VALUE_COL, period)
+    wb.save(dest)
+
+
+def test_falling_totals_and_late_reports_are_warnings_the_import_lists_and_the_status_shows(
+        work, tmp_path):
+    """Issue #15: in Chinese, by default — stored, listed at import, flagged by the status."""
+    from datetime import datetime
+
+    reports = work / "out" / "sample-reports"
+    september = sorted(reports.glob("*2023-09-30.xlsx"))[0]
+    march = Path(str(september).replace("2023-09-30", "2023-03-31"))
+    lowered = tmp_path / september.name
+    _set_first_value(september, lowered, value=0)
+    late = tmp_path / "年终.xlsx"
+    _set_first_value(sorted(reports.glob("*2023-09-30.xlsx"))[1], late,
+                     period=datetime(2024, 1, 5))
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    env = {k: v for k, v in os.environ.items() if k not in ("MINSHI_LANG", "MINSHI_DB")}
+    alloc = str(work / "out" / "allocation")
+    run = subprocess.run([*CLI, "progress", "import", str(march), str(lowered), str(late),
+                          "--db", db, "--allocation", alloc],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "导入 3 个" in run.stdout
+    warned = " ".join(run.stderr.split())
+    assert re.search(rf"注意：{re.escape(lowered.name)}「任务分解表」表 第\d+行，累计完成列：\S+ 累计完成 0 "
+                     r"低于 2023-03-31 报送的 \S+（累计数不应减少），已按本期报送记录，请核实", warned), warned
+    assert "截至日期列：2024-01-05 晚于 jilin-2023 的实施期" in warned
+    status = subprocess.run([*CLI, "progress", "status", "--db", db, "--allocation", alloc,
+                             "--as-of", "2023-12-31"],
+                            capture_output=True, text=True, env=env, timeout=600)
+    assert status.returncode == 0, status.stderr
+    shown = " ".join(status.stdout.split())
+    assert "累计数低于此前报送（按最新报送显示，请核实）：" in shown, shown
+    status = subprocess.run([*CLI, "progress", "status", "--db", db, "--allocation", alloc],
+                            capture_output=True, text=True, env=env, timeout=600)
+    shown = " ".join(status.stdout.split())
+    assert "截至日期不在实施期 2023-01-01 – 2023-12-31 内（已记录，请核实）：" in shown, shown
+    assert "2024-01-05" in shown
+
+
 # ------------------------------------------------------------------ a task of 0
 def test_a_task_of_zero_reads_not_carried_on_the_regions_sheet(tmp_path):
     from openpyxl import load_workbook

@@ -358,10 +358,15 @@ BAD_FILES = [
         id="duplicate target rows",
     ),
     pytest.param(
-        lambda s, d: set_period(s, d, datetime(2024, 3, 31)),
-        "xlsx", r"column 截至日期: 2024-03-31 is outside plan jilin-2023 "
-        r"\(2023-01-01 – 2023-12-31\)",
-        id="date outside the plan year",
+        lambda s, d: set_period(s, d, datetime(2024, 4, 1)),
+        "xlsx", r"column 截至日期: 2024-04-01 is outside plan jilin-2023 "
+        r"\(2023-01-01 – 2023-12-31\).*; a late report is accepted up to 2024-03-31",
+        id="date past the late-report window",
+    ),
+    pytest.param(
+        lambda s, d: set_period(s, d, datetime(2019, 6, 30)),
+        "xlsx", r"column 截至日期: 2019-06-30 is outside plan jilin-2023 ",
+        id="date in another year (a typo)",
     ),
     pytest.param(
         lambda s, d: set_period(s, d, None),
@@ -398,22 +403,82 @@ def test_bad_report_is_rejected_whole_and_nothing_is_stored(
     assert stored_counts(db_url) == (0, 0)
 
 
-def test_decrease_between_periods_is_refused_and_nothing_is_stored(
+def test_a_falling_total_is_stored_with_a_warning_and_flagged_in_the_status(
     baseline, sample_dir, db_url, tmp_path
 ):
+    """Issue #15: a cumulative figure lower than the previous report is stored as reported,
+    listed as a warning, and flagged by the status — the batch is not refused."""
+    allocation, plan, _regions = baseline
     do_import([sample_file(sample_dir, "长春市", MAR)], db_url, baseline)
-    before = stored_counts(db_url)
     june = sample_file(sample_dir, "长春市", JUN)
     lowered = tmp_path / june.name
     row = set_value(june, lowered, "1.1", 1)
-    with pytest.raises(ReportRejected) as caught:
-        do_import([sample_file(sample_dir, "吉林市", JUN), lowered], db_url, baseline)
-    assert caught.value.problems[0].startswith(
+    result = do_import([sample_file(sample_dir, "吉林市", JUN), lowered], db_url, baseline)
+    assert result.count("imported") == 2
+    (warning,) = result.warnings
+    assert warning.startswith(
         f"{june.name} sheet 任务分解表 row {row}, column 累计完成: target 1.1 cumulative 1 is below"
     )
-    assert "stored for 2023-03-31" in caught.value.problems[0]
-    assert "--allow-decrease" in caught.value.hint
-    assert stored_counts(db_url) == before
+    assert "stored for 2023-03-31" in warning and "stored as reported" in warning
+
+    status = st.compute_status(db_url, allocation, plan)
+    row_1_1 = st.latest(status).set_index(["target_id", "region_code"]).loc[("1.1", "220100")]
+    assert row_1_1["completed"] == 1.0  # the latest report, as reported
+    flagged = st.falling(status)
+    assert flagged[["target_id", "region_code", "completed"]].values.tolist() == [
+        ["1.1", "220100", 1.0]]
+    assert flagged["before_period"].tolist() == [MAR] and flagged["before"].iloc[0] > 1
+    assert st.falling(status, MAR).empty
+
+
+def test_a_late_year_end_report_is_stored_with_a_warning(baseline, sample_dir, db_url, tmp_path):
+    """A report dated 2024-01-05 for the 2023 plan is a late year-end report: stored, warned,
+    flagged by the status (序时进度 100 %); a date past the window or in another year is an
+    error (BAD_FILES)."""
+    allocation, plan, _regions = baseline
+    late = tmp_path / "长春市-年终.xlsx"
+    set_period(sample_file(sample_dir, "长春市", SEP), late, datetime(2024, 1, 5))
+    result = do_import([late], db_url, baseline)
+    assert result.count("imported") == 1
+    assert any(
+        "column 截至日期: 2024-01-05 is after plan jilin-2023's period (2023-01-01 – 2023-12-31); "
+        "stored as a late report (accepted up to 2024-03-31) — please check" in w
+        for w in result.warnings)
+    status = st.compute_status(db_url, allocation, plan)
+    assert st.periods(status) == [date(2024, 1, 5)]
+    flagged = st.outside_period(status, plan)
+    assert set(flagged["region_code"]) == {"220100"} and (flagged["pace"] == 1.0).all()
+
+
+def test_an_early_report_in_the_plan_year_is_a_warning(baseline, sample_dir, db_url, tmp_path):
+    from dataclasses import replace
+
+    allocation, plan, regions = baseline
+    later_start = replace(plan, start=date(2023, 4, 1))
+    early = tmp_path / "长春市-早.xlsx"
+    set_period(sample_file(sample_dir, "长春市", MAR), early, datetime(2023, 3, 31))
+    result = import_reports([early], db_url, allocation=allocation, plan=later_start,
+                            regions=regions, imported_by="test")
+    assert any("2023-03-31 is before plan jilin-2023's period (2023-04-01 – 2023-12-31)" in w
+               for w in result.warnings)
+
+
+def test_date_warnings_in_chinese_name_file_sheet_row_and_column(
+    baseline, sample_dir, db_url, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MINSHI_LANG", "zh")
+    late = tmp_path / "长春市-年终.xlsx"
+    set_period(sample_file(sample_dir, "长春市", SEP), late, datetime(2024, 1, 5))
+    result = do_import([late], db_url, baseline)
+    assert any(w.startswith("长春市-年终.xlsx「任务分解表」表 第") and "截至日期列：2024-01-05 晚于 "
+               "jilin-2023 的实施期（2023-01-01 – 2023-12-31），已按逾期报送记录（最晚可到 "
+               "2024-03-31），请核实" in w for w in result.warnings)
+    wrong = tmp_path / "长春市-2019.xlsx"
+    set_period(sample_file(sample_dir, "长春市", SEP), wrong, datetime(2019, 9, 30))
+    with pytest.raises(ReportRejected) as caught:
+        do_import([wrong], db_url, baseline)
+    assert "截至日期列：2019-09-30 不在 jilin-2023 的实施期内（2023-01-01 – 2023-12-31）" in \
+        caught.value.problems[0]
 
 
 def test_two_files_for_one_region_and_period_in_one_import(baseline, sample_dir, db_url, tmp_path):

@@ -139,40 +139,56 @@ def test_reimporting_a_replaced_file_does_not_bring_it_back(db_url):
     assert store.current_values(PLAN.id)["completed"].tolist() == [18.0]
 
 
-def test_decrease_between_periods_is_refused_and_nothing_is_stored(db_url):
+def test_a_falling_total_is_stored_as_reported_with_a_warning(db_url):
+    """Issue #15: a cumulative figure below the previous report is a warning, not a refusal —
+    a region correcting an earlier over-count must be able to send its true figure."""
     store = open_store(db_url)
     store.save_reports([report("220100", MAR, {"29.2": 15})], imported_by="a")
     batch = [
         report("220200", JUN, {"29.2": 4}),  # fine on its own
         report("220100", JUN, {"29.2": 12}),  # 15 in March, 12 in June
     ]
-    with pytest.raises(
-        ReportRejected,
-        match=r"220100-2023-06-30\.xlsx sheet 任务分解表 row 11, "
-        r"column 累计完成: target 29.2 cumulative 12 is below 15 stored for "
-        r"2023-03-31",
-    ) as caught:
-        store.save_reports(batch, imported_by="a")
-    assert caught.value.hint and "--allow-decrease" in caught.value.hint
-    assert len(store.files()) == 1 and len(store.lines()) == 1
+    outcomes = store.save_reports(batch, imported_by="a")
+    assert [o.action for o in outcomes] == ["imported", "imported"]
+    warned = {o.region_code: o.warnings for o in outcomes}
+    assert warned["220200"] == ()
+    (warning,) = warned["220100"]
+    assert warning == ("220100-2023-06-30.xlsx sheet 任务分解表 row 11, column 累计完成: target "
+                       "29.2 cumulative 12 is below 15 stored for 2023-03-31 (cumulative values "
+                       "should not go down); stored as reported — please check")
+    values = store.current_values(PLAN.id)
+    assert values.set_index(["region_code", "period_end"])["completed"].to_dict() == {
+        ("220100", MAR): 15.0, ("220100", JUN): 12.0, ("220200", JUN): 4.0}
 
 
-def test_decrease_within_one_batch_is_caught_too(db_url):
+def test_a_falling_total_within_one_batch_is_warned_too(db_url):
     store = open_store(db_url)
     batch = [report("220100", JUN, {"29.2": 12}), report("220100", MAR, {"29.2": 15})]
-    with pytest.raises(ReportRejected, match="cumulative 12 is below 15"):
-        store.save_reports(batch, imported_by="a")
-    assert store.files().empty
+    outcomes = store.save_reports(batch, imported_by="a")
+    by_period = {o.period_end: o.warnings for o in outcomes}
+    assert by_period[MAR] == () and "cumulative 12 is below 15" in by_period[JUN][0]
+    assert len(store.files()) == 2
 
 
-def test_backfilled_period_may_not_exceed_a_later_one(db_url):
+def test_backfilled_period_above_a_later_one_is_warned(db_url):
     store = open_store(db_url)
     store.save_reports([report("220100", JUN, {"29.2": 12})], imported_by="a")
-    with pytest.raises(ReportRejected, match="cumulative 15 is above 12 stored for the later"):
-        store.save_reports([report("220100", MAR, {"29.2": 15})], imported_by="a")
+    (outcome,) = store.save_reports([report("220100", MAR, {"29.2": 15})], imported_by="a")
+    assert "cumulative 15 is above 12 stored for the later period 2023-06-30" in \
+        outcome.warnings[0]
 
 
-def test_allow_decrease_stores_with_a_warning(db_url):
+def test_a_falling_total_warning_in_chinese(db_url, monkeypatch):
+    monkeypatch.setenv("MINSHI_LANG", "zh")
+    store = open_store(db_url)
+    store.save_reports([report("220100", MAR, {"29.2": 15})], imported_by="a")
+    (outcome,) = store.save_reports([report("220100", JUN, {"29.2": 12})], imported_by="a")
+    assert outcome.warnings == (
+        "220100-2023-06-30.xlsx「任务分解表」表 第11行，累计完成列：29.2 累计完成 12 低于 "
+        "2023-03-31 报送的 15（累计数不应减少），已按本期报送记录，请核实",)
+
+
+def test_allow_decrease_is_still_accepted(db_url):
     store = open_store(db_url)
     store.save_reports([report("220100", MAR, {"29.2": 15})], imported_by="a")
     (outcome,) = store.save_reports(
@@ -180,8 +196,6 @@ def test_allow_decrease_stores_with_a_warning(db_url):
     )
     assert outcome.action == "imported"
     assert "cumulative 12 is below 15" in outcome.warnings[0]
-    values = store.current_values(PLAN.id)
-    assert values.set_index("period_end")["completed"].to_dict() == {MAR: 15.0, JUN: 12.0}
 
 
 def test_as_of_limits_the_periods_read(db_url):

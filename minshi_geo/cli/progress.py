@@ -93,8 +93,9 @@ def import_cmd(
     allow_decrease: bool = typer.Option(
         False,
         "--allow-decrease",
-        help="Store cumulative values lower than an earlier "
-        "period's (a correction of the earlier figure); warn instead of refusing.",
+        hidden=True,
+        help="Accepted for compatibility: a cumulative value lower than an earlier period's is "
+        "always stored with a warning now.",
     ),
     by: str | None = typer.Option(None, "--by", help="Who imports (default: the login name)."),
     allocation_dir: Path | None = typer.Option(None, "--allocation", help=_ALLOCATION_HELP),
@@ -169,70 +170,109 @@ def status_cmd(
     full = st.compute_status(db, allocation, plan, as_of=day, thresholds=thresholds)
     if full.empty:
         _no_reports(db, allocation, plan, day, allocation_dir)
-    rows = st.latest(full)
-    period = rows["period_end"].iloc[0]
-    if target is not None:
-        rows = rows[rows["target_id"] == target]
-    if region is not None:
-        code = regions.resolve(region)
-        rows = rows[rows["region_code"] == code]
-    province = st.province_rollup(st.latest(full), thresholds)
-    by_region = st.region_rollup(st.latest(full), thresholds)
-    lagging = st.lagging(full)
-
+    code = regions.resolve(region) if region is not None else None
+    view = _StatusView(full, thresholds, plan, target, code)
     if fmt == "csv":
         from minshi_geo.escape import csv_frame
 
-        csv_frame(rows).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
-        return
-    if fmt == "json":
-        payload = {
-            "plan_id": plan.id,
+        csv_frame(view.rows).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(view.payload(day), ensure_ascii=False, indent=1) + "\n")
+    else:
+        view.print()
+
+
+class _StatusView:
+    """What ``progress status`` shows of one status table: the latest period's rows (filtered
+    by ``--target`` / ``--region``), the roll-ups, 推进缓慢 and the flagged rows."""
+
+    def __init__(self, full, thresholds, plan, target: str | None, code: str | None):
+        from minshi_geo.progress import status as st
+
+        self.full, self.thresholds, self.plan = full, thresholds, plan
+        self.filtered = target is not None or code is not None
+        current = st.latest(full)
+        self.period = current["period_end"].iloc[0]
+        self.province = st.province_rollup(current, thresholds)
+        self.by_region = st.region_rollup(current, thresholds)
+        self.missing = not_reported(current)
+
+        def only(frame):
+            if target is not None:
+                frame = frame[frame["target_id"] == target]
+            if code is not None:
+                frame = frame[frame["region_code"] == code]
+            return frame
+
+        self.rows = only(current)
+        self.lagging = st.lagging(full)
+        self.shown_lagging = only(self.lagging)
+        self.above = self.rows[self.rows["rate"] > 1.0]
+        self.falling = only(st.falling(full))
+        self.outside = only(st.outside_period(full, plan))
+
+    def payload(self, day: date | None) -> dict[str, Any]:
+        from minshi_geo.progress import status as st
+
+        thresholds = self.thresholds
+        return {
+            "plan_id": self.plan.id,
             "as_of": day.isoformat() if day else None,
-            "period_end": period.isoformat(),
-            "periods": [p.isoformat() for p in st.periods(full)],
+            "period_end": self.period.isoformat(),
+            "periods": [p.isoformat() for p in st.periods(self.full)],
             "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red},
             "rule": lights.rule_text(thresholds),
             "rollup_rule": lights.ROLLUP_RULE,
             "legend": [{"key": k, "word": w, "colour": c, "rule": r}
                        for k, w, c, r in lights.legend_rows(thresholds)],
-            "sample": bool(rows["sample"].any()),
-            "status": _records(rows),
-            "province": _records(province),
-            "regions": _records(by_region),
-            "lagging": _records(lagging),
+            "sample": bool(self.rows["sample"].any()),
+            "status": _records(self.rows),
+            "province": _records(self.province),
+            "regions": _records(self.by_region),
+            "lagging": _records(self.lagging),
+            "falling": _records(self.falling),
+            "outside_period": _records(self.outside),
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
-        return
 
-    sample = " （示例数据）" if bool(full["sample"].any()) else ""
-    console.print(Text(f"{plan.title} 进度（截至 {period.isoformat()}）{sample}", "bold"))
-    console.print(legend_text(thresholds), soft_wrap=True)
-    console.print(_status_table(rows))
-    if target is None and region is None:
-        console.print(_province_table(province, rows))
-        console.print(_region_table(by_region))
-        missing = not_reported(st.latest(full))
-        if missing:
-            console.print(
-                f"本期（截至 {period.isoformat()}）未报送：" + "、".join(
+    def print(self) -> None:
+        sample = " （示例数据）" if bool(self.full["sample"].any()) else ""
+        console.print(Text(f"{self.plan.title} 进度（截至 {self.period.isoformat()}）{sample}",
+                           "bold"))
+        console.print(legend_text(self.thresholds), soft_wrap=True)
+        console.print(_status_table(self.rows))
+        if not self.filtered:
+            console.print(_province_table(self.province, self.rows))
+            console.print(_region_table(self.by_region))
+            if self.missing:
+                console.print(f"本期（截至 {self.period.isoformat()}）未报送：" + "、".join(
                     f"{name}（最近一期 {last.isoformat()}）" if last else f"{name}（从未报送）"
-                    for name, last in missing
-                )
-            )
-    above = rows[rows["rate"] > 1.0] if "rate" in rows else rows.iloc[0:0]
-    if len(above):
-        console.print(Text(say("cli.warning"), style="yellow") + Text(say(
-            "status.above_task", rows="、".join(
-                f"{r.region_name} {r.target_id} {_num(r.completed)}/{_num(r.allocated)}"
-                for r in above.head(10).itertuples(index=False))
-            + (f" …（共 {len(above)} 项）" if len(above) > 10 else ""))), soft_wrap=True)
-    shown = lagging
-    if target is not None:
-        shown = shown[shown["target_id"] == target]
-    if region is not None:
-        shown = shown[shown["region_code"] == regions.resolve(region)]
-    console.print(_lagging_table(shown))
+                    for name, last in self.missing))
+        self.print_flags()
+        console.print(_lagging_table(self.shown_lagging))
+
+    def print_flags(self) -> None:
+        """The rows a planner must check: above the task, falling totals, dates outside the
+        plan period (each also a warning when it was imported)."""
+        from minshi_geo.progress.period import plan_period
+
+        start, end = plan_period(self.plan)
+        flagged = [
+            ("status.above_task", self.above, {},
+             lambda r: f"{r.region_name} {r.target_id} {_num(r.completed)}/{_num(r.allocated)}"),
+            ("status.falling", self.falling, {},
+             lambda r: f"{r.region_name} {r.target_id} {_num(r.completed)}"
+                       f"（{r.value_period_end.isoformat()}）< {_num(r.before)}"
+                       f"（{r.before_period.isoformat()}）"),
+            ("status.outside_period", self.outside,
+             {"start": start.isoformat(), "end": end.isoformat()},
+             lambda r: f"{r.region_name} {r.target_id} {r.value_period_end.isoformat()}"),
+        ]
+        for key, frame, fields, show in flagged:
+            if len(frame):
+                listed = "、".join(show(r) for r in frame.head(10).itertuples(index=False))
+                more = f" …（共 {len(frame)} 项）" if len(frame) > 10 else ""
+                console.print(Text(say("cli.warning"), style="yellow")
+                              + Text(say(key, rows=listed + more, **fields)), soft_wrap=True)
 
 
 @progress_app.command("sheets")

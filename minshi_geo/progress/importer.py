@@ -11,12 +11,21 @@ Checks made here (the reader already checks cells, rows and identity within one 
 - the sheet belongs to this plan and to the allocation's scenario (``scenario_sha256``);
 - its region is in the region set, each target is in the plan and, for split targets,
   allocated to that region;
-- one file reports one period end, inside the plan's year (start … last deadline);
+- one file reports one period end; inside the plan's period (start … last deadline) it is
+  stored; a late year-end report (up to three months after the last deadline) or an early one
+  (before the start, in the plan's year) is stored with a warning; any other date (2019 for a
+  2023 plan) is an error (:mod:`minshi_geo.progress.period`);
 - two files of one batch do not report the same region and period;
-- a rate (%) is at most 100; a cumulative value far above the region's allocated quantity
-  (more than ``far_above`` × allocated, default 1.5) is a warning (a wrong unit, 万 typed twice);
-- cumulative values do not go down between periods (checked against the stored periods and the
-  other files of the batch, in the store's transaction): an error unless ``allow_decrease``.
+- a rate (%) is at most 100; a cumulative value above the region's allocated quantity is a
+  warning (超额 — far above, more than ``far_above`` × allocated, default 1.5, says check the
+  unit: 万 typed twice);
+- a cumulative value lower than the same region × target's previous report (checked against
+  the stored periods and the other files of the batch, in the store's transaction) is stored as
+  reported, with a warning; ``progress status`` flags it (``allow_decrease`` changes nothing
+  now, kept for callers).
+
+Warnings never refuse the batch; they are listed by ``progress import`` and flagged again by
+``progress status`` (:func:`minshi_geo.progress.status.flags`).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from minshi_geo.allocation import Allocation, AllocationInputs, load_allocation_
 from minshi_geo.catalogue import Plan
 from minshi_geo.errors import MinshiError
 from minshi_geo.messages import say
+from minshi_geo.progress import period
 from minshi_geo.regions import RegionSet
 from minshi_geo.progress.store import (
     ImportOutcome,
@@ -225,7 +235,6 @@ def check_report(
         return None
 
     period_end = report.period_end
-    last_deadline = max([plan.deadline, *(t.deadline for t in plan.targets if t.deadline)])
     targets = {t.id: t for t in plan.targets}
     table = allocation.table
     mine = table[table["region_code"] == region_code]
@@ -240,12 +249,8 @@ def check_report(
                 f"{period_end.isoformat()} in other rows{more}; one returned sheet reports one "
                 "period"
             )
-        elif not plan.start <= when <= last_deadline:
-            problems.append(
-                say("import.outside_plan", at=at, day=when.isoformat(), plan=plan.id,
-                    start=plan.start.isoformat(), end=last_deadline.isoformat(), more=more)
-                + ("; rows without their own date take 本期截至日期" if more else "")
-            )
+        else:
+            _check_date(when, plan, at, more, problems, warnings)
     for rec in lines.itertuples(index=False):
         at = _row_at(name, rec)
         target = targets.get(str(rec.target_id))
@@ -285,6 +290,24 @@ def check_report(
         sample=bool(ident.sample),
         lines=lines[["target_id", "completed", "status", "note", "sheet", "row"]].copy(),
     )
+
+
+def _check_date(when: date, plan: Any, at: str, more: str, problems: list[str],
+                warnings: list[str]) -> None:
+    """A period end outside the plan's period: a warning when it is plausible (a late
+    year-end report, an early one in the plan's year), an error when it is a typo
+    (:mod:`minshi_geo.progress.period`)."""
+    kind = period.date_kind(when, plan)
+    if kind == "inside":
+        return
+    start, end = period.plan_period(plan)
+    fields = dict(at=at, day=when.isoformat(), plan=plan.id, start=start.isoformat(),
+                  end=end.isoformat(), more=more, limit=period.late_limit(end).isoformat())
+    if kind == "wrong":
+        problems.append(say("import.outside_plan", **fields)
+                        + (say("import.rows_take_period_end") if more else ""))
+    else:
+        warnings.append(say(f"import.{kind}_report", **fields))
 
 
 def _expand(paths: list[Path]) -> list[Path]:

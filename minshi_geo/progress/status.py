@@ -455,6 +455,51 @@ def province_overall(status: pd.DataFrame, period: date | None = None,
     return out
 
 
+def falling(status: pd.DataFrame, period: date | None = None) -> pd.DataFrame:
+    """累计数减少: the rows of one period (default the latest) whose value, as last reported,
+    is lower than an earlier report of the same target × region. The status keeps the value as
+    reported (a region correcting an earlier over-count must be able to); these rows are
+    flagged. Status columns plus ``before`` (the highest earlier value) and ``before_period``
+    (the period it was reported for)."""
+    rows = latest(status, period)
+    extra = {"before": pd.Series(dtype=float), "before_period": pd.Series(dtype=object)}
+    if rows.empty:
+        return rows.assign(**extra)
+    reports = status[status["completed"].notna()].drop_duplicates(
+        ["target_id", "region_code", "value_period_end"])
+    highest: dict[tuple, list[tuple[date, float]]] = {}
+    for rec in reports.itertuples(index=False):
+        highest.setdefault((rec.target_id, rec.region_code), []).append(
+            (rec.value_period_end, float(rec.completed)))
+    found = []
+    for i, rec in enumerate(rows.itertuples(index=False)):
+        if pd.isna(rec.completed):
+            continue
+        earlier = [(v, d) for d, v in highest.get((rec.target_id, rec.region_code), [])
+                   if d < rec.value_period_end]
+        if earlier and max(earlier)[0] > float(rec.completed) + 1e-9:
+            value, when = max(earlier)
+            found.append((i, value, when))
+    out = rows.iloc[[i for i, _, _ in found]].copy()
+    out["before"] = [v for _, v, _ in found]
+    out["before_period"] = [d for _, _, d in found]
+    return out.reset_index(drop=True) if found else rows.iloc[0:0].assign(**extra)
+
+
+def outside_period(status: pd.DataFrame, plan: Any, period: date | None = None) -> pd.DataFrame:
+    """The rows of one period (default the latest) whose value was reported for a period end
+    outside the plan's period (a late year-end report, an early one; stored with a warning at
+    import, :mod:`minshi_geo.progress.period`), shown as reported and flagged."""
+    from minshi_geo.progress.period import date_kind
+
+    rows = latest(status, period)
+    if rows.empty:
+        return rows
+    outside = [isinstance(d, date) and date_kind(d, plan) != "inside"
+               for d in rows["value_period_end"]]
+    return rows[outside].reset_index(drop=True)
+
+
 def lagging(status: pd.DataFrame, period: date | None = None) -> pd.DataFrame:
     """推进缓慢: the target × region rows of one period (default the latest) whose light is
     yellow or red, red first, then furthest behind first. Status columns plus ``behind``

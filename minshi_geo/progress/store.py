@@ -42,7 +42,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from minshi_geo import limits
 from minshi_geo.errors import MinshiError
+from minshi_geo.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -227,14 +228,6 @@ class ImportOutcome:
     lines: int
     replaced_file_id: int | None = None
     warnings: tuple[str, ...] = ()
-
-
-@dataclass
-class _Checks:
-    """Problems found against stored data while writing (decreases between periods)."""
-
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -412,27 +405,16 @@ class ProgressStore:
 
         Per file: the same bytes imported before → ``unchanged``; an active file for the same
         plan × region × period → that file is retired and this one ``replaced`` it; else
-        ``imported``. Cumulative values lower than the value stored for an earlier period of the
-        same target × region (or higher than a later one) are errors unless
-        ``allow_decrease`` (then warnings). Any error rolls everything back and raises
-        :class:`ReportRejected`.
+        ``imported``. A cumulative value lower than the value stored for an earlier period of
+        the same target × region (or higher than a later one) is stored as reported, with a
+        warning in the file's outcome (``allow_decrease`` is accepted for compatibility and
+        changes nothing).
         """
         ordered = sorted(reports, key=lambda r: (r.period_end, r.region_code, r.filename))
         stamp = now or datetime.now(UTC)
 
         def work(conn: Connection) -> list[ImportOutcome]:
-            outcomes = [
-                self._save_one(conn, report, imported_by, allow_decrease, stamp)
-                for report in ordered
-            ]
-            problems = [p for o in outcomes if isinstance(o, _Checks) for p in o.errors]
-            if problems:
-                raise ReportRejected(
-                    problems,
-                    hint="correct the file, or pass --allow-decrease if the earlier figure "
-                    "was wrong",
-                )
-            return outcomes  # type: ignore[return-value]
+            return [self._save_one(conn, report, imported_by, stamp) for report in ordered]
 
         # Imports of one region (same file, corrections, earlier/later periods) queue behind
         # each other; different regions proceed in parallel.
@@ -444,9 +426,8 @@ class ProgressStore:
         conn: Connection,
         report: StoredReport,
         imported_by: str,
-        allow_decrease: bool,
         stamp: datetime,
-    ) -> ImportOutcome | _Checks:
+    ) -> ImportOutcome:
         f = report_files.c
         same = conn.execute(
             sa.select(f.id, f.active, f.superseded_by, f.region_code, f.period_end).where(
@@ -456,9 +437,7 @@ class ProgressStore:
         if same is not None:
             return unchanged_outcome(report.filename, same)
         lines = _line_rows(report)
-        checks = self._check_monotone(conn, report, lines, allow_decrease)
-        if checks.errors:
-            return checks
+        warnings = self._check_monotone(conn, report, lines)
         previous = conn.execute(
             sa.select(f.id).where(
                 f.plan_id == report.plan_id,
@@ -514,17 +493,18 @@ class ProgressStore:
             period_end=report.period_end,
             lines=len(lines),
             replaced_file_id=previous,
-            warnings=tuple(checks.warnings),
+            warnings=tuple(warnings),
         )
 
     def _check_monotone(
-        self, conn: Connection, report: StoredReport, lines: list[dict], allow_decrease: bool
-    ) -> _Checks:
-        """Cumulative values may not go down from one period to the next (same target × region)."""
-        checks = _Checks()
+        self, conn: Connection, report: StoredReport, lines: list[dict]
+    ) -> list[str]:
+        """Warnings for cumulative values that go down from one period to the next (same
+        target × region): the report is stored as reported, and the status flags it."""
+        warnings: list[str] = []
         numbers = {r["target_id"]: r for r in lines if r["completed"] is not None}
         if not numbers:
-            return checks
+            return warnings
         rl = report_lines.c
         stored = conn.execute(
             sa.select(rl.target_id, rl.period_end, rl.completed).where(
@@ -545,25 +525,18 @@ class ProgressStore:
             elif target_id not in later or period_end < later[target_id][0]:
                 later[target_id] = (period_end, completed)
         for target_id, row in numbers.items():
-            value = row["completed"]
-            at = _at(report.filename, row)
+            value, at = row["completed"], _at(report.filename, row)
             if target_id in earlier and value < earlier[target_id][1] - 1e-9:
                 when, before = earlier[target_id]
-                message = (
-                    f"{at}: target {target_id} cumulative {_num(value)} is below "
-                    f"{_num(before)} stored for {when.isoformat()} (cumulative values cannot go "
-                    "down between periods)"
-                )
-                (checks.warnings if allow_decrease else checks.errors).append(message)
+                warnings.append(say("import.falling", at=at, target=target_id,
+                                           value=_num(value), before=_num(before),
+                                           when=when.isoformat()))
             if target_id in later and value > later[target_id][1] + 1e-9:
                 when, after = later[target_id]
-                message = (
-                    f"{at}: target {target_id} cumulative {_num(value)} is above "
-                    f"{_num(after)} stored for the later period {when.isoformat()} (cumulative "
-                    "values cannot go down between periods)"
-                )
-                (checks.warnings if allow_decrease else checks.errors).append(message)
-        return checks
+                warnings.append(say("import.above_later", at=at, target=target_id,
+                                           value=_num(value), after=_num(after),
+                                           when=when.isoformat()))
+        return warnings
 
     # ------------------------------------------------------------------ queries
     def imported(self, sha256s: Sequence[str]) -> dict[str, Any]:
@@ -778,13 +751,11 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def _at(filename: str, row: dict) -> str:
-    """``file sheet S row R, column 累计完成`` — the sheets reader's way of naming a cell."""
-    head = filename
-    if row.get("sheet"):
-        head += f" sheet {row['sheet']}"
-    if row.get("row") is not None:
-        head += f" row {row['row']}"
-    return f"{head}, column 累计完成"
+    """``file sheet S row R`` — the importer's way of naming a row (messages ``at.row``)."""
+    sheet = say("at.sheet", sheet=row["sheet"]) if row.get("sheet") else ""
+    if row.get("row") is None:
+        return filename + sheet
+    return say("at.row", file=filename, sheet=sheet, row=row["row"])
 
 
 def _num(value: float) -> str:
