@@ -15,7 +15,9 @@ from browser_fixtures import browser_session, open_offline
 from maps_fixtures import HOSTILE_HTML, area_split, baseline, hostile_regions, renamed
 from selenium.webdriver.common.by import By
 
-from minshi_geo.maps import allocation_map
+from minshi_geo.catalogue import load_plan
+from minshi_geo.maps import allocation_map, progress_map
+from minshi_geo.progress.status import status_from_values
 from minshi_geo.regions import load_region_set
 
 pytestmark = pytest.mark.browser
@@ -61,10 +63,25 @@ def pages(tmp_path_factory):
     return {
         "sample": allocation_map(split, load_region_set("jilin"), out / "sample.html"),
         "baseline": allocation_map(baseline(), load_region_set("jilin"), out / "baseline.html"),
+        "progress": progress_map(_status(split), load_region_set("jilin"), out / "progress.html",
+                                 plan=load_plan()),
         "hostile": allocation_map(renamed(split, "220100", HOSTILE_HTML,
                                           scenario_title='a/b\\c:"<x>"|?*'),
                                   hostile_regions("jilin", "220100"), out / "hostile.html"),
     }
+
+
+def _status(allocation):
+    """Two reports, the second further along, through the real status maths."""
+    import pandas as pd
+
+    rows = [{"period_end": period, "target_id": r.target_id, "region_code": r.region_code,
+             "region_name": r.region_name,
+             "completed": float(round(r.quantity * share * (k % 3) / 2)),
+             "status": None, "note": None, "sample": True}
+            for period, share in ((date(2023, 4, 30), 0.3), (date(2023, 9, 30), 0.9))
+            for k, r in enumerate(allocation.table.itertuples())]
+    return status_from_values(pd.DataFrame(rows), allocation, load_plan())
 
 
 def export(browser) -> tuple[str, bytes, dict]:
@@ -192,3 +209,17 @@ def test_the_export_button_sits_under_the_legend_and_is_not_printed(browser, pag
         assert not browser.find_element(By.ID, "minshi-export-png").is_displayed()
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_progress_export_names_the_shown_period_and_follows_the_slider(browser, pages):
+    from PIL import Image
+
+    open_offline(browser, pages["progress"], ready=READY)
+    browser.execute_script("minshiPage.setLayer(minshiPage.data.groups[1].layers[0])")
+    periods = browser.execute_script("return minshiPage.data.periods")
+    for p in (len(periods) - 1, 0):
+        browser.execute_script("minshiPage.setPeriod(arguments[0])", p)
+        name, data, layout = export(browser)
+        assert f"报告期 {periods[p]}" in layout["texts"][1] and name.endswith(f"{periods[p]}.png")
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        assert assert_regions_as_on_screen(browser, image, layout) >= 8
