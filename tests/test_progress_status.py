@@ -298,3 +298,21 @@ def test_none_light_reads_reported_when_a_value_came_in_and_unreported_otherwise
     assert st.light_label("red", reported=True) == "严重滞后"
     assert st.is_reported(85.0, None) and st.is_reported(float("nan"), "推进中")
     assert not st.is_reported(float("nan"), None)
+
+
+def test_a_task_of_zero_never_reported_reads_not_applicable_not_missing(store):
+    """不承担 (task 0) and no report: 不适用 with no light, never 未报送, never a laggard; the
+    same region's other target with a task still reads 未报送 when it did not report."""
+    allocation = hand_allocation()
+    table = allocation.table
+    table.loc[(table["target_id"] == "29.2") & (table["region_code"] == "220300"), "quantity"] = 0
+    put(store, "220100", JUN, {"29.2": 10, "4.1": 5})
+    status = compute_status(store, allocation, PLAN).set_index(["target_id", "region_code"])
+    zero = status.loc[("29.2", "220300")]
+    assert zero["allocated"] == 0 and zero["light"] == "none"
+    assert zero["state"] == "not_judged" and st.lights.word(zero["state"]) == "不适用"
+    assert status.loc[("4.1", "220300"), "state"] == "missing"  # a task, not reported: 未报送
+    full = compute_status(store, allocation, PLAN)
+    assert "220300" not in set(st.lagging(full)["region_code"])
+    siping = st.region_rollup(full).set_index("region_code").loc["220300"]
+    assert siping["missing"] == 1 and siping["not_judged"] == 1

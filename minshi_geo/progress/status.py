@@ -16,7 +16,8 @@ light      ``done``    rate ≥ 100 % (or nothing was allocated and the region r
            ``red``     more than ``red`` points behind;
            ``none``    no report yet for this target × region (未报送), or a value reported
                        for a target with no regional quantity, e.g. a province-wide rate: shown,
-                       not judged (不适用, see :func:`light_label`).
+                       not judged (不适用, see :func:`light_label`). A task of 0 (不承担) with
+                       no report is 不适用 too (state ``not_judged``), not 未报送: not late.
 state      the light refined into the seven words of :mod:`minshi_geo.lights` (提前 when
            green and ahead of 序时进度; 不适用 when ``none`` but reported) — the words and
            colours every output shows.
@@ -201,28 +202,10 @@ def status_from_values(
     columns = STATUS_COLUMNS + EXTRA_COLUMNS
     if values.empty:
         return pd.DataFrame(columns=columns)
-
-    order = {t.id: i for i, t in enumerate(plan.targets)}
-    targets = {t.id: t for t in plan.targets}
-    table = allocation.table
-    region_names = dict(zip(table["region_code"], table["region_name"], strict=False))
-    region_order = {c: i for i, c in enumerate(dict.fromkeys(table["region_code"]))}
-    allocated = {
-        (str(t), str(r)): float(q)
-        for t, r, q in zip(
-            table["target_id"], table["region_code"], table["quantity"], strict=False
-        )
-    }
-    # Targets that are not split (rates, standards, milestones) appear where a region reported.
-    reported = zip(values["target_id"], values["region_code"], strict=True)
-    pairs = list(dict.fromkeys([*allocated, *reported]))
-    for code, name in zip(values["region_code"], values["region_name"], strict=False):
-        region_names.setdefault(code, name)
-
-    periods = sorted(set(values["period_end"]))
+    frame_of = _Frame(values, allocation, plan)
     values = values.sort_values("period_end", kind="mergesort")
     rows = []
-    for period in periods:
+    for period in sorted(set(values["period_end"])):
         # The whole latest row per target × region (groupby.last() would mix columns: it
         # takes the last non-null value of each column separately).
         latest = values[values["period_end"] <= period].drop_duplicates(
@@ -230,45 +213,77 @@ def status_from_values(
         )
         known = {(r["target_id"], r["region_code"]): r for r in latest.to_dict("records")}
         paces: dict[str, float] = {}
-        for target_id, region_code in pairs:
-            target = targets.get(target_id)
+        for target_id, region_code in frame_of.pairs:
+            target = frame_of.targets.get(target_id)
             if target is None:
                 continue  # a target that left the catalogue; the importer never stores these
             if target_id not in paces:
                 share_table = plan_milestones.get(target_id, plan_milestones.get("*"))
-                deadline = target.deadline or plan.deadline
-                paces[target_id] = pace(period, plan.start, deadline, share_table)
-            p = paces[target_id]
-            qty = allocated.get((target_id, region_code), np.nan)
-            rec = known.get((target_id, region_code))
-            completed = float(rec["completed"]) if rec is not None else np.nan
-            status = rec["status"] if rec is not None else None
-            row = {
-                "period_end": period,
-                "target_id": target_id,
-                "metric": target.metric,
-                "unit": target.unit,
-                "region_code": region_code,
-                "region_name": region_names.get(region_code, region_code),
-                "allocated": qty,
-                "completed": completed,
-                "kind": target.kind,
-                "pace": p,
-                "status": status if isinstance(status, str) else None,
-                "note": rec["note"] if rec is not None and isinstance(rec["note"], str) else None,
-                "value_period_end": rec["period_end"] if rec is not None else None,
-                "sample": bool(rec["sample"]) if rec is not None else False,
-            }
-            row.update(_assess(row, p, period, target.deadline or plan.deadline, thresholds))
-            row["state"] = lights.state_of(
-                row["light"], row["gap"], is_reported(row["completed"], row["status"])
+                paces[target_id] = pace(period, plan.start, target.deadline or plan.deadline,
+                                        share_table)
+            rows.append(frame_of.row(period, target, region_code, paces[target_id],
+                                     known.get((target_id, region_code)), thresholds))
+    return frame_of.sorted(pd.DataFrame(rows, columns=columns))
+
+
+class _Frame:
+    """What every row of one status table needs: targets, allocated quantities, region names
+    and orders, and the target × region pairs shown."""
+
+    def __init__(self, values: pd.DataFrame, allocation: Any, plan: Any):
+        self.plan = plan
+        self.order = {t.id: i for i, t in enumerate(plan.targets)}
+        self.targets = {t.id: t for t in plan.targets}
+        table = allocation.table
+        self.region_names = dict(zip(table["region_code"], table["region_name"], strict=False))
+        self.region_order = {c: i for i, c in enumerate(dict.fromkeys(table["region_code"]))}
+        self.allocated = {
+            (str(t), str(r)): float(q)
+            for t, r, q in zip(
+                table["target_id"], table["region_code"], table["quantity"], strict=False
             )
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["_t"] = frame["target_id"].map(order)
-    frame["_r"] = frame["region_code"].map(region_order).fillna(len(region_order))
-    frame = frame.sort_values(["period_end", "_t", "_r", "region_code"], kind="mergesort")
-    return frame.drop(columns=["_t", "_r"]).reset_index(drop=True)
+        }
+        # Targets that are not split (rates, standards, milestones) appear where a region
+        # reported.
+        reported = zip(values["target_id"], values["region_code"], strict=True)
+        self.pairs = list(dict.fromkeys([*self.allocated, *reported]))
+        for code, name in zip(values["region_code"], values["region_name"], strict=False):
+            self.region_names.setdefault(code, name)
+
+    def row(self, period: date, target: Any, region_code: str, p: float, rec: dict | None,
+            thresholds: Thresholds) -> dict[str, Any]:
+        qty = self.allocated.get((target.id, region_code), np.nan)
+        status = rec["status"] if rec is not None else None
+        row = {
+            "period_end": period,
+            "target_id": target.id,
+            "metric": target.metric,
+            "unit": target.unit,
+            "region_code": region_code,
+            "region_name": self.region_names.get(region_code, region_code),
+            "allocated": qty,
+            "completed": float(rec["completed"]) if rec is not None else np.nan,
+            "kind": target.kind,
+            "pace": p,
+            "status": status if isinstance(status, str) else None,
+            "note": rec["note"] if rec is not None and isinstance(rec["note"], str) else None,
+            "value_period_end": rec["period_end"] if rec is not None else None,
+            "sample": bool(rec["sample"]) if rec is not None else False,
+        }
+        row.update(_assess(row, p, period, target.deadline or self.plan.deadline, thresholds))
+        # A task of 0 (不承担) that was never reported is not late: 不适用, not 未报送.
+        not_carried = qty == 0
+        row["state"] = lights.state_of(
+            row["light"], row["gap"],
+            not_carried or is_reported(row["completed"], row["status"]),
+        )
+        return row
+
+    def sorted(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame["_t"] = frame["target_id"].map(self.order)
+        frame["_r"] = frame["region_code"].map(self.region_order).fillna(len(self.region_order))
+        frame = frame.sort_values(["period_end", "_t", "_r", "region_code"], kind="mergesort")
+        return frame.drop(columns=["_t", "_r"]).reset_index(drop=True)
 
 
 def _assess(row: dict, p: float, period: date, deadline: date, thresholds: Thresholds) -> dict:
