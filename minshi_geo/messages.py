@@ -80,6 +80,73 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.outside_period": ("截至日期不在实施期 {start} – {end} 内（已记录，请核实）：{rows}",
                               "period end outside the plan period {start} – {end} (stored, "
                               "please check): {rows}"),
+    # --- rules room: structural problems of a returned sheet (sheets/reader.py)
+    "at.problem": ("{at}：{what}", "{at}: {what}"),
+    "reader.hint": ("请修改所列单元格后重新报送；本文件的数据均未导入",
+                    "correct the cells named and send the file again; nothing from this file was "
+                    "imported"),
+    "at.field": ("{where} 第{row}行 {field}栏（{col}列）", "{where} row {row}, field {field} ({col})"),
+    "value.too_large_date": ("{expected}，实际为一个作为日期过大的数字（Excel 显示 #VALUE!）",
+                             "{expected}, got a number too large for a date (Excel shows #VALUE!)"),
+    "reader.not_xlsx": ("{file}：不是可读取的 Excel 工作簿（.xlsx）（{why}）",
+                        "{file}: not an Excel workbook (.xlsx) that can be read ({why})"),
+    "reader.hint_xlsx": ("请报送 `minshi-geo sheets` 生成的 .xlsx 文件，另存为 .xlsx（不是 .xls）",
+                         "send the .xlsx file produced by `minshi-geo sheets`, saved as .xlsx "
+                         "(not .xls)"),
+    "reader.no_task_sheet": ("{file}：没有 {sheet} 表，也没有带任务表表头（{id}、{completed}）的表",
+                             "{file}: no sheet {sheet} and no sheet with the task table headings "
+                             "({id}, {completed})"),
+    "reader.hint_task_sheet": ("请报送 `minshi-geo sheets` 生成的任务分解表",
+                               "send back the task sheet produced by `minshi-geo sheets`"),
+    "reader.not_text": ("{file}：不是文本文件", "{file}: not a text file"),
+    "reader.bad_csv": ("{file}：不是可读取的 CSV 表格（{why}）", "{file}: not a readable CSV table ({why})"),
+    "reader.hint_csv": ("请报送 .xlsx 任务分解表，或重新另存为 CSV",
+                        "send the .xlsx task sheet, or save it again as CSV"),
+    "reader.missing_columns": ("{where} 第{row}行：缺少 {columns} 列",
+                               "{where} row {row}: missing column {columns}"),
+    "reader.hint_columns": ("请勿重命名或删除任务分解表的列",
+                            "do not rename or delete the columns of the task sheet"),
+    "reader.more_problems": ("（本文件另有 {more} 个问题）", " (and {more} more problem{s} in this file)"),
+    "reader.wrong_suffix": ("{file}：应为 .xlsx 工作簿或 .csv 文件，实际为 {got}",
+                            "{file}: expected an .xlsx workbook or a .csv file, got {got}"),
+    "reader.no_extension": ("无扩展名", "no extension"),
+    "reader.hint_xls": ("旧版 .xls 文件须先另存为 .xlsx", "an old .xls file must be saved as .xlsx first"),
+    "reader.no_heading": ("{where}：没有含 {id} 和 {completed} 的表头行",
+                          "{where}: no heading row with {id} and {completed}"),
+    "reader.row_without_id": ("{at}：填报的行应有指标编号，实际为空（任务分解表不能增加行）",
+                              "{at}: expected the target id of a reported row, got nothing (rows "
+                              "may not be added to the task sheet)"),
+    "reader.foreign_id": ("{at}：应为本表的指标编号之一，实际为 {got}",
+                          "{at}: expected one of the sheet's target ids, got {got}"),
+    "reader.twice": ("{at}：指标 {target} 出现两次（另见第{other}行）",
+                     "{at}: target {target} appears twice (also row {other})"),
+    "reader.rows_missing": ("{where}：缺少指标 {targets} 的行（任务分解表不能删除行）",
+                            "{where}: rows for targets {targets} are missing (rows may not be "
+                            "deleted from the task sheet)"),
+    "reader.uncomputed": ("{at}：应为数值，实际为未保存计算结果的公式（请直接填写数值）",
+                          "{at}: expected a value, got a formula whose result was not saved (type "
+                          "the value itself)"),
+    "reader.no_date": ("{at}：应为日期，如 2023-06-30（或表头的{field}），实际为空",
+                       "{at}: expected a date such as 2023-06-30 (or {field} at the top), got "
+                       "nothing"),
+    "reader.identity_mismatch": ("{where}：表格标识 {visible} 与本表隐藏的标识 {hidden} 不一致",
+                                 "{where}: 表格标识 {visible} does not match the sheet's hidden "
+                                 "identity {hidden}"),
+    "reader.hint_identity_mismatch": ("表头是从其他地区的表粘贴来的；请按收到的原表报送",
+                                      "the header of another region's sheet was pasted in; send "
+                                      "back the sheet as received"),
+    "reader.no_identity": ("{where}：没有表格标识——既没有隐藏的 {sheet} 表，也没有表头的{field}行",
+                           "{where}: no identity — neither the hidden {sheet} sheet nor the "
+                           "{field} line of the header"),
+    "reader.hint_no_identity": ("请报送 `minshi-geo sheets` 生成的任务分解表，不要删除表头各行",
+                                "send back the task sheet produced by `minshi-geo sheets` without "
+                                "removing its header rows"),
+    "reader.header_edited": ("：应为本表标识中的 {expected}，实际为 {got}",
+                             ": expected {expected} as in the sheet's identity, got {got}"),
+    "reader.nothing": ("空", "nothing"),
+    "reader.hint_header_edited": ("各地区按收到的原表报送本地区的表，不要修改表头——请向省级办公室索取本地区的表",
+                                  "each region returns its own sheet as received; do not edit the "
+                                  "header — ask the provincial office for your region's sheet"),
     # progress import summary
     "import.imported": ("已导入", "imported"),
     "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),

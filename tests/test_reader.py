@@ -351,3 +351,57 @@ def test_a_copied_header_must_name_the_same_region_as_its_identity_line(changchu
     wb.save(tmp_path / "copy.xlsx")
     with pytest.raises(ReportError, match=r"field 单位代码 \(D\): expected '220100'"):
         read_report(tmp_path / "copy.xlsx")
+
+
+# ---------------------------------------------------------------------- in Chinese (issue #15)
+def test_structural_problems_read_in_chinese_naming_file_sheet_row_and_column(
+        changchun, tmp_path_factory, tmp_path, monkeypatch):
+    """Planners read the reader's messages in Chinese by default; each still names the file,
+    the sheet, the row and the column (or header field)."""
+    monkeypatch.setenv("MINSHI_LANG", "zh")
+    wb = load_workbook(changchun)
+    ws = wb[layout.TASK_SHEET]
+    rows, cols = target_rows(ws), heading_columns(ws)
+    ws.protection.sheet = False
+    ws.cell(rows["1.1"], cols["指标编号"]).value = "99.9"
+    wb.save(tmp_path / "edited.xlsx")
+    with pytest.raises(ReportError) as caught:
+        read_report(tmp_path / "edited.xlsx")
+    assert caught.value.problems[0] == (
+        f"edited.xlsx「任务分解表」表 第{rows['1.1']}行 指标编号列（B）：应为本表的指标编号之一，"
+        "实际为 '99.9'")
+    assert caught.value.problems[1] == (
+        "edited.xlsx「任务分解表」表：缺少指标 1.1 的行（任务分解表不能删除行）")
+    assert str(caught.value).endswith("（本文件另有 1 个问题）")
+    assert caught.value.hint == "请修改所列单元格后重新报送；本文件的数据均未导入"
+
+    other = load_workbook(written(tmp_path_factory).regions["220200"])[layout.TASK_SHEET]
+    wb = load_workbook(changchun)
+    ws = wb[layout.TASK_SHEET]
+    r = layout.header_row_of("identity")
+    ws.cell(r, layout.HEADER_VALUE_COL).value = other.cell(r, layout.HEADER_VALUE_COL).value
+    wb.save(tmp_path / "mixed.xlsx")
+    with pytest.raises(ReportError, match=r"^mixed\.xlsx「任务分解表」表：表格标识 \S+ 与本表隐藏的"
+                                          r"标识 \S+ 不一致$") as caught:
+        read_report(tmp_path / "mixed.xlsx")
+    assert caught.value.hint.startswith("表头是从其他地区的表粘贴来的")
+
+    wb = load_workbook(changchun)
+    ws = wb[layout.TASK_SHEET]
+    r = layout.header_row_of("region_code")
+    ws.protection.sheet = False
+    ws.cell(r, layout.HEADER_VALUE_COL).value = "220200"
+    wb.save(tmp_path / "code.xlsx")
+    with pytest.raises(ReportError, match=rf"^code\.xlsx「任务分解表」表 第{r}行 \S+栏（"
+                                          r"[A-Z]+列）：应为本表标识中的 '220100'，实际为 '220200'$"):
+        read_report(tmp_path / "code.xlsx")
+
+    (tmp_path / "old.xls").write_bytes(changchun.read_bytes())
+    with pytest.raises(ReportError, match=r"^old\.xls：应为 \.xlsx 工作簿或 \.csv 文件，实际为 \.xls$"):
+        read_report(tmp_path / "old.xls")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not a zip" * 20)
+    with pytest.raises(ReportError, match=r"^broken\.xlsx：不是可读取的 Excel 工作簿（\.xlsx）"):
+        read_report(tmp_path / "broken.xlsx")
+    (tmp_path / "cols.csv").write_text("地区,指标编号,完成数\n长春市,29.2,12\n", encoding="utf-8")
+    with pytest.raises(ReportError, match=r"^cols\.csv：没有含 指标编号 和 累计完成 的表头行$"):
+        read_report(tmp_path / "cols.csv")

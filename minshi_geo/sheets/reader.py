@@ -71,7 +71,7 @@ class ReportError(MinshiError):
 
     def __init__(self, message: str, *, problems: list[str] | None = None,
                  path: Path | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint if hint is not None else say("reader.hint"))
         self.problems = list(problems or [message])
         self.path = path
 
@@ -218,7 +218,7 @@ def parse_date(value: Any) -> date | None:
     if text == "":
         return None
     if text == "#VALUE!":  # what openpyxl makes of a date-formatted cell beyond year 9999
-        raise _Bad(f"{expected}, got a number too large for a date (Excel shows #VALUE!)")
+        raise _Bad(say("value.too_large_date", expected=expected))
     m = _DATE_TEXT.fullmatch(text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
     if m:
         try:
@@ -292,9 +292,8 @@ def _open_xlsx(path: Path) -> WorkbookGrids:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError | MinshiError):
             raise  # the CLI reports these as file problems, with the path
         raise ReportError(
-            f"{path.name}: not an Excel workbook (.xlsx) that can be read ({exc.__class__.__name__})",
-            path=path,
-            hint="send the .xlsx file produced by `minshi-geo sheets`, saved as .xlsx (not .xls)",
+            say("reader.not_xlsx", file=path.name, why=exc.__class__.__name__),
+            path=path, hint=say("reader.hint_xlsx"),
         ) from None
     return grids
 
@@ -308,9 +307,9 @@ def _task_grid(book: WorkbookGrids, path: Path) -> _Grid:
         name = next((n for n in visible if _heading_row(sheets[n].rows()) is not None), None)
         if name is None:
             raise ReportError(
-                f"{path.name}: no sheet {layout.TASK_SHEET!r} and no sheet with the task table "
-                f"headings ({layout.HEADER_TEXTS['target_id']}, {layout.HEADER_TEXTS['completed']})",
-                path=path, hint="send back the task sheet produced by `minshi-geo sheets`",
+                say("reader.no_task_sheet", file=path.name, sheet=repr(layout.TASK_SHEET),
+                    id=layout.HEADER_TEXTS["target_id"], completed=layout.HEADER_TEXTS["completed"]),
+                path=path, hint=say("reader.hint_task_sheet"),
             )
     sheet = sheets[name]
     rows = sheet.rows()
@@ -334,7 +333,7 @@ def _csv_grid(path: Path) -> _Grid:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ReportError(f"{path.name}: not a text file", path=path)
+        raise ReportError(say("reader.not_text", file=path.name), path=path)
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -344,8 +343,8 @@ def _csv_grid(path: Path) -> _Grid:
         rows = [[(v if v.strip() != "" else None) for v in row]
                 for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as exc:  # a NUL byte, a stray CR in an unquoted field …
-        raise ReportError(f"{path.name}: not a readable CSV table ({exc})", path=path,
-                          hint="send the .xlsx task sheet, or save it again as CSV") from None
+        raise ReportError(say("reader.bad_csv", file=path.name, why=exc), path=path,
+                          hint=say("reader.hint_csv")) from None
     return _Grid(rows, None, set(), {})
 
 
@@ -372,8 +371,9 @@ def _columns(grid: _Grid, heading_row: int, where: str) -> dict[str, int]:
     missing = [layout.HEADER_TEXTS[k] for k in needed if k not in cols]
     if missing:
         raise ReportError(
-            f"{where} row {heading_row}: missing column {', '.join(missing)}",
-            hint="do not rename or delete the columns of the task sheet",
+            say("reader.missing_columns", where=where, row=heading_row,
+                columns=", ".join(missing)),
+            hint=say("reader.hint_columns"),
         )
     return cols
 
@@ -458,8 +458,8 @@ def read_report(path: str | Path) -> Report:
     ]
     if problems:
         more = len(problems) - 1
-        message = problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
-                                 if more else "")
+        message = problems[0] + (say("reader.more_problems", more=more,
+                                     s="s" if more > 1 else "") if more else "")
         raise ReportError(message, problems=problems, path=path)
     for line in lines:
         line["region_code"] = identity.region_code
@@ -475,12 +475,13 @@ def _open_report(path: Path) -> tuple[_Grid, Any, dict[str, str], str]:
         book = _open_xlsx(path)
         grid = _task_grid(book, path)
         return grid, _identity_from_sheet(book), _doc_properties(book), (
-            f"{path.name} sheet {grid.sheet}")
+            path.name + say("at.sheet", sheet=grid.sheet))
     if suffix == ".csv":
         return _csv_grid(path), None, {}, path.name
     raise ReportError(
-        f"{path.name}: expected an .xlsx workbook or a .csv file, got {path.suffix or 'no extension'}",
-        path=path, hint="an old .xls file must be saved as .xlsx first",
+        say("reader.wrong_suffix", file=path.name,
+            got=path.suffix or say("reader.no_extension")),
+        path=path, hint=say("reader.hint_xls"),
     )
 
 
@@ -504,9 +505,9 @@ def _task_sheet(path: Path, grid: _Grid, where: str) -> _TaskSheet:
     heading_row = _heading_row(grid.rows)
     if heading_row is None:
         raise ReportError(
-            f"{where}: no heading row with {layout.HEADER_TEXTS['target_id']} and "
-            f"{layout.HEADER_TEXTS['completed']}",
-            path=path, hint="send back the task sheet produced by `minshi-geo sheets`",
+            say("reader.no_heading", where=where, id=layout.HEADER_TEXTS["target_id"],
+                completed=layout.HEADER_TEXTS["completed"]),
+            path=path, hint=say("reader.hint_task_sheet"),
         )
     return _TaskSheet(grid, heading_row, _columns(grid, heading_row, where), where)
 
@@ -521,8 +522,7 @@ def _data_rows(sheet: _TaskSheet, problems: list[str]) -> list[tuple[int, str]]:
         filled = [grid.get(r, cols[k]) for k in layout.REPORTING_KEYS]
         if not tid:
             if any(v is not None and str(v).strip() for v in filled):
-                problems.append(f"{sheet.at(r, 'target_id')}: expected the target id of a reported "
-                                "row, got nothing (rows may not be added to the task sheet)")
+                problems.append(say("reader.row_without_id", at=sheet.at(r, "target_id")))
             continue
         if isinstance(tid_raw, float) and tid_raw.is_integer():  # "3" typed as a number
             tid = str(int(tid_raw))
@@ -537,17 +537,15 @@ def _check_target_rows(sheet: _TaskSheet, data_rows: list[tuple[int, str]],
     seen: dict[str, int] = {}
     for r, tid in data_rows:
         if tid not in known:
-            problems.append(f"{sheet.at(r, 'target_id')}: expected one of the sheet's target ids, "
-                            f"got {_got(tid)}")
+            problems.append(say("reader.foreign_id", at=sheet.at(r, "target_id"), got=_got(tid)))
         if tid in seen:
-            problems.append(f"{sheet.at(r, 'target_id')}: target {tid} appears twice "
-                            f"(also row {seen[tid]})")
+            problems.append(say("reader.twice", at=sheet.at(r, "target_id"), target=tid,
+                                other=seen[tid]))
         seen.setdefault(tid, r)
     sheet_ids = {t for _r, t in data_rows}
     missing = [t for t in identity.target_ids if t not in sheet_ids]
     if missing:
-        problems.append(f"{sheet.where}: rows for targets {', '.join(missing)} are missing "
-                        "(rows may not be deleted from the task sheet)")
+        problems.append(say("reader.rows_missing", where=sheet.where, targets=", ".join(missing)))
 
 
 def _default_period_end(header: dict[str, Any], where: str, problems: list[str]) -> date | None:
@@ -558,8 +556,10 @@ def _default_period_end(header: dict[str, Any], where: str, problems: list[str])
     try:
         return parse_date(value)
     except _Bad as exc:
-        problems.append(f"{where} row {r}, field {layout.HEADER_LABELS['period_end']} "
-                        f"({get_column_letter(layout.HEADER_VALUE_COL)}): {exc}")
+        problems.append(say("at.problem", at=say("at.field", where=where, row=r,
+                            field=layout.HEADER_LABELS["period_end"],
+                            col=get_column_letter(layout.HEADER_VALUE_COL)),
+                            what=exc))
         return None
 
 
@@ -575,8 +575,7 @@ def _read_line(sheet: _TaskSheet, r: int, tid: str, unit: str | None,
         raw["note"] = grid.formulas[(r, cols["note"])]
     for k in ("period_end", "completed", "status"):
         if (r, cols[k]) in grid.uncomputed:
-            problems.append(f"{sheet.at(r, k)}: expected a value, got a formula whose result was "
-                            "not saved (type the value itself)")
+            problems.append(say("reader.uncomputed", at=sheet.at(r, k)))
             raw[k] = None
     completed = _parsed(parse_completed, (raw["completed"], unit), sheet.at(r, "completed"), problems)
     status = _parsed(parse_status, (raw["status"],), sheet.at(r, "status"), problems)
@@ -584,14 +583,14 @@ def _read_line(sheet: _TaskSheet, r: int, tid: str, unit: str | None,
     try:
         row_end = parse_date(raw["period_end"])
     except _Bad as exc:
-        problems.append(f"{sheet.at(r, 'period_end')}: {exc}")
+        problems.append(say("at.problem", at=sheet.at(r, "period_end"), what=exc))
         return None
     if not any(raw[k] is not None and str(raw[k]).strip() for k in ("completed", "status", "note")):
         return None
     period_end = row_end or default_end
     if period_end is None:
-        problems.append(f"{sheet.at(r, 'period_end')}: expected a date such as 2023-06-30 (or "
-                        f"{layout.HEADER_LABELS['period_end']} at the top), got nothing")
+        problems.append(say("reader.no_date", at=sheet.at(r, "period_end"),
+                            field=layout.HEADER_LABELS["period_end"]))
         return None
     return {
         "target_id": tid, "region_code": None, "period_end": period_end,
@@ -605,7 +604,7 @@ def _parsed(parse: Any, args: tuple, at: str, problems: list[str]) -> Any:
     try:
         return parse(*args)
     except _Bad as exc:
-        problems.append(f"{at}: {exc}")
+        problems.append(say("at.problem", at=at, what=exc))
         return None
 
 
@@ -650,10 +649,9 @@ def _identity(path: Path, where: str, hidden, props: dict[str, str], header: dic
         shown = (identity.plan_id, identity.region_code, identity.scenario_sha256)
         if visible is not None and visible != shown:
             raise ReportError(
-                f"{where}: 表格标识 {'|'.join(visible)} does not match the sheet's hidden identity "
-                f"{'|'.join(shown)}",
-                path=path, hint="the header of another region's sheet was pasted in; send back "
-                "the sheet as received",
+                say("reader.identity_mismatch", where=where, visible="|".join(visible),
+                    hidden="|".join(shown)),
+                path=path, hint=say("reader.hint_identity_mismatch"),
             )
         _check_region_header(path, where, header, identity.region_code, identity.region_name)
         return identity
@@ -662,10 +660,9 @@ def _identity(path: Path, where: str, hidden, props: dict[str, str], header: dic
         visible = (props["plan_id"], props["region_code"], props.get("scenario_sha256", ""))
     if visible is None:
         raise ReportError(
-            f"{where}: no identity — neither the hidden {layout.IDENTITY_SHEET} sheet nor the "
-            f"{layout.HEADER_LABELS['identity']} line of the header",
-            path=path, hint="send back the task sheet produced by `minshi-geo sheets` without "
-            "removing its header rows",
+            say("reader.no_identity", where=where, sheet=layout.IDENTITY_SHEET,
+                field=layout.HEADER_LABELS["identity"]),
+            path=path, hint=say("reader.hint_no_identity"),
         )
     region_name = header.get("region", (None, None))[1]
     _check_region_header(path, where, header, visible[1], None)
@@ -702,9 +699,9 @@ def _check_region_header(path: Path, where: str, header: dict[str, Any], region_
             shown = str(int(value))  # 220100 retyped as a number
         if shown != str(expected):
             raise ReportError(
-                f"{where} row {r}, field {layout.HEADER_LABELS[key]} "
-                f"({get_column_letter(layout.HEADER_VALUE_COL)}): expected {expected!r} as in the "
-                f"sheet's identity, got {_got(shown) if shown else 'nothing'}",
-                path=path, hint="each region returns its own sheet as received; do not edit the "
-                "header — ask the provincial office for your region's sheet",
+                say("at.field", where=where, row=r, field=layout.HEADER_LABELS[key],
+                    col=get_column_letter(layout.HEADER_VALUE_COL))
+                + say("reader.header_edited", expected=repr(expected),
+                      got=_got(shown) if shown else say("reader.nothing")),
+                path=path, hint=say("reader.hint_header_edited"),
             )
