@@ -147,6 +147,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reader.hint_header_edited": ("各地区按收到的原表报送本地区的表，不要修改表头——请向省级办公室索取本地区的表",
                                   "each region returns its own sheet as received; do not edit the "
                                   "header — ask the provincial office for your region's sheet"),
+    # --- rules room: import problems (importer.py)
+    "import.empty_folder": ("{folders}：文件夹中没有 .xlsx 或 .csv 报送文件",
+                            "{folders}: no .xlsx or .csv report files in this folder"),
+    "import.hint_empty_folder": ("请给出保存报送表的文件夹，或直接给出文件",
+                                 "give the folder the returned sheets were saved in, or the files"),
+    "import.no_files": ("没有给出报送文件", "no report files given"),
+    "import.not_found": ("{file}：找不到文件", "{file}: file not found"),
+    "import.same_region_twice": ("{file}：报送 {region}（{code}）{day} 的数据，同一批导入中的 {other} "
+                                 "也是；请只导入正确的一份",
+                                 "{file}: reports {region} ({code}) for {day}, as does {other} in "
+                                 "the same import; import the one that is right"),
+    "import.other_plan": ("{file}：本表属于方案 {theirs}，不是 {ours}（{title}）",
+                          "{file}: the sheet is for plan {theirs}, not {ours} ({title})"),
+    "import.other_scenario_mark": ("由另一分解方案生成", "made from another scenario"),
+    "import.other_scenario": ("{file}：本表由另一分解方案生成（{theirs}，sha256 {theirs_sha}），"
+                              "不是正在跟踪的分解结果（{ours}，sha256 {ours_sha}）",
+                              "{file}: the sheet was made from another scenario ({theirs}, sha256 "
+                              "{theirs_sha}), not from the allocation being tracked ({ours}, "
+                              "sha256 {ours_sha})"),
+    "import.hint_other_scenario": ("用 --allocation 指向生成这些表的分解结果文件夹后导入，或向各地区下发当前的表",
+                                   "import with --allocation pointing to the allocation the sheets "
+                                   "were made from, or send the regions the current sheets"),
+    "import.region_name": ("（{name}）", " ({name})"),
+    "import.did_you_mean": ("；是否为 {names}？", "; did you mean {names}?"),
+    "import.unknown_region": ("{file}：地区 {code}{name}不在地区集 {set} 中{hint}",
+                              "{file}: unknown region {code}{name} — not in region set {set}{hint}"),
+    "import.nothing_reported": ("{file}：没有报送内容——没有一行填写了累计完成、进展状态或备注并有截至日期"
+                                "（截至日期或本期截至日期）",
+                                "{file}: nothing reported — no row has 累计完成, 进展状态 or 备注 "
+                                "with a period end (截至日期 or 本期截至日期)"),
+    "import.more_rows": ("（另有 {more} 行）", " (and {more} more rows)"),
+    "import.two_periods": ("{at}，截至日期列：{day} 与其他行的 {other} 不同{more}；一份报送表只报一期",
+                           "{at}, column 截至日期: {day} differs from {other} in other rows{more}; "
+                           "one returned sheet reports one period"),
+    "import.hint": ("请修改所列单元格后重新导入；本次导入的数据均未存入",
+                    "correct the cells named and import again; nothing from this import was "
+                    "stored"),
     # progress import summary
     "import.imported": ("已导入", "imported"),
     "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),

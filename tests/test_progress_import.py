@@ -557,3 +557,21 @@ def test_import_needs_files(baseline, db_url):
 def test_missing_file_is_named(baseline, db_url, tmp_path):
     with pytest.raises(ReportRejected, match=r"nowhere\.xlsx: file not found"):
         do_import([tmp_path / "nowhere.xlsx"], db_url, baseline)
+
+
+def test_import_problems_read_in_chinese(baseline, sample_dir, db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINSHI_LANG", "zh")
+    region = tmp_path / "地区.xlsx"
+    set_identity(sample_file(sample_dir, "长春市", MAR), region, region_code="229999")
+    scenario = tmp_path / "方案.xlsx"
+    set_identity(sample_file(sample_dir, "吉林市", MAR), scenario, scenario_sha256="a" * 64,
+                 scenario="jilin-2023-other")
+    with pytest.raises(ReportRejected) as caught:
+        do_import([region, scenario, tmp_path / "没有.xlsx"], db_url, baseline)
+    problems = caught.value.problems
+    assert problems[0].startswith("地区.xlsx：地区 '229999'（长春市）不在地区集 'jilin' 中")
+    assert problems[1].startswith("方案.xlsx：本表由另一分解方案生成（jilin-2023-other，sha256 "
+                                  "aaaaaaaaaaaa…），不是正在跟踪的分解结果（jilin-2023-baseline")
+    assert problems[2].endswith("没有.xlsx：找不到文件")
+    assert caught.value.hint.startswith("用 --allocation 指向生成这些表的分解结果文件夹")
+    assert stored_counts(db_url) == (0, 0)

@@ -93,9 +93,9 @@ def import_reports(
     if not paths:
         folders = [str(p) for p in given if p.is_dir()]
         if folders:
-            raise MinshiError(f"{', '.join(folders)}: no .xlsx or .csv report files in this folder",
-                              hint="give the folder the returned sheets were saved in, or the files")
-        raise MinshiError("no report files given", hint="minshi-geo progress import FILE...")
+            raise MinshiError(say("import.empty_folder", folders=", ".join(folders)),
+                              hint=say("import.hint_empty_folder"))
+        raise MinshiError(say("import.no_files"), hint="minshi-geo progress import FILE...")
     problems: list[str] = []
     hints: list[str] = []
     warnings: list[str] = []
@@ -119,11 +119,10 @@ def import_reports(
         for rep in checked:
             key = (rep.region_code, rep.period_end)
             if key in seen and seen[key].sha256 != rep.sha256:
-                problems.append(
-                    f"{rep.filename}: reports {regions.name_of(rep.region_code)} "
-                    f"({rep.region_code}) for {rep.period_end.isoformat()}, as does "
-                    f"{seen[key].filename} in the same import; import the one that is right"
-                )
+                problems.append(say("import.same_region_twice", file=rep.filename,
+                                    region=regions.name_of(rep.region_code),
+                                    code=rep.region_code, day=rep.period_end.isoformat(),
+                                    other=seen[key].filename))
             seen.setdefault(key, rep)
         if problems:
             raise ReportRejected(problems, hint=_hint(problems, hints))
@@ -177,7 +176,7 @@ def _read(path: Path, problems: list[str], hints: list[str]):
         if exc.hint:
             hints.append(exc.hint)
     except FileNotFoundError:
-        problems.append(f"{path}: file not found")
+        problems.append(say("import.not_found", file=path))
     return None
 
 
@@ -196,100 +195,113 @@ def check_report(
     """
     name = report.path.name
     before = len(problems)
-    ident = report.identity
-    if ident.plan_id != plan.id:
-        problems.append(
-            f"{name}: the sheet is for plan {ident.plan_id!r}, not {plan.id!r} ({plan.title})"
-        )
-        return None
-    expected_sha = str(allocation.meta.get("scenario_sha256") or "")
-    if expected_sha and ident.scenario_sha256 != expected_sha:
-        theirs = ident.scenario or ident.scenario_sha256[:12] + "…"
-        ours = allocation.meta.get("scenario") or expected_sha[:12] + "…"
-        problems.append(
-            f"{name}: the sheet was made from another scenario ({theirs}, sha256 "
-            f"{ident.scenario_sha256[:12]}…), not from the allocation being tracked ({ours}, "
-            f"sha256 {expected_sha[:12]}…)"
-        )
-        return None
-    region_code = str(ident.region_code)
-    if region_code not in regions.codes:
-        hint = ""
-        try:
-            close = regions.suggest(ident.region_name or region_code)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-        except Exception:  # noqa: BLE001 - suggestions are a courtesy, never a failure
-            hint = ""
-        problems.append(
-            f"{name}: unknown region {region_code!r}"
-            f"{' (' + ident.region_name + ')' if ident.region_name else ''} — not in region set "
-            f"{getattr(regions, 'name', '?')!r}{hint}"
-        )
+    region_code = _check_identity(report, allocation, plan, regions, problems)
+    if region_code is None:
         return None
     lines = report.lines
     if lines.empty or report.period_end is None:
-        problems.append(
-            f"{name}: nothing reported — no row has 累计完成, 进展状态 or 备注 with a period end "
-            "(截至日期 or 本期截至日期)"
-        )
+        problems.append(say("import.nothing_reported", file=name))
         return None
-
-    period_end = report.period_end
-    targets = {t.id: t for t in plan.targets}
+    _check_periods(name, lines, report.period_end, plan, problems, warnings)
     table = allocation.table
     mine = table[table["region_code"] == region_code]
     allocated = dict(zip(mine["target_id"].astype(str), mine["quantity"], strict=False))
-    for when, rows in lines.groupby("period_end", sort=True):
-        first = rows.iloc[0]
-        at = _row_at(name, first)
-        more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
-        if when != period_end:
-            problems.append(
-                f"{at}, column 截至日期: {when.isoformat()} differs from "
-                f"{period_end.isoformat()} in other rows{more}; one returned sheet reports one "
-                "period"
-            )
-        else:
-            _check_date(when, plan, at, more, problems, warnings)
+    targets = {t.id: t for t in plan.targets}
     for rec in lines.itertuples(index=False):
-        at = _row_at(name, rec)
-        target = targets.get(str(rec.target_id))
-        if target is None:
-            problems.append(say("import.unknown_target", at=at, target=repr(rec.target_id),
-                                plan=plan.id))
-            continue
-        if target.splittable and target.id not in allocated:
-            problems.append(say("import.not_allocated", at=at, target=target.id,
-                                metric=target.metric, region=regions.name_of(region_code),
-                                code=region_code))
-            continue
-        completed = rec.completed
-        if pd.isna(completed):
-            continue
-        if target.kind == "rate" and target.unit == "%" and completed > 100:
-            problems.append(say("import.rate_above_100", at=at, target=target.id,
-                                metric=target.metric, value=f"{completed:g}"))
-        quantity = allocated.get(target.id)
-        if quantity is not None and float(quantity) > 0 and completed > float(quantity):
-            # 超额: far above is likely a wrong unit; a little above is plausible but said.
-            key = "import.far_above" if completed > far_above * float(quantity) else \
-                "import.above_task"
-            warnings.append(say(key, at=at, target=target.id, metric=target.metric,
-                                value=f"{completed:g}", unit=f"{target.unit} " if target.unit
-                                else "", quantity=f"{float(quantity):g}",
-                                ratio=f"{completed / float(quantity):.0%}"))
+        _check_line(rec, _row_at(name, rec), plan, targets, regions, region_code, allocated,
+                    problems, warnings, far_above)
     if len(problems) > before:
         return None
     return StoredReport(
         filename=name,
         sha256=_file_sha256(report.path),
         plan_id=plan.id,
-        scenario_sha256=ident.scenario_sha256,
+        scenario_sha256=report.identity.scenario_sha256,
         region_code=region_code,
-        period_end=period_end,
-        sample=bool(ident.sample),
+        period_end=report.period_end,
+        sample=bool(report.identity.sample),
         lines=lines[["target_id", "completed", "status", "note", "sheet", "row"]].copy(),
     )
+
+
+def _check_identity(report: Any, allocation: Any, plan: Any, regions: Any,
+                    problems: list[str]) -> str | None:
+    """The report's region code when the sheet is this plan's, this allocation's and names a
+    region of the set; else None with the problem noted."""
+    name, ident = report.path.name, report.identity
+    if ident.plan_id != plan.id:
+        problems.append(say("import.other_plan", file=name, theirs=repr(ident.plan_id),
+                            ours=repr(plan.id), title=plan.title))
+        return None
+    expected_sha = str(allocation.meta.get("scenario_sha256") or "")
+    if expected_sha and ident.scenario_sha256 != expected_sha:
+        problems.append(say(
+            "import.other_scenario", file=name,
+            theirs=ident.scenario or ident.scenario_sha256[:12] + "…",
+            theirs_sha=ident.scenario_sha256[:12] + "…",
+            ours=allocation.meta.get("scenario") or expected_sha[:12] + "…",
+            ours_sha=expected_sha[:12] + "…"))
+        return None
+    region_code = str(ident.region_code)
+    if region_code not in regions.codes:
+        hint = ""
+        try:
+            close = regions.suggest(ident.region_name or region_code)
+            hint = say("import.did_you_mean", names=", ".join(close)) if close else ""
+        except Exception:  # noqa: BLE001 - suggestions are a courtesy, never a failure
+            hint = ""
+        problems.append(say("import.unknown_region", file=name, code=repr(region_code),
+                            name=say("import.region_name", name=ident.region_name)
+                            if ident.region_name else "",
+                            set=repr(getattr(regions, "name", "?")), hint=hint))
+        return None
+    return region_code
+
+
+def _check_periods(name: str, lines: pd.DataFrame, period_end: date, plan: Any,
+                   problems: list[str], warnings: list[str]) -> None:
+    """One returned sheet reports one period; its date is checked against the plan's."""
+    for when, rows in lines.groupby("period_end", sort=True):
+        at = _row_at(name, rows.iloc[0])
+        more = say("import.more_rows", more=len(rows) - 1) if len(rows) > 1 else ""
+        if when != period_end:
+            problems.append(say("import.two_periods", at=at, day=when.isoformat(),
+                                other=period_end.isoformat(), more=more))
+        else:
+            _check_date(when, plan, at, more, problems, warnings)
+
+
+def _check_line(rec: Any, at: str, plan: Any, targets: dict[str, Any], regions: Any,
+                region_code: str,
+                allocated: dict[str, Any], problems: list[str], warnings: list[str],
+                far_above: float) -> None:
+    """One reported row: a target of the plan allocated to the region; a rate at most 100;
+    above the allocated task is a warning (超额; far above: check the unit)."""
+    target = targets.get(str(rec.target_id))
+    if target is None:
+        problems.append(say("import.unknown_target", at=at, target=repr(rec.target_id),
+                            plan=plan.id))
+        return
+    if target.splittable and target.id not in allocated:
+        problems.append(say("import.not_allocated", at=at, target=target.id,
+                            metric=target.metric, region=regions.name_of(region_code),
+                            code=region_code))
+        return
+    completed = rec.completed
+    if pd.isna(completed):
+        return
+    if target.kind == "rate" and target.unit == "%" and completed > 100:
+        problems.append(say("import.rate_above_100", at=at, target=target.id,
+                            metric=target.metric, value=f"{completed:g}"))
+    quantity = allocated.get(target.id)
+    if quantity is not None and float(quantity) > 0 and completed > float(quantity):
+        # 超额: far above is likely a wrong unit; a little above is plausible but said.
+        key = "import.far_above" if completed > far_above * float(quantity) else \
+            "import.above_task"
+        warnings.append(say(key, at=at, target=target.id, metric=target.metric,
+                            value=f"{completed:g}", unit=f"{target.unit} " if target.unit
+                            else "", quantity=f"{float(quantity):g}",
+                            ratio=f"{completed / float(quantity):.0%}"))
 
 
 def _check_date(when: date, plan: Any, at: str, more: str, problems: list[str],
@@ -351,9 +363,6 @@ def _user() -> str:
 def _hint(problems: list[str], hints: list[str]) -> str:
     if len(set(hints)) == 1 and len(hints) == len(problems):
         return hints[0]  # the reader's own advice for the one kind of problem found
-    if any("another scenario" in p for p in problems):
-        return (
-            "import with --allocation pointing to the allocation the sheets were made from, or "
-            "send the regions the current sheets"
-        )
-    return "correct the cells named and import again; nothing from this import was stored"
+    if any(say("import.other_scenario_mark") in p for p in problems):
+        return say("import.hint_other_scenario")
+    return say("import.hint")
