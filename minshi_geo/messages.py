@@ -184,6 +184,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.hint": ("请修改所列单元格后重新导入；本次导入的数据均未存入",
                     "correct the cells named and import again; nothing from this import was "
                     "stored"),
+    # --- rules room: the progress store (store.py, cli/progress.py)
+    "store.bad_url": ("--db {url}：{why}", "--db {url}: {why}"),
+    "store.not_url": ("不是数据库地址", "not a database URL"),
+    "store.port_not_number": ("端口不是数字", "port is not a number"),
+    "store.other_database": ("--db {url}：本工具不能使用的数据库（{backend}；仅支持 SQLite 或 PostgreSQL）",
+                             "--db {url}: not a database URL this tool can use (database "
+                             "{backend}; SQLite or PostgreSQL only)"),
+    "store.hint_url": ("请给出 sqlite:///路径/minshi.db 或 postgresql+psycopg://用户@主机:5432/库名"
+                       "（--db 或 MINSHI_DB）",
+                       "give sqlite:///path/to/minshi.db or postgresql+psycopg://user@host:5432/db "
+                       "(--db or MINSHI_DB)"),
+    "store.no_folder": ("--db {url}：文件夹 {folder} 不存在", "--db {url}: folder {folder} does not exist"),
+    "store.hint_no_folder": ("请先建立该文件夹，或给出其他路径", "create the folder first or give another path"),
+    "store.no_driver": ("--db {url}：未安装数据库驱动 {driver}（{why}）",
+                        "--db {url}: the database driver {driver} is not installed ({why})"),
+    "store.not_database": ("进度库 {url}：不是数据库文件（{detail}）",
+                           "database {url}: not a database file ({detail})"),
+    "store.hint_not_database": ("--db / MINSHI_DB 指向了其他文件；请给出进度库（minshi.db）的路径",
+                                "--db / MINSHI_DB names some other file; give the progress store "
+                                "(minshi.db)"),
+    "store.locked": ("进度库 {url} 被其他程序占用（{detail}）", "database {url}: locked by another "
+                     "program ({detail})"),
+    "store.hint_locked": ("请稍后再试；若一直占用，请关闭正在使用该文件的程序",
+                          "try again in a moment; if it stays locked, close the program using "
+                          "the file"),
+    "store.wrong_schema": ("进度库 {url}：不是本工具的进度库（表 {table} 缺少列 {columns}）",
+                           "database {url}: not a minshi-geo progress store (table {table} lacks "
+                           "column {columns})"),
+    "store.hint_wrong_schema": ("请用 --db 指定一个新文件或本工具建立的进度库",
+                                "give --db a new file or a progress store this tool made"),
+    "store.failed": ("进度库 {url}：{detail}", "database {url}: {detail}"),
+    "store.hint": ("请检查 --db / MINSHI_DB，以及数据库服务器是否在运行",
+                   "check --db / MINSHI_DB and that the database server is running"),
+    "store.missing": ("{path} 处没有进度库（尚未导入任何报送）",
+                      "no progress store at {path} (nothing imported there yet)"),
+    "store.hint_import": ("请先导入各地区报送表：minshi-geo progress import {folder}{allocation}",
+                          "import returned sheets first: minshi-geo progress import "
+                          "{folder}{allocation}"),
     # progress import summary
     "import.imported": ("已导入", "imported"),
     "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),

@@ -323,3 +323,57 @@ def test_parallel_imports_lose_nothing_and_duplicate_nothing(db_url):
             assert sorted(got["completed"]) == sorted(sent.lines["completed"])
     nov = current[current["period_end"] == date(2023, 11, 30)]
     assert nov["completed"].tolist()[0] in (200.0, 201.0)
+
+
+# ---------------------------------------------------------------------- store errors, in Chinese
+def test_a_database_of_another_program_is_named_not_a_progress_store(tmp_path, monkeypatch):
+    import sqlite3
+
+    from minshi_geo.progress.store import StoreError
+
+    monkeypatch.setenv("MINSHI_LANG", "zh")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE regions (x INTEGER)")
+    with pytest.raises(StoreError) as caught:
+        ProgressStore(f"sqlite:///{other}")
+    assert str(caught.value) == (f"进度库 sqlite:///{other}：不是本工具的进度库（表 regions 缺少列 "
+                                 "region_code, region_name）")
+    assert caught.value.hint == "请用 --db 指定一个新文件或本工具建立的进度库"
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all " * 50, encoding="utf-8")
+    with pytest.raises(StoreError, match=r"^进度库 sqlite:///\S+notes\.db：不是数据库文件（file is "
+                                         r"not a database）$"):
+        ProgressStore(f"sqlite:///{text}")
+    monkeypatch.setenv("MINSHI_LANG", "en")
+    with pytest.raises(StoreError, match=r"not a minshi-geo progress store \(table regions lacks "
+                                         r"column region_code, region_name\)"):
+        ProgressStore(f"sqlite:///{other}")
+
+
+def test_a_locked_store_and_a_bad_url_read_in_chinese(tmp_path, monkeypatch):
+    import sqlite3
+
+    from minshi_geo.progress.store import StoreError, _store_error
+
+    monkeypatch.setenv("MINSHI_LANG", "zh")
+    path = tmp_path / "p.db"
+    ProgressStore(f"sqlite:///{path}").close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+        with pytest.raises(sa.exc.OperationalError) as raw, engine.connect() as conn:
+            conn.execute(sa.text("INSERT INTO regions VALUES ('x', 'y')"))  # a second writer
+        engine.dispose()
+    finally:
+        holder.rollback()
+        holder.close()
+    error = _store_error(f"sqlite:///{path}", raw.value)
+    assert str(error) == f"进度库 sqlite:///{path} 被其他程序占用（database is locked）"
+    assert error.hint.startswith("请稍后再试")
+    with pytest.raises(StoreError, match=r"^--db mysql://u@h/db：本工具不能使用的数据库（'mysql'；"
+                                         r"仅支持 SQLite 或 PostgreSQL）$"):
+        ProgressStore("mysql://u@h/db")
+    with pytest.raises(StoreError, match=r"：文件夹 \S+nowhere 不存在$"):
+        ProgressStore(f"sqlite:///{tmp_path / 'nowhere' / 'p.db'}")

@@ -58,8 +58,7 @@ def work_store(db: str | None, allocation_dir: Path | None, *, read: bool) -> st
     allocation_dir = _allocation_dir(allocation_dir)
     url = work_store_url(db, allocation_dir)
     if read and not store_exists(url):
-        fail(f"no progress store at {sqlite_path(url)} (nothing imported there yet)",
-             import_hint(allocation_dir))  # fmt: skip
+        fail(say("store.missing", path=sqlite_path(url)), import_hint(allocation_dir))
     return url
 
 
@@ -70,7 +69,7 @@ def import_hint(allocation_dir: Path | None) -> str:
     sheets = base / "sample-reports"
     folder = str(sheets) if sheets.is_dir() else "FOLDER_OF_RETURNED_SHEETS"
     allocation = f" --allocation {allocation_dir}" if allocation_dir is not None else ""
-    return f"import returned sheets first: minshi-geo progress import {folder}{allocation}"
+    return say("store.hint_import", folder=folder, allocation=allocation)
 
 
 def _as_of(text: str | None) -> date | None:

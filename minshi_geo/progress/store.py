@@ -277,10 +277,8 @@ class ProgressStore:
         try:
             self.engine = _make_engine(self.url)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-            raise StoreError(
-                f"--db {self.url!r}: not a database URL ({exc})",
-                hint="use sqlite:///path/to/minshi.db or postgresql+psycopg://user@host/db",
-            ) from None
+            raise StoreError(say("store.bad_url", url=repr(self.url), why=exc),
+                             hint=say("store.hint_url")) from None
         if create:
             self.create_schema()
 
@@ -309,6 +307,7 @@ class ProgressStore:
                     # CREATE TABLE is not safe against a concurrent CREATE TABLE of one name.
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(7_412_023)))
                 metadata.create_all(conn, checkfirst=True)
+                _check_schema(conn, self.url)
 
         self._retrying(work)
 
@@ -633,16 +632,13 @@ def _parse_url(url: str) -> sa.engine.URL:
     try:
         parsed = sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError, TypeError) as exc:
-        reason = "port is not a number" if "int()" in str(exc) else "not a database URL"
-        raise StoreError(f"--db {shown}: {reason}", hint=_URL_HINT) from None
+        reason = say("store.port_not_number") if "int()" in str(exc) else say("store.not_url")
+        raise StoreError(say("store.bad_url", url=shown, why=reason), hint=say("store.hint_url")) \
+            from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise StoreError(f"--db {shown}: not a database URL this tool can use (database "
-                         f"{parsed.get_backend_name()!r}; SQLite or PostgreSQL only)", hint=_URL_HINT)
+        raise StoreError(say("store.other_database", url=shown,
+                             backend=repr(parsed.get_backend_name())), hint=say("store.hint_url"))
     return parsed
-
-
-_URL_HINT = ("give sqlite:///path/to/minshi.db or postgresql+psycopg://user@host:5432/db "
-             "(--db or MINSHI_DB)")
 
 
 def _make_engine(url: str) -> Engine:
@@ -651,10 +647,8 @@ def _make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             folder = os.path.dirname(os.path.abspath(parsed.database))
             if not os.path.isdir(folder):
-                raise StoreError(
-                    f"--db {url}: folder {folder} does not exist",
-                    hint="create the folder first or give another path",
-                )
+                raise StoreError(say("store.no_folder", url=url, folder=folder),
+                                 hint=say("store.hint_no_folder"))
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -663,9 +657,22 @@ def _make_engine(url: str) -> Engine:
         return sa.create_engine(parsed, pool_pre_ping=True)
     except (ImportError, sa.exc.ArgumentError) as exc:
         shown = parsed.render_as_string(hide_password=True)
-        raise StoreError(
-            f"--db {shown}: the database driver {parsed.get_driver_name()!r} is not installed "
-            f"({limits.shorten(str(exc), 80)})", hint=_URL_HINT) from None
+        raise StoreError(say("store.no_driver", url=shown, driver=repr(parsed.get_driver_name()),
+                             why=limits.shorten(str(exc), 80)), hint=say("store.hint_url")) from None
+
+
+def _check_schema(conn: Connection, url: str) -> None:
+    """Tables of ours that exist with columns missing: another program's database (or an
+    incompatible old one) — one clear error instead of a failing query later."""
+    inspector = sa.inspect(conn)
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in have]
+        if missing:
+            shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+            raise StoreError(say("store.wrong_schema", url=shown, table=table.name,
+                                 columns=", ".join(missing)),
+                             hint=say("store.hint_wrong_schema"))
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -693,7 +700,8 @@ def _insert_ignore(dialect: str) -> Callable[[sa.Table], Any]:
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
-        raise StoreError(f"database {dialect!r} is not supported", hint="use SQLite or PostgreSQL")
+        raise StoreError(say("store.other_database", url=dialect, backend=repr(dialect)),
+                         hint=say("store.hint_url"))
     return insert
 
 
@@ -713,10 +721,14 @@ def _is_lost_race(exc: sa.exc.DBAPIError) -> bool:
 def _store_error(url: str, exc: sa.exc.DBAPIError) -> StoreError:
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
     shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-    return StoreError(
-        f"database {shown}: {detail}",
-        hint="check --db / MINSHI_DB and that the database server is running",
-    )
+    text = detail.lower()
+    if "file is not a database" in text or "file is encrypted" in text:
+        return StoreError(say("store.not_database", url=shown, detail=detail),
+                          hint=say("store.hint_not_database"))
+    if "database is locked" in text or "database is busy" in text:
+        return StoreError(say("store.locked", url=shown, detail=detail),
+                          hint=say("store.hint_locked"))
+    return StoreError(say("store.failed", url=shown, detail=detail), hint=say("store.hint"))
 
 
 # ---------------------------------------------------------------------- line helpers
