@@ -319,3 +319,22 @@ def test_a_task_of_zero_reads_not_carried_on_the_regions_sheet(tmp_path):
     head = next(c for r in ws.iter_rows() for c in r if c.value == layout.HEADER_TEXTS["quantity"])
     cell = ws.cell(cells[0][0], head.column)
     assert cell.value == 0 and cell.number_format.endswith(f'"{NOT_CARRIED}"')
+
+
+# ------------------------------------------------------------------ progress stays light (#17)
+def test_progress_commands_never_load_the_scenario_loader_or_the_allocator(work, tmp_path):
+    """Running import and status (not only importing their modules) loads neither the scenario
+    loader nor the allocator: a status describes the allocation the sheets were made from."""
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    alloc = str(work / "out" / "allocation")
+    march = sorted((work / "out" / "sample-reports").glob("*2023-03-31.xlsx"))
+    code = ("import atexit, sys; atexit.register(lambda: sys.stderr.write('MODULES ' + "
+            "' '.join(sys.modules) + '\\n')); from minshi_geo.cli import main; main()")
+    for args in (["progress", "import", *map(str, march)], ["progress", "status"]):
+        run = subprocess.run([sys.executable, "-c", code, *args, "--db", db, "--allocation",
+                              alloc], capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        loaded = set(run.stderr.rsplit("MODULES ", 1)[1].split())
+        assert "minshi_geo.progress.status" in loaded or args[1] == "import"
+        assert "minshi_geo.scenario" not in loaded, args
+        assert not any(m.startswith("minshi_geo.allocate") for m in loaded), args
