@@ -9,19 +9,17 @@
 
 from __future__ import annotations
 
-from minshi_geo.maps.allocation import allocation_map, allocation_page
-from minshi_geo.maps.compare import compare_map, compare_page
-from minshi_geo.maps.plan_maps import write_plan_maps
-from minshi_geo.maps.png import write_pngs
-from minshi_geo.maps.progress import progress_map, progress_page
+from minshi_geo.lazy import lazy_exports
 
-__all__ = [
-    "allocation_map",
-    "allocation_page",
-    "compare_map",
-    "compare_page",
-    "progress_map",
-    "progress_page",
-    "write_plan_maps",
-    "write_pngs",
-]
+# Imported on first use: ``import minshi_geo.maps`` (or one submodule) loads neither folium,
+# geopandas nor the PNG writer until a map is drawn.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "allocation_map": "allocation",
+    "allocation_page": "allocation",
+    "compare_map": "compare",
+    "compare_page": "compare",
+    "progress_map": "progress",
+    "progress_page": "progress",
+    "write_plan_maps": "plan_maps",
+    "write_pngs": "png",
+})

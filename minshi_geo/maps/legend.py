@@ -1,8 +1,9 @@
 """Colour classes and their legends, computed in Python so the browser only looks them up.
 
-Why in Python: mapclassify's Fisher–Jenks breaks are the standard for choropleths and are
-not worth re-implementing in JavaScript; per target and mode the page gets a class index per
-region plus the legend entries, which also keeps the PNG export and the HTML map identical.
+Why in Python: Fisher–Jenks breaks (mapclassify's, the standard for choropleths, computed by
+:mod:`minshi_geo.maps.jenks` to the same numbers without importing mapclassify) are computed
+once; per target and mode the page gets a class index per region plus the legend entries,
+which also keeps the PNG export and the HTML map identical.
 
 Palettes are ColorBrewer (Cynthia Brewer, Apache-2.0 style licence): YlGnBu for amounts,
 RdBu for differences (red = B below A, blue = B above A).
@@ -11,12 +12,12 @@ RdBu for differences (red = B below A, blue = B above A).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
+
+from minshi_geo.maps.jenks import fisher_jenks
 
 SEQUENTIAL: dict[int, list[str]] = {
     1: ["#41b6c4"],
@@ -85,7 +86,7 @@ def sequential_classes(
     formatter=format_number,
     k: int = MAX_CLASSES,
 ) -> Classes:
-    """Fisher–Jenks classes (mapclassify) for amounts; few distinct values get one class each."""
+    """Fisher–Jenks classes (mapclassify's breaks) for amounts; few distinct values: one each."""
     arr = _finite(values)
     ok = np.isfinite(arr)
     cls = [-1] * len(arr)
@@ -99,12 +100,9 @@ def sequential_classes(
         for i in np.flatnonzero(ok):
             cls[i] = lookup[arr[i]]
         return Classes(cls, legend)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns about ties; the breaks are fine
-        scheme = mapclassify.FisherJenks(data, k=k)
-    bins = list(scheme.bins)
+    bins_array, yb = fisher_jenks(data, k=k)
+    bins = list(bins_array)
     colours = SEQUENTIAL[len(bins)]
-    yb = np.asarray(scheme.yb)
     legend = []
     if np.all(data == np.round(data)):
         # Whole numbers (allocated counts): "> 0 – 1" would mean just 1, so each class is
