@@ -222,6 +222,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "store.hint_import": ("请先导入各地区报送表：minshi-geo progress import {folder}{allocation}",
                           "import returned sheets first: minshi-geo progress import "
                           "{folder}{allocation}"),
+    # --- rules room: progress commands (cli/progress.py, status.py)
+    "import.rejected": ("报送表未通过检查", "report rejected"),
+    "import.more_nothing_stored": ("（另有 {more} 个问题；未存入任何数据）",
+                                   " (and {more} more problem{s}; nothing stored)"),
+    "import.nothing_stored": ("（未存入任何数据）", " (nothing stored)"),
+    "progress.bad_as_of": ("--as-of {text}：应为日期，如 2023-06-30",
+                           "--as-of {text}: expected a date like 2023-06-30"),
+    "progress.bad_format": ("--format {fmt}：应为 table、csv 或 json",
+                            "--format {fmt}: expected table, csv or json"),
+    "progress.bad_docx": ("--docx {path}：文件名应以 .docx 结尾",
+                          "--docx {path}: expected a file name ending in .docx"),
+    "progress.sheets_written": ("{regions} 个地区通报表和汇总表（截至 {day}）→ {out}",
+                                "{regions} region workbooks + summary (截至 {day}) → {out}"),
+    "progress.docx_written": ("通报（截至 {day}）→ {path}", "通报 (截至 {day}) → {path}"),
+    "progress.sample_written": ("{count} 份示例报送表 → {out}（{seconds:.1f} 秒）；导入：minshi-geo "
+                                "progress import {out}/*.xlsx",
+                                "{count} 示例 sheets → {out} ({seconds:.1f} s); import them with: "
+                                "minshi-geo progress import {out}/*.xlsx"),
+    "progress.on_or_before": ("（{day} 及以前）", " on or before {day}"),
+    "progress.first_period": ("第一个报告期是 {first}：请用 --as-of {first} 或更晚的日期",
+                              "the first reporting period is {first}: use --as-of {first} or "
+                              "later"),
+    "progress.no_reports": ("{db} 中没有方案 {plan} 的进度报送{where}",
+                            "no progress reports{where} for plan {plan} in {db}"),
+    "status.other_allocation": ("进度库中有 {files} 份报送表由另一分解结果生成（sha256 {theirs}；"
+                                "如 {example}），不是所给的分解结果（sha256 {ours}）",
+                                "the store holds {files} report file(s) made from another "
+                                "allocation (scenario sha256 {theirs}; e.g. {example}), not from "
+                                "the one given (sha256 {ours})"),
+    "status.hint_other_allocation": ("请用 --allocation 指定生成这些表的分解结果文件夹",
+                                     "pass --allocation with the allocation folder the sheets "
+                                     "were made from"),
+    "status.empty": ("状态表为空：本方案没有进度报送",
+                     "the status table is empty: no progress reports for this plan"),
     # progress import summary
     "import.imported": ("已导入", "imported"),
     "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),

@@ -318,3 +318,26 @@ def test_status_of_an_unknown_target_is_an_error_not_an_empty_table(workspace, t
     out = run("status", "--db", db, "--allocation", alloc, "--target", "29.9")
     assert out.exit_code == 2
     assert "29.9" in out.output and "Traceback" not in out.output
+
+
+def test_failures_read_in_chinese_by_default(workspace, tmp_path):
+    """No --lang and no MINSHI_LANG: a planner reads every line of a failure in Chinese."""
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(b"not a workbook")
+    good = month(workspace, "2023-03-31")[0]
+    alloc = str(workspace["allocation"])
+    result = run("import", good, str(bad), "--db", db, "--allocation", alloc,
+                 env={"MINSHI_LANG": "zh"})
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "错误：坏.xlsx：不是可读取的 Excel 工作簿（.xlsx）" in text and "（未存入任何数据）" in text
+    assert "提示：请报送 `minshi-geo sheets` 生成的 .xlsx 文件" in text
+    ProgressStore(db).close()
+    out = run("status", "--db", db, "--allocation", alloc, env={"MINSHI_LANG": "zh"})
+    assert out.exit_code == 2
+    assert "中没有方案 jilin-2023 的进度报送" in " ".join(out.output.split())
+    assert "请先导入各地区报送表：minshi-geo progress import" in " ".join(out.output.split())
+    out = run("status", "--format", "xml", "--db", db, "--allocation", alloc,
+              env={"MINSHI_LANG": "zh"})
+    assert "--format 'xml'：应为 table、csv 或 json" in out.output

@@ -78,7 +78,7 @@ def _as_of(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        fail(f"--as-of {text!r}: expected a date like 2023-06-30")
+        fail(say("progress.bad_as_of", text=repr(text)))
     return None
 
 
@@ -159,7 +159,7 @@ def status_cmd(
     from minshi_geo.progress import status as st
 
     if fmt not in ("table", "csv", "json"):
-        fail(f"--format {fmt!r}: expected table, csv or json")
+        fail(say("progress.bad_format", fmt=repr(fmt)))
     thresholds = st.Thresholds(yellow=yellow, red=red)
     day = _as_of(as_of)
     allocation, plan, regions = _inputs(allocation_dir)
@@ -305,10 +305,8 @@ def sheets_cmd(
     written = write_progress_sheets(
         full, plan, regions, output, allocation.meta, csv=csv, sample=sample
     )
-    console.print(
-        f"{len(written.regions)} region workbooks + summary (截至 "
-        f"{max(full['period_end']).isoformat()}) → {output}"
-    )
+    console.print(say("progress.sheets_written", regions=len(written.regions),
+                      day=max(full["period_end"]).isoformat(), out=output), highlight=False)
 
 
 @progress_app.command("report")
@@ -332,7 +330,7 @@ def report_cmd(
     from minshi_geo.progress import status as st
 
     if docx.suffix.lower() != ".docx":
-        fail(f"--docx {docx}: expected a file name ending in .docx")
+        fail(say("progress.bad_docx", path=docx))
     thresholds = st.Thresholds(yellow=yellow, red=red)
     day = _as_of(as_of)
     allocation, plan, regions = _inputs(allocation_dir)
@@ -342,7 +340,8 @@ def report_cmd(
         _no_reports(db, allocation, plan, day, allocation_dir)
     sample = bool(full["sample"].any()) or bool(allocation.meta.get("sample"))
     path = write_bulletin_docx(full, plan, regions, docx, thresholds=thresholds, sample=sample)
-    console.print(f"通报 (截至 {max(full['period_end']).isoformat()}) → {path}")
+    console.print(say("progress.docx_written", day=max(full["period_end"]).isoformat(),
+                      path=path), highlight=False)
 
 
 @progress_app.command("sample")
@@ -359,24 +358,22 @@ def sample_cmd(
     allocation, plan, regions = _inputs(allocation_dir)
     started = time.perf_counter()
     paths = write_sample_reports(allocation, plan, regions, output)
-    console.print(
-        f"{len(paths)} 示例 sheets → {output} ({time.perf_counter() - started:.1f} s); import "
-        f"them with: minshi-geo progress import {output}/*.xlsx"
-    )
+    console.print(say("progress.sample_written", count=len(paths), out=output,
+                      seconds=time.perf_counter() - started), highlight=False)
 
 
 def _no_reports(db, allocation, plan, day: date | None, allocation_dir=None) -> None:
     """Fail: nothing to show. Before the first period the hint names that period."""
     from minshi_geo.progress import status as st
 
-    where = f" on or before {day.isoformat()}" if day else ""
+    where = say("progress.on_or_before", day=day.isoformat()) if day else ""
     hint = import_hint(_allocation_dir(allocation_dir))
     if day is not None:
         every = st.compute_status(db, allocation, plan)
         if not every.empty:
             first = min(every["period_end"]).isoformat()
-            hint = f"the first reporting period is {first}: use --as-of {first} or later"
-    fail(f"no progress reports{where} for plan {plan.id} in {db}", hint)
+            hint = say("progress.first_period", first=first)
+    fail(say("progress.no_reports", where=where, plan=plan.id, db=db), hint)
 
 
 def not_reported(rows) -> list[tuple[str, date | None]]:

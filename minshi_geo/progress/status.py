@@ -53,6 +53,7 @@ import pandas as pd
 
 from minshi_geo import lights
 from minshi_geo import pace as pace_mod
+from minshi_geo.messages import say
 from minshi_geo.lights import LightRuleError, Thresholds, is_reported  # noqa: F401 (re-export)
 from minshi_geo.pace import MilestoneError, pace
 from minshi_geo.progress.store import ProgressStore
@@ -181,10 +182,10 @@ def _check_scenario(values: pd.DataFrame, allocation: Any) -> None:
         return
     theirs = sorted(set(other["scenario_sha256"]))
     raise StatusError(
-        f"the store holds {other['file_id'].nunique()} report file(s) made from another "
-        f"allocation (scenario sha256 {', '.join(t[:12] + '…' for t in theirs)}; e.g. "
-        f"{other['filename'].iloc[0]}), not from the one given (sha256 {expected[:12]}…)",
-        hint="pass --allocation with the allocation folder the sheets were made from",
+        say("status.other_allocation", files=other["file_id"].nunique(),
+            theirs=", ".join(t[:12] + "…" for t in theirs), example=other["filename"].iloc[0],
+            ours=expected[:12] + "…"),
+        hint=say("status.hint_other_allocation"),
     )
 
 
@@ -461,7 +462,7 @@ def province_overall(status: pd.DataFrame, period: date | None = None,
     if province is None:
         province = province_rollup(latest(status, period), thresholds)
     if province.empty:
-        raise StatusError("the status table is empty: no progress reports for this plan")
+        raise StatusError(say("status.empty"))
     numeric = province[province["rate"].notna()]
     keys = [str(k) for k in province["state"]]
     out = _overall(numeric["rate"], numeric["pace"], keys, thresholds)

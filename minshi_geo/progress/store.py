@@ -187,13 +187,10 @@ class ReportRejected(MinshiError):
 
     def __init__(self, problems: Sequence[str], *, hint: str | None = None):
         self.problems = list(problems)
-        head = self.problems[0] if self.problems else "report rejected"
+        head = self.problems[0] if self.problems else say("import.rejected")
         more = len(self.problems) - 1
-        tail = (
-            f" (and {more} more problem{'s' if more > 1 else ''}; nothing stored)"
-            if more
-            else (" (nothing stored)")
-        )
+        tail = (say("import.more_nothing_stored", more=more, s="s" if more > 1 else "") if more
+                else say("import.nothing_stored"))
         super().__init__(head + tail, hint=hint)
 
 
