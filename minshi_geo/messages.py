@@ -1,7 +1,8 @@
 """The message catalogue: what planners and city offices read, in Chinese by default.
 
 One entry per message, ``key: (中文, English)``, both ``str.format`` templates with the same
-fields. ``say(key, **fields)`` returns the text in the current language: ``zh`` unless
+fields (an English plural ``{s}`` may be the one field Chinese leaves out). ``say(key,
+**fields)`` returns the text in the current language: ``zh`` unless
 ``MINSHI_LANG=en`` (or ``minshi-geo --lang en …``, which sets it) — English is kept for
 developers and their tests. Locations keep naming file, sheet, row and column in both.
 """
@@ -256,6 +257,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "were made from"),
     "status.empty": ("状态表为空：本方案没有进度报送",
                      "the status table is empty: no progress reports for this plan"),
+    "import.replaced_before": ("{file}：此文件以前导入过，后来被第 {by} 号文件替换；仅保留在历史中",
+                               "{file}: this file was imported before and later replaced by file "
+                               "#{by}; it stays in history only"),
+    "import.no_allocation": ("没有给出分解结果文件夹（报送表须对照生成它们的分解结果检查）",
+                             "no allocation folder given (the reports must be checked against the "
+                             "allocation their sheets were made from)"),
+    "import.hint_no_allocation": ("请用 --allocation DIR 指定 `minshi-geo allocate SCENARIO --out DIR` "
+                                  "写出的文件夹",
+                                  "pass --allocation DIR, the folder written by `minshi-geo "
+                                  "allocate SCENARIO --out DIR`"),
     # progress import summary
     "import.imported": ("已导入", "imported"),
     "import.replaced": ("替换了第 {file_id} 号文件", "replaced file #{file_id}"),

@@ -156,12 +156,7 @@ def load_inputs(allocation_dir: str | Path | None) -> AllocationInputs:
     never one re-computed here (``progress`` does not import the allocator).
     """
     if allocation_dir is None:
-        raise MinshiError(
-            "no allocation folder given (the reports must be checked against the allocation "
-            "their sheets were made from)",
-            hint="pass --allocation DIR, the folder written by "
-                 "`minshi-geo allocate SCENARIO --out DIR`",
-        )
+        raise MinshiError(say("import.no_allocation"), hint=say("import.hint_no_allocation"))
     return load_allocation_inputs(allocation_dir)
 
 

@@ -606,11 +606,7 @@ def unchanged_outcome(filename: str, row: Any) -> ImportOutcome:
     superseded_by, region_code, period_end of the stored file)."""
     warnings: tuple[str, ...] = ()
     if not row.active:
-        message = (
-            f"{filename}: this file was imported before and later replaced by file "
-            f"#{row.superseded_by}; it stays in history only"
-        )
-        warnings = (message,)
+        warnings = (say("import.replaced_before", file=filename, by=row.superseded_by),)
     return ImportOutcome(
         filename=filename,
         action="unchanged",
