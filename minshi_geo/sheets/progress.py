@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from minshi_geo import atomic, gongwen, lights
 from minshi_geo.escape import path_inside
 from minshi_geo.progress.bulletin import Bulletin, build_bulletin, lagging_text, opening_text
-from minshi_geo.progress.status import cell_number
+from minshi_geo.progress.status import STATUS_COLUMNS, cell_number
 from minshi_geo.sheets import book, layout
 from minshi_geo.sheets.writer import SheetsError, SheetSet
 
@@ -49,10 +49,8 @@ MATRIX_SHEET = "完成率"
 DETAIL_SHEET = "明细"
 LAGGING_SHEET = "滞后事项"
 
-STATUS_TABLE_COLUMNS: tuple[str, ...] = (
-    "period_end", "target_id", "metric", "unit", "region_code", "region_name", "allocated",
-    "completed", "rate", "expected", "gap", "light",
-)  # fmt: skip
+# The status table's columns are defined once, in progress/status.py (issue #17).
+STATUS_TABLE_COLUMNS: tuple[str, ...] = tuple(STATUS_COLUMNS)
 # One fill and font per state of the light vocabulary (minshi_geo.lights): the same colour as
 # the map, the CLI and the Word 通报.
 STATE_FILLS: dict[str, PatternFill] = {
