@@ -18,8 +18,10 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/minshi-geo demo --out out
 
+# -n auto: one worker per core (pytest-xdist); loadgroup keeps the tests of one
+# @pytest.mark.xdist_group (those sharing an expensive module fixture) on one worker.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto --dist loadgroup
 
 clean:
 	rm -rf out maps/*.html maps/png minshi.db

@@ -15,10 +15,11 @@ from minshi_geo.maps.allocation import population_for
 from minshi_geo.maps.jenks import fisher_jenks
 from minshi_geo.regions import load_region_set
 
-mapclassify = pytest.importorskip("mapclassify", reason="mapclassify is the reference")
 
 
 def reference(values, k=5):
+    # imported by the test that compares, not at collection (scipy + sklearn: ~2 s)
+    mapclassify = pytest.importorskip("mapclassify", reason="mapclassify is the reference")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Numba not installed" and tie warnings
         scheme = mapclassify.FisherJenks(np.asarray(values, dtype=float), k=k)
