@@ -156,7 +156,54 @@ def _read_number(
         confidence = min(confidence, 0.7)
         after = pos  # the noun stays part of the metric
 
-    # qualifiers before the number, after the unit
+    qualifier, at_most, after = _qualifiers(
+        text, token, unit, start_of_clause, after, qualifier, notes
+    )
+    if upper is not None:
+        qualifier = "at_least"
+        notes.append(f"range {_fmt(token.value)}–{_fmt(upper.value)}: lower bound kept")
+        confidence = min(confidence, 0.7)
+
+    kind, canonical = _kind(text, token, unit, before, after, at_most, notes)
+    per_slash = _PER_SLASH.match(text, after)
+    if per_slash and unit.family == "money":
+        after = per_slash.end()  # 640元/人·年: the denominator belongs to the unit
+    if kind is None:
+        return Rejected(
+            token.start,
+            _context(text, token.start, after),
+            "time_not_limit",
+            "a time that is not a limit (24小时, 15分钟): part of a description",
+            had_unit=True,
+        )
+    kind, confidence = _doubts(text, token, unit, kind, before, after, confidence, notes)
+    outcome = any(w in before for w in U.OUTCOME_WORDS)
+    return FoundTarget(
+        start=token.start,
+        metric="",  # set by _place_words once all targets of the text are known
+        quantity=token.value,
+        unit=canonical,
+        kind=kind,
+        qualifier=qualifier,
+        source_span=(start_of_clause, after),
+        confidence=confidence,
+        notes=notes,
+        outcome=outcome,
+        words_end=after,
+    )
+
+
+def _qualifiers(
+    text: str,
+    token: NumberToken,
+    unit: U.UnitMatch,
+    start_of_clause: int,
+    after: int,
+    qualifier: str,
+    notes: list[str],
+) -> tuple[str, str | None, int]:
+    """The qualifier words before the number and after the unit (不少于, 以上, 以内):
+    (qualifier, the at-most word if any, where the target's words end)."""
     # 不少于10万个, 至少达到100家, 至少建成1所: a qualifier may come before 达到/达/为 or
     # the verb of the commitment
     linked = re.search(
@@ -186,24 +233,21 @@ def _read_number(
     if at_most:
         notes.append(f"at most ({at_most}): the catalogue records a limit as exact")
         qualifier = "exact"
+    return qualifier, at_most, after
 
-    if upper is not None:
-        qualifier = "at_least"
-        notes.append(f"range {_fmt(token.value)}–{_fmt(upper.value)}: lower bound kept")
-        confidence = min(confidence, 0.7)
 
-    kind, canonical = _kind(text, token, unit, before, after, at_most, notes)
-    per_slash = _PER_SLASH.match(text, after)
-    if per_slash and unit.family == "money":
-        after = per_slash.end()  # 640元/人·年: the denominator belongs to the unit
-    if kind is None:
-        return Rejected(
-            token.start,
-            _context(text, token.start, after),
-            "time_not_limit",
-            "a time that is not a limit (24小时, 15分钟): part of a description",
-            had_unit=True,
-        )
+def _doubts(
+    text: str,
+    token: NumberToken,
+    unit: U.UnitMatch,
+    kind: str,
+    before: str,
+    after: int,
+    confidence: float,
+    notes: list[str],
+) -> tuple[str, float]:
+    """What lowers the confidence in a target read (an ambiguous unit, a Chinese numeral, a
+    sum of money, a percentage without a rate word, 其中): (kind, confidence), notes added."""
     if unit.written in U.AMBIGUOUS_UNITS:
         confidence = min(confidence, 0.75)
         notes.append(f"unit {unit.written} has other meanings; check it is a measure here")
@@ -219,25 +263,11 @@ def _read_number(
         kind = "standard"
         notes.append("a percentage above 100 cannot be a coverage rate")
         confidence = min(confidence, 0.6)
-
     if before.lstrip().startswith("其中"):
         # 完成2000户危房改造，其中D级危房500户: a part of the count before, not more of it
         confidence = min(confidence, 0.75)
         notes.append("其中: a part of the target before it, not in addition to it")
-    outcome = any(w in before for w in U.OUTCOME_WORDS)
-    return FoundTarget(
-        start=token.start,
-        metric="",  # set by _place_words once all targets of the text are known
-        quantity=token.value,
-        unit=canonical,
-        kind=kind,
-        qualifier=qualifier,
-        source_span=(start_of_clause, after),
-        confidence=confidence,
-        notes=notes,
-        outcome=outcome,
-        words_end=after,
-    )
+    return kind, confidence
 
 
 def _place_words(text: str, targets: list[FoundTarget]) -> None:
