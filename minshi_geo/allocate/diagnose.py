@@ -67,6 +67,15 @@ def check_eligible(label: str, codes: Sequence[str], eligible: object, exclude: 
 
 def check_target(p: TargetProblem) -> None:
     """Pre-solve checks of one target, in the order a planner would fix them."""
+    _check_step(p)
+    _check_locks(p)
+    _check_region_bounds(p)
+    lo_u, hi_u = _check_sums(p)
+    _check_shares(p, lo_u, hi_u)
+
+
+def _check_step(p: TargetProblem) -> None:
+    """Someone eligible, a positive step the total is a multiple of, no negative bound."""
     label, unit = p.label, p.unit
     names = list(p.names)
     T, h = p.total, p.step
@@ -85,7 +94,13 @@ def check_target(p: TargetProblem) -> None:
             raise InfeasibleAllocationError(
                 f"{label}: {kind} for {names[i]} is {_q(arr[i], unit)}; expected ≥ 0"
             )
-    # locks: inside their own region's bounds, multiples of the step, not past the total
+
+
+def _check_locks(p: TargetProblem) -> None:
+    """Locks: inside their own region's bounds, multiples of the step, not past the total."""
+    label, unit = p.label, p.unit
+    names = list(p.names)
+    T, h = p.total, p.step
     for i in np.flatnonzero(p.locked):
         L = p.lock[i]
         if L < 0:
@@ -124,6 +139,12 @@ def check_target(p: TargetProblem) -> None:
             f"{label}: every region is locked and the locks sum to {_q(lock_sum, unit)}, "
             f"not the total {_q(T, unit)}"
         )
+
+
+def _check_region_bounds(p: TargetProblem) -> None:
+    """No unlocked region's minimum above its own maximum or capacity."""
+    label, unit = p.label, p.unit
+    names = list(p.names)
     for i in range(p.n):
         if not p.locked[i] and p.minimum[i] > min(p.maximum[i], p.capacity[i]) + 1e-9:
             which = (
@@ -134,6 +155,15 @@ def check_target(p: TargetProblem) -> None:
             raise InfeasibleAllocationError(
                 f"{label}: minimum {_q(p.minimum[i], unit)} for {names[i]} exceeds its {which}"
             )
+
+
+def _check_sums(p: TargetProblem) -> tuple[np.ndarray, np.ndarray]:
+    """The regions' lower bounds (in steps, times the step) fit under the total and their
+    upper bounds reach it; returns both, in the target's unit."""
+    label, unit = p.label, p.unit
+    names = list(p.names)
+    T, h = p.total, p.step
+    locked = np.flatnonzero(p.locked)
     lo, hi = p.step_bounds()
     lo_u, hi_u = lo * h, np.where(hi >= 2**60, np.inf, hi * h)
     rounded = " (rounded up to steps of " + _q(h, unit) + ")" if h != 1 else ""
@@ -163,6 +193,14 @@ def check_target(p: TargetProblem) -> None:
             f"{label}: {what} sum to {_q(hi_u.sum(), unit)} but the total is {_q(T, unit)} "
             f"({shown})"
         )
+    return lo_u, hi_u
+
+
+def _check_shares(p: TargetProblem, lo_u: np.ndarray, hi_u: np.ndarray) -> None:
+    """Regions with a positive factor share exist and can take the total between them."""
+    label, unit = p.label, p.unit
+    names = list(p.names)
+    T = p.total
     positive = p.shares > 0
     if not positive.any():
         raise InfeasibleAllocationError(

@@ -217,30 +217,8 @@ def extract_plan(
 
     title_text = outline.title or ""
     head = folded[: outline.items[0].start] if outline.items else folded[:400]
-    found_year, year_from = (year, "given") if year else plan_year(title_text, head, folded)
-    if found_year is None:
-        # 今年 only: the draft is still written, dated to this year, and says so loudly
-        found_year, year_from = date.today().year, "assumed"
-        notes.append(
-            f"REVIEW: the text names no year (20xx年, a dated title or a date); {found_year} "
-            "assumed — give the plan year with --year"
-        )
-    elif year_from == "date":
-        notes.append(f"REVIEW: the year {found_year} is read from a date in the text, not "
-                     "from the title; check it")  # fmt: skip
-    province = find_province(title_text) or find_province(head)
-    place = find_place(title_text)
-    located = place_codes(place) if place and not province else None
-    if located and province is None:
-        province = next(p for p in PROVINCES if p[1] == located[1])
-    code = province_code or (province[1] if province else None)
-    if code is None:
-        code = "000000"
-        where = f"{place}: its province is not in the bundled region sets" if place else (
-            "no province named in the title")
-        notes.append(f"{where}: province_code 000000 is a placeholder")
-    elif place:
-        notes.append(f"a plan of {place} ({'a place of ' + province[0] if province else code})")
+    found_year, year_from = _draft_year(year, title_text, head, folded, notes)
+    province, place, code = _draft_place(title_text, head, province_code, notes)
     draft_id = plan_id or make_plan_id(province, place, found_year, text)
     notes.append(f"start and deadline assumed {found_year}-01-01 and {found_year}-12-31")
     official = plan_text.source(*outline.title_span).strip() if outline.title_span else None
@@ -258,6 +236,46 @@ def extract_plan(
         year_from=year_from,
         taken=reading.taken,
     )
+
+
+def _draft_year(
+    year: int | None, title_text: str, head: str, folded: str, notes: list[str]
+) -> tuple[int, str]:
+    """The plan year and where it was read from (given, title, date, assumed); a year not
+    read from the title adds a REVIEW note."""
+    found_year, year_from = (year, "given") if year else plan_year(title_text, head, folded)
+    if found_year is None:
+        # 今年 only: the draft is still written, dated to this year, and says so loudly
+        found_year, year_from = date.today().year, "assumed"
+        notes.append(
+            f"REVIEW: the text names no year (20xx年, a dated title or a date); {found_year} "
+            "assumed — give the plan year with --year"
+        )
+    elif year_from == "date":
+        notes.append(f"REVIEW: the year {found_year} is read from a date in the text, not "
+                     "from the title; check it")  # fmt: skip
+    return found_year, year_from
+
+
+def _draft_place(
+    title_text: str, head: str, province_code: str | None, notes: list[str]
+) -> tuple[tuple[str, str, str] | None, str | None, str]:
+    """The province (a row of PROVINCES) and the place named by the title, and the draft's
+    province code (000000 when none is known, with a note)."""
+    province = find_province(title_text) or find_province(head)
+    place = find_place(title_text)
+    located = place_codes(place) if place and not province else None
+    if located and province is None:
+        province = next(p for p in PROVINCES if p[1] == located[1])
+    code = province_code or (province[1] if province else None)
+    if code is None:
+        code = "000000"
+        where = f"{place}: its province is not in the bundled region sets" if place else (
+            "no province named in the title")
+        notes.append(f"{where}: province_code 000000 is a placeholder")
+    elif place:
+        notes.append(f"a plan of {place} ({'a place of ' + province[0] if province else code})")
+    return province, place, code
 
 
 @dataclass
