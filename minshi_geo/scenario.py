@@ -488,42 +488,10 @@ def scenario_from_mapping(raw: Any, path: Path, sha256: str) -> Scenario:
 
 def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenario:
     from minshi_geo.allocate.cascade import read_cascade
-    from minshi_geo.catalogue import CatalogueError, load_plan
-    from minshi_geo.indicators import load_indicators
-    from minshi_geo.regions import RegionSetError, load_region_set
 
     base = path.parent
-    plan_path = _find(raw.get("plan", "jilin-2023"), base, paths.TARGETS_DIR, ".yaml")
-    try:
-        plan = load_plan(plan_path)
-    except FileNotFoundError:
-        raise w.fail("plan", f"plan {_show(raw.get('plan'))} not found") from None
-    except CatalogueError as exc:
-        raise w.fail("plan", str(exc)) from None
-    set_value = raw.get("region_set", "jilin")
-    set_path = Path(str(set_value))
-    set_arg: str | Path = set_value if not (base / set_path).is_file() else base / set_path
-    try:
-        regions = load_region_set(set_arg)
-    except (RegionSetError, FileNotFoundError) as exc:
-        raise w.fail("region_set", str(exc)) from None
-
-    files = raw.get("indicators") or []
-    if isinstance(files, str):
-        files = [files]
-    if not isinstance(files, list):
-        raise w.fail("indicators", f"expected a list of files, got {_show(files)}")
-    indicator_paths = []
-    for i, f in enumerate(files):
-        p = _find(f, base, paths.INDICATORS_DIR, "")
-        if not p.is_file():
-            raise w.fail(f"indicators[{i}]", f"file {_show(f)} not found (looked next to the "
-                                              f"scenario and in data/indicators/)")
-        indicator_paths.append(p)
-    try:
-        indicators = load_indicators(indicator_paths, region_set=regions)
-    except MinshiError as exc:
-        raise w.fail("indicators", str(exc)) from None
+    plan, regions = _resolve_plan(w, raw, base)
+    indicator_paths, indicators = _resolve_indicators(w, raw, base, regions)
     known = set(indicators["indicator"])
 
     sample_flag = raw.get("sample")
@@ -544,7 +512,73 @@ def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenari
                                 f"{_show(targets_raw)}")
     plan_rules = w.keys(raw.get("plan_rules"), PLAN_RULE_KEYS, "plan_rules")
     coverage = _read_coverage(w, plan_rules.get("coverage"), plan, regions, known)
+    rules, milestones = _resolve_rules(w, raw, defaults, targets_raw, plan, regions, known,
+                                       coverage)
+    budget = _read_budget(w, plan_rules.get("budget"), regions, known, rules, coverage)
+    balance = _read_balance(w, plan_rules.get("balance"), known, rules, coverage)
+    return Scenario(
+        name=raw["scenario"].strip(), title=raw["title"].strip(), path=path, sha256=sha,
+        plan=plan, regions=regions, indicators=indicators, indicator_paths=indicator_paths,
+        sample=bool(sample_flag) or uses_sample, solver=solver, rules=rules, budget=budget,
+        balance=balance, coverage=coverage, description=str(raw.get("description") or ""),
+        milestones=milestones, cascade=read_cascade(w, raw.get("cascade")),
+    )
 
+
+def _resolve_plan(w: _Where, raw: Mapping[str, Any], base: Path) -> tuple[Any, Any]:
+    """The scenario's plan (catalogue.Plan) and region set (regions.RegionSet)."""
+    from minshi_geo.catalogue import CatalogueError, load_plan
+    from minshi_geo.regions import RegionSetError, load_region_set
+
+    plan_path = _find(raw.get("plan", "jilin-2023"), base, paths.TARGETS_DIR, ".yaml")
+    try:
+        plan = load_plan(plan_path)
+    except FileNotFoundError:
+        raise w.fail("plan", f"plan {_show(raw.get('plan'))} not found") from None
+    except CatalogueError as exc:
+        raise w.fail("plan", str(exc)) from None
+    set_value = raw.get("region_set", "jilin")
+    set_path = Path(str(set_value))
+    set_arg: str | Path = set_value if not (base / set_path).is_file() else base / set_path
+    try:
+        regions = load_region_set(set_arg)
+    except (RegionSetError, FileNotFoundError) as exc:
+        raise w.fail("region_set", str(exc)) from None
+    return plan, regions
+
+
+def _resolve_indicators(
+    w: _Where, raw: Mapping[str, Any], base: Path, regions: Any
+) -> tuple[list[Path], pd.DataFrame]:
+    """The indicator files the scenario names, found, and the long table loaded with them."""
+    from minshi_geo.indicators import load_indicators
+
+    files = raw.get("indicators") or []
+    if isinstance(files, str):
+        files = [files]
+    if not isinstance(files, list):
+        raise w.fail("indicators", f"expected a list of files, got {_show(files)}")
+    indicator_paths = []
+    for i, f in enumerate(files):
+        p = _find(f, base, paths.INDICATORS_DIR, "")
+        if not p.is_file():
+            raise w.fail(f"indicators[{i}]", f"file {_show(f)} not found (looked next to the "
+                                              f"scenario and in data/indicators/)")
+        indicator_paths.append(p)
+    try:
+        indicators = load_indicators(indicator_paths, region_set=regions)
+    except MinshiError as exc:
+        raise w.fail("indicators", str(exc)) from None
+    return indicator_paths, indicators
+
+
+def _resolve_rules(
+    w: _Where, raw: Mapping[str, Any], defaults: dict[str, Any],
+    targets_raw: Mapping[Any, Any], plan: Any, regions: Any, known: set[str],
+    coverage: dict[str, CoverageRule],
+) -> tuple[dict[str, Rule], dict[str, dict[date, float]]]:
+    """The rule of every splittable target (the defaults merged with its own) and the
+    milestones."""
     splittable = [t for t in plan.targets if t.splittable]
     split_ids = {t.id for t in splittable}
     per_target: dict[str, dict[str, Any]] = {}
@@ -567,15 +601,7 @@ def _resolve(w: _Where, raw: Mapping[str, Any], path: Path, sha: str) -> Scenari
         rules[t.id] = _make_rule(w, t, merged, regions, f"targets.{t.id}",
                                  from_target=t.id in per_target and "factors" in per_target[t.id],
                                  from_defaults="factors" in defaults)
-    budget = _read_budget(w, plan_rules.get("budget"), regions, known, rules, coverage)
-    balance = _read_balance(w, plan_rules.get("balance"), known, rules, coverage)
-    return Scenario(
-        name=raw["scenario"].strip(), title=raw["title"].strip(), path=path, sha256=sha,
-        plan=plan, regions=regions, indicators=indicators, indicator_paths=indicator_paths,
-        sample=bool(sample_flag) or uses_sample, solver=solver, rules=rules, budget=budget,
-        balance=balance, coverage=coverage, description=str(raw.get("description") or ""),
-        milestones=milestones, cascade=read_cascade(w, raw.get("cascade")),
-    )
+    return rules, milestones
 
 
 def _scenario_milestones(w: _Where, raw: Any, plan: Any,
