@@ -617,13 +617,15 @@ def factor_matrix(
     codes = region_set.codes if region_set is not None else [str(c) for c in regions]
     if eligible is not None:
         chosen = []
+        in_set = set(codes)
         for item in eligible:
             code = region_set.resolve(item) if region_set is not None else str(item)
-            if code not in codes:
+            if code not in in_set:
                 raise UnknownRegionError(f"eligible region {item!r} is not in the region set")
             chosen.append(code)
-        codes = [c for c in codes if c in set(chosen)]
-    known = sorted(set(indicators["indicator"]))
+        chosen_set = set(chosen)
+        codes = [c for c in codes if c in chosen_set]
+    known = sorted(set(indicators["indicator"].unique()))
     for name in names:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3)
@@ -643,12 +645,16 @@ def factor_matrix(
     matrix = matrix.reindex(index=codes, columns=names).astype(float)
     matrix.index.name = "region_code"
     matrix.columns.name = None
-    free = [c for c in codes if c not in set(locked)]
-    missing = [(c, n) for n in names for c in free if np.isnan(matrix.at[c, n])]
+    locked = set(locked)
+    free = [c for c in codes if c not in locked]
+    # the values of the free regions, one column per name (positions, not .at: 2,850 counties)
+    values = matrix.to_numpy()[[i for i, c in enumerate(codes) if c not in locked]]
+    missing = [(free[k], n) for j, n in enumerate(names)
+               for k in np.flatnonzero(np.isnan(values[:, j]))]
     if missing:
         raise MissingIndicatorError(_missing_message(missing, region_set, label),
                                     hint=_missing_hint(missing, region_set))
-    negative = [(c, n) for n in names for c in free if matrix.at[c, n] < 0]
+    negative = [(free[k], n) for j, n in enumerate(names) for k in np.flatnonzero(values[:, j] < 0)]
     if negative:
         c, n = negative[0]
         where = f"{label}: " if label else ""

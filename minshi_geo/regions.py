@@ -98,13 +98,16 @@ def normalise_name(text: Any) -> str:
     return _DROP.sub("", text)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RegionSet:
     """Regions that receive targets, with names, aliases and WGS-84 geometry.
 
     ``frame``: GeoDataFrame (EPSG:4326) indexed by code, one row per region in display order,
     columns ``code, name, short_name, aliases (list[str]), kind ("polygon"|"point"),
     parent_code, area_km2 (equal-area EPSG:6933, NaN for points), geometry``.
+
+    Frozen: a changed frame is a new set (``dataclasses.replace(regions, frame=…)``), so the
+    lookups derived from it (``_names``, code → official name) are built once, here.
     """
 
     name: str
@@ -128,31 +131,48 @@ class RegionSet:
     #: marker code in ``_keys`` → the codes a spelling shared by several regions names
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
+    #: derived: code → official name (what :meth:`name_of` reads; ``frame.at`` is 8 µs a call)
+    _names: dict[str, str] = field(init=False, repr=False, compare=False)
+    #: derived: the codes in display order
+    _codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: derived: official names that more than one region of the set has (市中区)
+    _shared_names: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = self.frame["name"]
+        object.__setattr__(self, "_names", {code: str(name) for code, name
+                                            in zip(self.frame.index, names, strict=True)})
+        object.__setattr__(self, "_codes", tuple(self.frame["code"]))
+        counts = names.value_counts()
+        object.__setattr__(self, "_shared_names", frozenset(counts.index[counts > 1]))
 
     @property
     def codes(self) -> list[str]:
-        return list(self.frame["code"])
+        return list(self._codes)
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def __contains__(self, code: object) -> bool:
-        return code in self.frame.index
+        return code in self._names
 
     def name_of(self, code: str) -> str:
         """Official name of a region (or of the province, for its code)."""
         if code == self.province_code:
             return self.province_name
-        if code not in self.frame.index:
+        name = self._names.get(code)
+        if name is None:
             raise self._unknown(code)
-        return str(self.frame.at[code, "name"])
+        return name
 
     def resolve(self, text: Any) -> str:
         """The code of the region ``text`` names (code, name, short name, alias, pinyin).
 
         Raises :class:`UnknownRegionError` with the closest spellings when nothing matches.
         """
-        key = normalise_name(text)
+        # an adcode (ASCII digits) is its own key: skip the normalisation (2,850 counties)
+        plain = isinstance(text, str) and text.isascii() and text.isdigit()
+        key = text if plain else normalise_name(text)
         code = self._keys.get(key)
         if code in self.ambiguous:
             raise self._ambiguous(text, self.ambiguous[code])
@@ -196,7 +216,7 @@ class RegionSet:
         """The official name, qualified by prefecture (济南市市中区) when another region of the
         set has the same name — for file names and labels that must tell them apart."""
         name = self.name_of(code)
-        if code != self.province_code and (self.frame["name"] == name).sum() > 1:
+        if code != self.province_code and name in self._shared_names:
             return self.qualified_name(code)
         return name
 

@@ -85,11 +85,10 @@ def renamed(allocation: Allocation, code: str, name: str, **meta) -> Allocation:
 
 def hostile_regions(region_set: str, code: str, name: str = HOSTILE_HTML):
     """The real region set with one region's official name replaced by ``name``."""
-    import copy
+    import dataclasses
 
-    regions = copy.copy(load_region_set(region_set))
+    regions = load_region_set(region_set)
     frame = regions.frame.copy()
     frame.loc[code, "name"] = name
     frame.loc[code, "short_name"] = name
-    regions.frame = frame
-    return regions
+    return dataclasses.replace(regions, frame=frame)

@@ -430,11 +430,11 @@ def _table(scenario, problems: list[TargetProblem], quantities) -> pd.DataFrame:
 
 def _factor_values(scenario, problems: list[TargetProblem]) -> pd.DataFrame:
     names: list[str] = []
+    known = set(scenario.indicators["indicator"].unique())
     for p in problems:
         for name in p.factors:
-            if name in set(scenario.indicators["indicator"]) and name not in names:
+            if name in known and name not in names:
                 names.append(name)
-        known = set(scenario.indicators["indicator"])
         if p.capacity_name in known and p.capacity_name not in names:
             names.append(p.capacity_name)
     for extra in (scenario.budget, scenario.balance):

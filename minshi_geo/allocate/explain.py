@@ -141,13 +141,13 @@ def _problem_rows(scenario, p, x: np.ndarray, coupled: str | None, sources, orde
     capped = p.capped()
     lower = lo_s * p.step
     upper = np.where(hi_s >= np.iinfo(np.int64).max // 4, np.inf, hi_s * p.step)
-    frame = getattr(p, "factor_frame", None)
+    columns = _factor_columns(p, getattr(p, "factor_frame", None))
     total_note = _total_note(p)
     rows = []
     for i in sorted(range(p.n), key=lambda k: order.get(p.codes[k], k)):
         code = p.codes[i]
         rounded = _in_unit(rounded_steps[i], p.step)
-        moved = not np.isclose(rounded, float(x[i]))
+        moved = not _close(rounded, float(x[i]))
         rule, rule_note = _rule(p, i, theta * p.quota[i], capped[i], lower[i], upper[i],
                                 theta, coupled, moved)
         base = {
@@ -167,19 +167,37 @@ def _problem_rows(scenario, p, x: np.ndarray, coupled: str | None, sources, orde
             "proxy": proxy, "proxy_caveat": caveat,
         }
         for name, weight in p.factors.items():
-            rows.append({**base, **_factor_cells(p, i, name, weight, frame, sources)})
+            rows.append({**base, **_factor_cells(p, i, name, weight, columns[name], sources)})
     return pd.DataFrame(rows)
 
 
-def _factor_cells(p, i: int, name: str, weight: float, frame, sources) -> dict:
+def _close(a: float, b: float) -> bool:
+    """``np.isclose(a, b)`` for two floats (rtol 1e-5, atol 1e-8), without numpy's per-call
+    cost: it runs for every explanation row."""
+    a, b = float(a), float(b)
+    if a == b:
+        return True
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-08 + 1e-05 * abs(b)
+
+
+def _factor_columns(p, frame) -> dict[str, tuple[np.ndarray, float]]:
+    """Each factor's values over the problem's regions and their total, once per problem."""
+    columns = {}
+    for name in p.factors:
+        if frame is not None and name in frame.columns:
+            col = frame[name].to_numpy(dtype=float)
+            columns[name] = (col, float(np.nansum(col)))
+        else:  # a derived basis (coverage: villages not yet covered) — the problem's weights
+            col = np.asarray(p.weights, float)
+            columns[name] = (col, float(col.sum()))
+    return columns
+
+
+def _factor_cells(p, i: int, name: str, weight: float, column: tuple[np.ndarray, float],
+                  sources) -> dict:
     code = p.codes[i]
-    if frame is not None and name in frame.columns:
-        col = frame[name].to_numpy(dtype=float)
-        value = col[i]
-        total = float(np.nansum(col))
-    else:  # a derived basis (coverage: villages not yet covered) — the problem's own weights
-        col = np.asarray(p.weights, float)
-        value, total = col[i], float(col.sum())
+    col, total = column
+    value = col[i]
     share = value / total if total > 0 and np.isfinite(value) else np.nan
     label, unit = indicator_label(name)
     src = sources.get((code, name), {})
@@ -245,7 +263,7 @@ def _rounding_note(p, i, floor_steps, remainder, ranks, extra, units_left, round
     else:
         text = (f"{base}；全省余 {units_left} 档按余数从大到小分配，本地区余数 "
                 f"{remainder[i]:.4f} 排第 {ranks[i]}，未得余额")
-    if not np.isclose(rounded, float(final)):
+    if not _close(rounded, float(final)):
         text += f"；耦合规则调整为 {_num(final)} {unit}"
     return text
 
