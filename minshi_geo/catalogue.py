@@ -335,10 +335,7 @@ class _Checker:
 
 def _show(value: Any) -> str:
     """A value as the user wrote it, short and on one line."""
-    if value is None:
-        return "nothing"
-    text = " ".join(repr(value).split()) if isinstance(value, str) else " ".join(str(value).split())
-    return text if len(text) <= 60 else text[:57] + "…"
+    return limits.show(value, 60, none="nothing")
 
 
 def _number_value(value: Any) -> float | None:

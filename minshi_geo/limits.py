@@ -210,15 +210,34 @@ _REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 
 _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 80, 80, 40
 
 
-def shorten(value: object, width: int = 60) -> str:
-    """Text of a value cut to ``width`` characters, so an error message never expands a huge
-    value: a string is cut (``…`` and its full length); anything else is shown with a bounded
-    ``reprlib`` repr — ``str()`` of nested shared lists (what YAML aliases build) would
-    expand to billions of items."""
+def show(value: object, width: int = 40, *, quote: bool = True, none: str = "None") -> str:
+    """A value for an error message, on one line and at most about ``width`` characters, so
+    a message never expands a huge value — the one place that says how values are shown.
+
+    ``quote`` (values the user wrote: ``got '-3'``): a string in quotes (``repr``), cut with
+    ``…``. Otherwise (free text: names, titles) a string is shown bare, cut with ``…`` and
+    its full length. Numbers, dates and booleans read as written; lists and mappings get a
+    bounded ``reprlib`` repr — ``str()`` of nested shared lists (what YAML aliases build)
+    would expand to billions of items. ``none`` is how a missing value reads."""
+    if value is None:
+        return none
     if isinstance(value, str):
+        if quote:
+            text = " ".join(repr(value[: 10 * width]).split())
+            return text if len(text) <= width else text[: width - 3] + "…"
         text = " ".join(value[: 10 * width].split())
         if len(value) <= width and len(text) <= width:
             return text
         return f"{text[: width - 1]}… ({len(value)} characters)"
-    text = _REPR.repr(value)
-    return text if len(text) <= width else f"{text[: width - 1]}…"
+    if isinstance(value, (int, list, tuple, dict, set, frozenset)) and not isinstance(value, bool):
+        text = " ".join(_REPR.repr(value).split())
+    else:
+        text = " ".join(str(value)[: 10 * width].split())
+    if len(text) <= width:
+        return text
+    return text[: width - 3] + "…" if quote else f"{text[: width - 1]}…"
+
+
+def shorten(value: object, width: int = 60) -> str:
+    """Free text of a value cut to ``width`` characters (:func:`show` without quotes)."""
+    return show(value, width, quote=False)

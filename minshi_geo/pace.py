@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from minshi_geo import limits
 from minshi_geo.errors import MinshiError
 
 EVERY_TARGET = "*"
@@ -173,5 +174,4 @@ def _key_text(key: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
+    return limits.show(value)

@@ -224,9 +224,7 @@ def _join(prefix: str, key: object) -> str:
 
 
 def _show(value: Any) -> str:
-    # Bounded: a value built from YAML aliases (the studio's form fields) would expand in str().
-    text = repr(value[:60]) if isinstance(value, str) else limits.shorten(value, 200)
-    return text if len(text) <= 40 else text[:37] + "…"
+    return limits.show(value)
 
 
 _SHARE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
