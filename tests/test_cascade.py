@@ -71,6 +71,21 @@ def test_every_county_number_is_explained_and_a_county_rule_holds(run):
     assert (roads["quantity"] >= 1).all() and (roads["lower"] == 1).all()  # min: 1 per county
 
 
+def test_a_county_rounding_note_names_its_prefecture_not_the_province(run):
+    """A county's remainder comes from its prefecture's number, so its note says 长春市余 …档
+    (a planner in 长春 reading 全省余 would look for a province-wide remainder)."""
+    _, counties, out = run
+    explanation = pd.read_csv(out / "counties" / "explanation.csv",
+                              dtype={"region_code": str, "target_id": str})
+    notes = explanation.merge(counties.table[["target_id", "region_code", "prefecture_name"]],
+                              on=["target_id", "region_code"])
+    with_remainder = notes[notes["rounding_note"].str.contains("按余数从大到小分配")]
+    assert len(with_remainder) > 0
+    for row in with_remainder.itertuples():
+        assert f"{row.prefecture_name}余 {row.units_left} 档" in row.rounding_note
+    assert not explanation["rounding_note"].str.contains("全省").any()
+
+
 def test_shares_are_recomputed_inside_each_prefecture(run):
     _, counties, _ = run
     shares = counties.table.groupby(["target_id", "prefecture_code"])["share"].sum()
@@ -89,6 +104,10 @@ def test_county_sheets_are_grouped_per_prefecture(run, tmp_path):
     workbook = openpyxl.load_workbook(summary)
     text = " ".join(str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value)
     assert "南关区" in text and "四平" not in text
+    # its 测算说明 explains 长春's counties only (not 四平's 双辽市 or 通化's 集安市)
+    sheet = next(ws for ws in workbook if "测算说明" in ws.title)
+    notes = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
+    assert "农安县" in notes and "双辽市" not in notes and "集安市" not in notes
 
 
 def test_the_county_map_has_prefecture_outlines_in_a_real_browser(run, tmp_path):

@@ -174,7 +174,8 @@ def cascade(allocation, scenario, county_scen=None):
             table["prefecture_name"] = scenario.regions.name_of(code)
             table["prefecture_quantity"] = quantity
             tables.append(table)
-            explained.append(explain.explanation_table(county_scen, [p], {tid: x}))
+            explained.append(explain.explanation_table(county_scen, [p], {tid: x},
+                                                          whole=scenario.regions.name_of(code)))
     if not tables:
         raise MinshiError(f"cascade: no county of set {counties.name} lies in a region of "
                           f"{scenario.regions.name}", hint="check cascade.region_set")  # fmt: skip
@@ -239,10 +240,20 @@ def write_county_sheets(county_allocation, plan, counties, out_dir: str | Path) 
             name = str(rows["prefecture_name"].iloc[0])
             folder = tmp / safe_filename(f"{index:02d}-{name}")
             codes = list(dict.fromkeys(c for c in counties.codes if c in set(rows["region_code"])))
-            sub = dataclasses.replace(county_allocation, table=rows.reset_index(drop=True))
+            sub = dataclasses.replace(  # this prefecture's counties only, in every table
+                county_allocation, table=rows.reset_index(drop=True),
+                explanation=_rows_of(county_allocation.explanation, codes),
+                robustness=_rows_of(county_allocation.robustness, codes))
             write_all_sheets(sub, plan, region_subset(counties, codes), folder)
             written[code] = out_dir / folder.name
     return written
+
+
+def _rows_of(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """The rows of ``frame`` (explanation / robustness) for ``codes``; an empty frame as is."""
+    if frame.empty or "region_code" not in frame.columns:
+        return frame
+    return frame[frame["region_code"].isin(codes)].reset_index(drop=True)
 
 
 def prefecture_outlines(meta: Mapping[str, Any], gcj02: bool = False) -> dict | None:

@@ -63,16 +63,17 @@ _EPS = 1e-9
 
 
 def explanation_table(scenario, problems, quantities: dict[str, np.ndarray],
-                      coupled: dict[str, str] | None = None) -> pd.DataFrame:
+                      coupled: dict[str, str] | None = None, whole: str = "全省") -> pd.DataFrame:
     """The explanation rows of every problem (targets in ``problems`` order, regions in
     region-set order). ``coupled`` maps a target id to the plan rule that couples it
-    (``budget`` | ``balance``)."""
+    (``budget`` | ``balance``); ``whole`` names what the total belongs to in the rounding
+    note (全省, or the prefecture a cascade splits among its counties)."""
     coupled = coupled or {}
     order = {c: i for i, c in enumerate(scenario.regions.codes)}
     sources = _sources(scenario.indicators)
     frames = [
         _problem_rows(scenario, p, np.asarray(quantities[p.target_id]),
-                      coupled.get(p.target_id), sources, order)
+                      coupled.get(p.target_id), sources, order, whole)
         for p in problems
     ]
     if not frames:
@@ -125,7 +126,8 @@ def _rule(p, i: int, scaled: float, capped: float, lo: float, hi: float, theta: 
     return "none", "未受任何规则调整"
 
 
-def _problem_rows(scenario, p, x: np.ndarray, coupled: str | None, sources, order) -> pd.DataFrame:
+def _problem_rows(scenario, p, x: np.ndarray, coupled: str | None, sources, order,
+                  whole: str) -> pd.DataFrame:
     target = scenario.plan.target(p.target_id)
     proxy, caveat = proxy_caveat(target, p.factors)
     quanta = np.array([int(a) for a in p.quanta()], dtype=np.int64)
@@ -163,7 +165,7 @@ def _problem_rows(scenario, p, x: np.ndarray, coupled: str | None, sources, orde
             "units_left": units_left, "extra_steps": int(extra[i]),
             "rounded": rounded, "quantity": _tidy(x[i]),
             "rounding_note": _rounding_note(p, i, floor_steps, remainder, ranks, extra,
-                                            units_left, rounded, x[i]),
+                                            units_left, rounded, x[i], whole),
             "proxy": proxy, "proxy_caveat": caveat,
         }
         for name, weight in p.factors.items():
@@ -240,7 +242,8 @@ def _remainder_ranks(quanta, floor_steps, hi_s) -> list[int | None]:
     return ranks
 
 
-def _rounding_note(p, i, floor_steps, remainder, ranks, extra, units_left, rounded, final) -> str:
+def _rounding_note(p, i, floor_steps, remainder, ranks, extra, units_left, rounded, final,
+                   whole: str = "全省") -> str:
     unit, step = p.unit, p.step
     step_text = f"以 {_num(step)} {unit} 为一档，" if step != 1 else ""
     if p.method not in ("optimal", "largest_remainder") or (
@@ -253,15 +256,15 @@ def _rounding_note(p, i, floor_steps, remainder, ranks, extra, units_left, round
         return f"锁定，不参与取整：{_num(rounded)} {unit}"
     base = f"{step_text}整数部分 {_num(floor_steps[i] * step)} {unit}"
     if units_left <= 0:
-        text = f"{base}，全省无余额"
+        text = f"{base}，{whole}无余额"
     elif extra[i] > 0:
-        text = (f"{base}；全省余 {units_left} 档按余数从大到小分配，本地区余数 "
+        text = (f"{base}；{whole}余 {units_left} 档按余数从大到小分配，本地区余数 "
                 f"{remainder[i]:.4f} 排第 {ranks[i]}，得 1 档 → {_num(rounded)} {unit}")
     elif ranks[i] is None:
         why = "余数为 0" if remainder[i] == 0 else "已到上限"
         text = f"{base}；{why}，不得余额"
     else:
-        text = (f"{base}；全省余 {units_left} 档按余数从大到小分配，本地区余数 "
+        text = (f"{base}；{whole}余 {units_left} 档按余数从大到小分配，本地区余数 "
                 f"{remainder[i]:.4f} 排第 {ranks[i]}，未得余额")
     if not _close(rounded, float(final)):
         text += f"；耦合规则调整为 {_num(final)} {unit}"
