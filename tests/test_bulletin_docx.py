@@ -144,3 +144,35 @@ def test_docx_converts_to_pdf_in_libreoffice(soffice, report, tmp_path):  # noqa
     for heading in HEADINGS:
         assert heading in text
     assert re.search(r"—\s*1\s*—", text)  # page numbers
+
+
+HOSTILE = '=cmd|"/c calc"!A1 { DDE "c:\\\\x" } <w:fldSimple w:instr="PAGE"/> &amp; 长春\x07'
+
+
+def test_hostile_names_are_text_in_the_docx_not_fields_or_markup(report, tmp_path):
+    """A region name (from the store / allocation) that looks like a formula, a Word field
+    code or WordprocessingML stays literal text: no field, no element, control char dropped."""
+    import zipfile
+
+    from minshi_geo.documents.bulletin_docx import write_bulletin_docx
+    from minshi_geo.progress import status as st
+
+    allocation, plan, regions = baseline_inputs()
+    db = f"sqlite:///{report['root'] / 'p.db'}"
+    status = st.compute_status(db, allocation, plan)
+    lagging = status[status["state"].isin(lights.LAGGING)]["region_code"].iloc[0]
+    status.loc[status["region_code"] == lagging, "region_name"] = HOSTILE
+    picture = tmp_path / "lights.png"  # any PNG: the picture is not what is tested here
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), "white").save(picture)
+    path = write_bulletin_docx(status, plan, regions, tmp_path / "h.docx", map_png=picture)
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "<w:fldSimple" not in xml and "<w:instrText" not in xml  # body: no field at all
+    assert "&lt;w:fldSimple" in xml and "&amp;amp;" in xml  # the markup is escaped text
+    document = docx.Document(str(path))
+    texts = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    texts += [p.text for p in document.paragraphs]
+    assert any(HOSTILE.replace("\x07", "") in t for t in texts)
+    assert not any("\x07" in t for t in texts)
