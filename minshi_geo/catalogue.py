@@ -233,7 +233,7 @@ def _read_yaml(path: Path, data: bytes) -> Any:
         raise CatalogueError(f"{name}: not UTF-8 text (byte {exc.start})") from None
     try:
         # dates are read as text: validated here, with a location
-        return yaml.load(text, Loader=strict_yaml.NoDatesLoader)  # noqa: S506
+        return strict_yaml.load(text, strict_yaml.NoDatesLoader)
     except (strict_yaml.DuplicateKey, strict_yaml.KeyTypeRefused) as exc:
         raise CatalogueError(f"{name} {exc}") from None
     except limits.YamlAliasRefused as exc:

@@ -302,7 +302,7 @@ def _gazetteer(province_code: str) -> dict[str, tuple[tuple[str, str, str, str],
     found: dict[str, list[tuple[str, str, str, str]]] = {}
     for path in sorted(paths.REGIONS_DIR.glob("*.yaml")):
         try:
-            doc = yaml.load(limits.read_text(path, "yaml"), Loader=strict_yaml.StrictLoader)
+            doc = strict_yaml.load(limits.read_text(path, "yaml"))
             if str(doc["province"]["code"]) != province_code:
                 continue
             for entry in doc["regions"]:
@@ -580,8 +580,7 @@ def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, 
 def _load_cached(path_text: str, mtime: float) -> RegionSet:
     path = Path(path_text)
     try:
-        doc = yaml.load(limits.read_text(path, "yaml", what="region set"),
-                        Loader=strict_yaml.StrictLoader)
+        doc = strict_yaml.load(limits.read_text(path, "yaml", what="region set"))
     except UnicodeDecodeError as exc:
         raise RegionSetError(f"{path.name}: not UTF-8 text (byte {exc.start})",
                              hint="save the region set as UTF-8") from None

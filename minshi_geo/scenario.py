@@ -448,7 +448,7 @@ def load_scenario(path: str | Path = paths.DEFAULT_SCENARIO) -> Scenario:
     w = _Where(path.name)
     data = limits.read_bytes(path, "yaml", what="scenario file")
     try:
-        raw = yaml.load(data.decode("utf-8"), Loader=strict_yaml.StrictLoader)  # noqa: S506
+        raw = strict_yaml.load(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise w.fail("", f"not UTF-8 text (byte {exc.start})") from None
     except limits.YamlAliasRefused as exc:

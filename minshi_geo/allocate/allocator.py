@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,14 +22,15 @@ import pandas as pd
 from minshi_geo import rules
 from minshi_geo.allocate import diagnose, explain
 from minshi_geo.allocate import robustness as robustness_mod
-from minshi_geo.allocate import solver as solver_mod
 from minshi_geo.allocate.diagnose import InfeasibleAllocationError
-from minshi_geo.allocate.model import AllocationModel
 from minshi_geo.allocate.problem import Balance, Budget, TargetProblem
 from minshi_geo.allocation import Allocation, FileRecord
 from minshi_geo.errors import MinshiError
 from minshi_geo.indicators import MissingIndicatorError, factor_matrix
 from minshi_geo.pace import milestones_to_meta
+
+if TYPE_CHECKING:  # PuLP (model.py, solver.py) is imported only when a model is solved
+    from minshi_geo.allocate import solver as solver_mod
 
 ENGINES = rules.ENGINES
 Progress = Callable[[int, int, str], None]  # (done, total, what)
@@ -301,6 +303,9 @@ def _solve(scenario, plan: _Plan, progress: Progress | None, solver: str | None)
     total_steps = len(plan.on_fast_path) + len(plan.groups)
     done = 0
     solved = _Solved(quantities={}, chosen=None, burden=None)
+    if plan.groups:
+        from minshi_geo.allocate import solver as solver_mod
+        from minshi_geo.allocate.model import AllocationModel
     for group in plan.groups:
         solved.chosen = chosen = solved.chosen or solver_mod.select_solver(solver or scenario.solver)
         is_coupled = group is plan.coupled
