@@ -462,3 +462,21 @@ def test_per_10k_figures_of_one_target_share_one_decimal_rule():
         shown = [t.split(" ")[0] for t, r in zip(view["value"], view["rank"]) if r is not None]
         decimals = {len(t.split(".")[1]) if "." in t else 0 for t in shown}
         assert len(decimals) == 1, (key, shown)
+
+
+def test_shapes_are_simplified_once_per_region_set_and_each_map_gets_its_own_copy(jilin):
+    from minshi_geo.maps import geometry
+
+    geometry._DRAWN_CACHE.clear()
+    first = region_shapes(jilin.frame, jilin.codes)
+    assert len(geometry._DRAWN_CACHE) == 1
+    first.geojson["features"][0]["properties"]["style"] = {"color": "red"}  # folium may do so
+    first.geojson["features"][0]["geometry"]["coordinates"].clear()
+    again = region_shapes(jilin.frame, jilin.codes)
+    assert len(geometry._DRAWN_CACHE) == 1, "the same shapes are not simplified again"
+    geometry._DRAWN_CACHE.clear()
+    fresh = region_shapes(jilin.frame, jilin.codes)
+    assert again.geojson == fresh.geojson and again.labels == fresh.labels
+    assert "style" not in again.geojson["features"][0]["properties"]
+    region_shapes(jilin.frame, jilin.codes, gcj02=True)
+    assert len(geometry._DRAWN_CACHE) == 2, "other drawing options are another entry"
