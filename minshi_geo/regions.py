@@ -579,20 +579,7 @@ def _build_geometry(recipe: Any, features: _Features, where: str) -> tuple[Any, 
 @lru_cache(maxsize=16)
 def _load_cached(path_text: str, mtime: float) -> RegionSet:
     path = Path(path_text)
-    try:
-        doc = strict_yaml.load(limits.read_text(path, "yaml", what="region set"))
-    except UnicodeDecodeError as exc:
-        raise RegionSetError(f"{path.name}: not UTF-8 text (byte {exc.start})",
-                             hint="save the region set as UTF-8") from None
-    except limits.YamlAliasRefused as exc:
-        raise RegionSetError(exc.told(path.name)) from None
-    except (strict_yaml.DuplicateKey, strict_yaml.KeyTypeRefused) as exc:
-        raise RegionSetError(f"{path.name} {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" line {mark.line + 1}" if mark else ""
-        problem = limits.shorten(str(getattr(exc, "problem", None) or exc), 120)
-        raise RegionSetError(f"{path.name}{at}: not valid YAML ({problem})") from None
+    doc = _read_doc(path)
     if not isinstance(doc, dict):
         raise RegionSetError(f"{path.name}: expected a mapping with name, province, regions")
     for key in ("name", "province", "boundaries", "regions"):
@@ -607,6 +594,54 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
         gpkg = local if local.is_file() else paths.BOUNDARIES_DIR / gpkg
     features = _Features(gpkg)
 
+    rows, recipes, notes, keys, ambiguous = _read_regions(doc, path, features, province)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=boundaries.CRS)
+    frame["area_km2"] = boundaries.area_km2(frame.geometry)
+    frame.index = pd.Index(frame["code"].tolist())
+    frame = frame[FRAME_COLUMNS]
+    result = RegionSet(
+        name=str(doc["name"]),
+        title=str(doc.get("title") or doc["name"]),
+        frame=frame,
+        province_code=str(province["code"]),
+        province_name=str(province["name"]),
+        path=path,
+        boundaries_path=gpkg,
+        recipes=recipes,
+        notes=notes,
+        province_aliases=tuple(str(a) for a in province.get("aliases") or []),
+        indicator_tables=_indicator_tables(doc.get("indicators"), path),
+        parent_names=_prefecture_names(features),
+        ambiguous=ambiguous,
+        _keys=keys,
+    )
+    _qualify(result)
+    return result
+
+
+def _read_doc(path: Path) -> Any:
+    """The region-set file's YAML; every reading problem is one :class:`RegionSetError`."""
+    try:
+        return strict_yaml.load(limits.read_text(path, "yaml", what="region set"))
+    except UnicodeDecodeError as exc:
+        raise RegionSetError(f"{path.name}: not UTF-8 text (byte {exc.start})",
+                             hint="save the region set as UTF-8") from None
+    except limits.YamlAliasRefused as exc:
+        raise RegionSetError(exc.told(path.name)) from None
+    except (strict_yaml.DuplicateKey, strict_yaml.KeyTypeRefused) as exc:
+        raise RegionSetError(f"{path.name} {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark else ""
+        problem = limits.shorten(str(getattr(exc, "problem", None) or exc), 120)
+        raise RegionSetError(f"{path.name}{at}: not valid YAML ({problem})") from None
+
+
+def _read_regions(doc: dict, path: Path, features: _Features, province: dict
+                  ) -> tuple[list[dict], dict[str, str], dict[str, str], dict[str, str],
+                             dict[str, tuple[str, ...]]]:
+    """The ``regions:`` list read in file order: frame rows, recipes, notes and the
+    spelling keys (with the ambiguity markers)."""
     rows, recipes, notes = [], {}, {}
     keys: dict[str, str] = {}
     ambiguous: dict[str, tuple[str, ...]] = {}
@@ -621,7 +656,7 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
                 raise RegionSetError(f"{where}: missing key {key!r}")
         code = str(entry["code"]).strip()
         where = f"{path.name}: region {code}"
-        if any(r["code"] == code for r in rows):
+        if code in recipes:  # the codes read so far
             raise RegionSetError(f"{where}: code listed twice")
         geom, recipe_text, feature_parent = _build_geometry(
             entry["geometry"], features, f"{where}, geometry"
@@ -653,29 +688,7 @@ def _load_cached(path_text: str, mtime: float) -> RegionSet:
             if other is not None and other != code and i_spelling <= len(aliases):
                 raise RegionSetError(f"{where}: spelling {spelling!r} also names region {other}")
             _add_key(keys, ambiguous, key, code)  # a shared name (市中区) is an ambiguity
-
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=boundaries.CRS)
-    frame["area_km2"] = boundaries.area_km2(frame.geometry)
-    frame.index = pd.Index(frame["code"].tolist())
-    frame = frame[FRAME_COLUMNS]
-    result = RegionSet(
-        name=str(doc["name"]),
-        title=str(doc.get("title") or doc["name"]),
-        frame=frame,
-        province_code=str(province["code"]),
-        province_name=str(province["name"]),
-        path=path,
-        boundaries_path=gpkg,
-        recipes=recipes,
-        notes=notes,
-        province_aliases=tuple(str(a) for a in province.get("aliases") or []),
-        indicator_tables=_indicator_tables(doc.get("indicators"), path),
-        parent_names=_prefecture_names(features),
-        ambiguous=ambiguous,
-        _keys=keys,
-    )
-    _qualify(result)
-    return result
+    return rows, recipes, notes, keys, ambiguous
 
 
 def _indicator_tables(value: Any, path: Path) -> tuple[str | tuple[str, str], ...]:
