@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,32 @@ def server_state(db_url: str, data_dir: Path):
     return state
 
 
+_TEMPLATE: dict[str, Path] = {}  # this process's published first start, made once
+
+
+def _published_template(tmp_path_factory) -> Path:
+    """A first start on SQLite (accounts made, the baseline published as 第1版), made once per
+    session (per xdist worker) and copied by every module: publishing allocates and writes
+    every task sheet, the same work each time."""
+    if "root" not in _TEMPLATE:
+        root = tmp_path_factory.mktemp("server-first-start")
+        state = server_state(f"sqlite:///{root / 'db.sqlite'}", root / "data")
+        state.store.close()
+        _TEMPLATE["root"] = root
+    return _TEMPLATE["root"]
+
+
 def module_state(tmp_path_factory, name: str):
-    """A module-scoped server state on SQLite (use with ``yield from``)."""
+    """A module-scoped server state on SQLite (use with ``yield from``): its own copy of the
+    first start's database and data folder, so modules never see each other's changes."""
+    template = _published_template(tmp_path_factory)
     root = tmp_path_factory.mktemp(name)
-    state = server_state(f"sqlite:///{root / 'db.sqlite'}", root / "data")
+    for db in template.glob("db.sqlite*"):  # with any -wal / -shm beside it
+        shutil.copy2(db, root / db.name)
+    shutil.copytree(template / "data", root / "data")
+    state = open_state(ServerConfig(db_url=f"sqlite:///{root / 'db.sqlite'}",
+                                    data_dir=root / "data"))
+    assert state.current().publication.version == 1  # the copied 第1版, not a new publication
     yield state
     state.store.close()
 

@@ -58,16 +58,25 @@ def separable_targets(draw, objective):
     return p
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(separable_targets("quota"))
-def test_fast_path_and_pulp_agree_on_random_targets(p):
+# 1,500 quota and 700 fair examples in all, in chunks so that pytest-xdist spreads them over
+# the workers (each chunk draws its own random examples; the totals are unchanged).
+QUOTA_CHUNKS, FAIR_CHUNKS = 5, 2
+
+
+@pytest.mark.parametrize("chunk", range(QUOTA_CHUNKS))
+@settings(max_examples=1500 // QUOTA_CHUNKS, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(p=separable_targets("quota"))
+def test_fast_path_and_pulp_agree_on_random_targets(chunk, p):
     model = AllocationModel([p]).solve(HIGHS)
     assert model.quantities["t"].tolist() == p.fast().tolist()
 
 
-@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(separable_targets("fair"))
-def test_fast_path_and_pulp_agree_on_random_fair_targets(p):
+@pytest.mark.parametrize("chunk", range(FAIR_CHUNKS))
+@settings(max_examples=700 // FAIR_CHUNKS, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(p=separable_targets("fair"))
+def test_fast_path_and_pulp_agree_on_random_fair_targets(chunk, p):
     model = AllocationModel([p]).solve(HIGHS)
     assert model.quantities["t"].tolist() == p.fast().tolist()
 
