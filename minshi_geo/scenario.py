@@ -166,9 +166,11 @@ class CoverageRule:
     note: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scenario:
-    """A validated scenario with its plan, regions and indicators loaded."""
+    """A validated scenario with its plan, regions and indicators loaded. Frozen: a changed
+    scenario (the studio's subset of targets, a cascade's county level) is a new one made
+    with ``dataclasses.replace``."""
 
     name: str
     title: str
