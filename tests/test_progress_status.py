@@ -316,3 +316,19 @@ def test_a_task_of_zero_never_reported_reads_not_applicable_not_missing(store):
     assert "220300" not in set(st.lagging(full)["region_code"])
     siping = st.region_rollup(full).set_index("region_code").loc["220300"]
     assert siping["missing"] == 1 and siping["not_judged"] == 1
+
+
+def test_a_task_of_zero_reported_is_not_applicable_not_done(store):
+    """不承担 (task 0) with a reported 0 (the blank sheet's row filled in): still 不适用 — a
+    region that carries nothing has completed nothing, and counting it 已完成 would swell its
+    已完成 count in the 通报 and the roll-up."""
+    allocation = hand_allocation()
+    table = allocation.table
+    table.loc[(table["target_id"] == "29.2") & (table["region_code"] == "220300"), "quantity"] = 0
+    put(store, "220300", JUN, {"29.2": 0, "4.1": 5})
+    full = compute_status(store, allocation, PLAN)
+    zero = full.set_index(["target_id", "region_code"]).loc[("29.2", "220300")]
+    assert zero["completed"] == 0 and zero["light"] == "none"
+    assert zero["state"] == "not_judged" and st.lights.word(zero["state"]) == "不适用"
+    siping = st.region_rollup(full).set_index("region_code").loc["220300"]
+    assert siping["done"] == 0 and siping["not_judged"] == 1

@@ -10,14 +10,16 @@ pace(d)    share of the year's work that should be done by day ``d`` (0–1). Li
 expected   序时进度 in the target's unit: pace(period_end) · allocated.
 rate       completed / allocated (1.0 = 100 %; NaN when not reported or nothing allocated).
 gap        (rate − pace) · 100, in percentage points; negative = behind schedule.
-light      ``done``    rate ≥ 100 % (or nothing was allocated and the region reported);
+light      ``done``    rate ≥ 100 %;
            ``green``   on or ahead of 序时进度, or less than ``yellow`` points behind;
            ``yellow``  ``yellow`` to ``red`` points behind (both ends included);
            ``red``     more than ``red`` points behind;
            ``none``    no report yet for this target × region (未报送), or a value reported
                        for a target with no regional quantity, e.g. a province-wide rate: shown,
-                       not judged (不适用, see :func:`light_label`). A task of 0 (不承担) with
-                       no report is 不适用 too (state ``not_judged``), not 未报送: not late.
+                       not judged (不适用, see :func:`light_label`). A task of 0 (不承担) is
+                       不适用 too (state ``not_judged``), reported or not: never 未报送 (it
+                       is not late) and never 已完成 (a region that carries nothing has
+                       completed nothing; counted as done it would swell its 已完成 count).
 state      the light refined into the seven words of :mod:`minshi_geo.lights` (提前 when
            green and ahead of 序时进度; 不适用 when ``none`` but reported) — the words and
            colours every output shows.
@@ -295,8 +297,8 @@ def _assess(row: dict, p: float, period: date, deadline: date, thresholds: Thres
             rate = completed / qty
             gap = (rate - p) * 100
             light = "done" if rate >= 1 - 1e-12 else thresholds.light_for_gap(gap)
-        else:
-            rate, gap, light = np.nan, np.nan, "done"
+        else:  # a task of 0 (不承担): shown as reported, not judged
+            rate, gap, light = np.nan, np.nan, "none"
         return {"expected": expected, "rate": rate, "gap": gap, "light": light}
     if status == "已完成":
         return {"expected": expected, "rate": np.nan, "gap": np.nan, "light": "done"}
