@@ -1,31 +1,24 @@
 """The office server for tests: a real app on a fresh database, with one account per role.
 
 ``server_state(db_url, tmp)`` opens the server's state (publishing the bundled baseline as
-version 1, as a first start does); ``Client`` is Starlette's TestClient signed in as a user,
-sending the page's CSRF token like the browser does.
+version 1, as a first start does); ``client_for(state, user)`` is Starlette's TestClient
+signed in as that user, sending the page's CSRF token like the browser does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the server tests need the 'server' extra")
-
-import warnings  # noqa: E402
-
-with warnings.catch_warnings():
-    # Starlette asks for httpx2 in its TestClient; httpx is what the test extra installs.
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient  # noqa: E402
-
-from minshi_geo.server import accounts  # noqa: E402
-from minshi_geo.server.app import create_app  # noqa: E402
-from minshi_geo.server.state import ServerConfig, open_state  # noqa: E402
+if importlib.util.find_spec("fastapi") is None:  # found without importing it (~1 s)
+    pytest.skip("the server tests need the 'server' extra", allow_module_level=True)
 
 PASSWORD = "correct-horse-battery"
 USERS = {
@@ -40,6 +33,9 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def server_state(db_url: str, data_dir: Path):
+    from minshi_geo.server import accounts
+    from minshi_geo.server.state import ServerConfig, open_state
+
     state = open_state(ServerConfig(db_url=db_url, data_dir=data_dir))
     for name, (role, region) in USERS.items():
         accounts.create_user(state.store, name, PASSWORD, role, region, by="test")
@@ -65,6 +61,8 @@ def _published_template(tmp_path_factory) -> Path:
 def module_state(tmp_path_factory, name: str):
     """A module-scoped server state on SQLite (use with ``yield from``): its own copy of the
     first start's database and data folder, so modules never see each other's changes."""
+    from minshi_geo.server.state import ServerConfig, open_state
+
     template = _published_template(tmp_path_factory)
     root = tmp_path_factory.mktemp(name)
     for db in template.glob("db.sqlite*"):  # with any -wal / -shm beside it
@@ -77,32 +75,46 @@ def module_state(tmp_path_factory, name: str):
     state.store.close()
 
 
-class Client(TestClient):
-    """A TestClient that knows its session's CSRF token."""
+@functools.cache
+def _client_class():
+    """Starlette's TestClient with the page's CSRF token; fastapi is imported when a test
+    makes its first client, not at collection."""
+    with warnings.catch_warnings():
+        # Starlette asks for httpx2 in its TestClient; httpx is what the test extra installs.
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
 
-    csrf: str = ""
+    class _Client(TestClient):
+        """A TestClient that knows its session's CSRF token."""
 
-    def refresh_csrf(self, path: str = "/login") -> str:
-        page = self.get(path)
-        found = CSRF_RE.search(page.text)
-        assert found, f"no CSRF token on {path}"
-        self.csrf = found.group(1)
-        return self.csrf
+        csrf: str = ""
 
-    def login(self, username: str, password: str = PASSWORD):
-        self.refresh_csrf("/login")
-        response = self.post("/login", data={"username": username, "password": password,
-                                             "csrf_token": self.csrf}, follow_redirects=False)
-        if response.status_code == 303:
-            self.refresh_csrf("/login")  # the new session's token
-        return response
+        def refresh_csrf(self, path: str = "/login") -> str:
+            page = self.get(path)
+            found = CSRF_RE.search(page.text)
+            assert found, f"no CSRF token on {path}"
+            self.csrf = found.group(1)
+            return self.csrf
 
-    def post_json(self, path: str, body: dict):
-        return self.post(path, json=body, headers={"X-CSRF-Token": self.csrf})
+        def login(self, username: str, password: str = PASSWORD):
+            self.refresh_csrf("/login")
+            response = self.post("/login", data={"username": username, "password": password,
+                                                 "csrf_token": self.csrf},
+                                 follow_redirects=False)
+            if response.status_code == 303:
+                self.refresh_csrf("/login")  # the new session's token
+            return response
+
+        def post_json(self, path: str, body: dict):
+            return self.post(path, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    return _Client
 
 
-def client_for(state, username: str | None = None) -> Client:
-    client = Client(create_app(state=state), base_url="http://127.0.0.1")
+def client_for(state, username: str | None = None):
+    from minshi_geo.server.app import create_app
+
+    client = _client_class()(create_app(state=state), base_url="http://127.0.0.1")
     if username is not None:
         response = client.login(username)
         assert response.status_code == 303, response.text
@@ -125,6 +137,8 @@ def live_server(state):
     import time
 
     import uvicorn
+
+    from minshi_geo.server.app import create_app
 
     port = free_port()
     config = uvicorn.Config(create_app(state=state), host="127.0.0.1", port=port,
