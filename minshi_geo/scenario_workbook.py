@@ -74,6 +74,8 @@ SETTINGS = (  # key, label, help
     ("solver", "求解器", "可留空（默认 highs）"),
     ("milestones", "节点进度（全部指标）", "如 {6-30: 50%, 9-30: 80%}；可留空"),
     ("plan_rules", "跨指标规则", "预算、均衡、覆盖率等（YAML 文本）；可留空"),
+    ("cascade", "县级分解", "省→市→县：{region_set: 县级地区集合, defaults: {…}, targets: {…}}"
+                          "（YAML 文本）；可留空"),
 )
 LIST_SEP = re.compile(r"[、，,;；\s]+")
 
@@ -125,6 +127,10 @@ def _portable(raw: dict, scenario: Any) -> dict:
         if isinstance(value, str) and (base / value).is_file():
             bundled = folder is not None and (folder / value).is_file()
             raw[key] = value if bundled else str((base / value).resolve())
+    cascade = raw.get("cascade")
+    if isinstance(cascade, Mapping) and isinstance(cascade.get("region_set"), str) \
+            and (base / cascade["region_set"]).is_file():
+        raw["cascade"] = {**cascade, "region_set": str((base / cascade["region_set"]).resolve())}
     files = raw.get("indicators")
     if files:
         files = [files] if isinstance(files, str) else list(files)
@@ -293,7 +299,7 @@ def _write_help(ws, scenario: Any) -> None:
         "5. 参与地区、不参与地区用顿号分隔（长春市、吉林市）；二者只填其一。",
         "6. 锁定·某地区 填写后，该地区的数量固定为此值。",
         "7. 目标：quota（尽量接近因素份额）或 fair（尽量均衡）；方法从下拉列表选择。",
-        "8. 「方案」表是方案编号、名称、目标清单等总体设置。",
+        "8. 「方案」表是方案编号、名称、目标清单等总体设置；“县级分解”一行写省→市→县的县级规则。",
         "运行：minshi-geo allocate 本文件.xlsx --out out/allocation",
         "任何单元格有误时，程序给出一行中文提示（工作表、行、列），不输出任何结果。",
         f"地区：{'、'.join(scenario.regions.name_of(c) for c in scenario.regions.codes)}",
@@ -325,7 +331,13 @@ def read_scenario_workbook(path: str | Path):
     data = path.read_bytes()
     raw, where = _raw_and_cells(path)
     try:
-        return scenario_from_mapping(raw, path, hashlib.sha256(data).hexdigest())
+        scenario = scenario_from_mapping(raw, path, hashlib.sha256(data).hexdigest())
+        if scenario.cascade is not None:
+            # the county rules resolve now, so a bad one names its 县级分解 cell
+            from minshi_geo.allocate.cascade import county_scenario
+
+            county_scenario(scenario)
+        return scenario
     except ScenarioError as exc:
         raise _located(path, str(exc), where) from None
 
@@ -370,6 +382,11 @@ _PROBLEMS = (
     (re.compile(r"locked region (\S+) is not eligible for this target"),
      r"锁定的地区 \1 不参与该指标（见参与地区/不参与地区）"),
     (re.compile(r"region '([^']*)' listed twice"), r"地区“\1”填了两次"),
+    (re.compile(r"required: the county region set \(e\.g\. ([^)]*)\)"),
+     r"缺少 region_set：县级地区集合（如 \1）"),
+    (re.compile(r"expected a mapping"), r"应写成 {键: 值, …}"),
+    (re.compile(r"unknown key(?: — did you mean ([^?]*)\?)? \(expected one of (.*)\)"),
+     r"未知的键（应为 \2 之一）"),
 )
 
 
@@ -442,7 +459,7 @@ class _Cells:
             raise self.fail(SETTINGS_SHEET, row, 3, label, f"应填“是”或“否”，实际为 {text!r}")
         if key == "indicators":
             return [p for p in LIST_SEP.split(_text(value)) if p]
-        if key in ("milestones", "plan_rules"):
+        if key in ("milestones", "plan_rules", "cascade"):
             return self.flow(value, SETTINGS_SHEET, row, 3, label)
         return _text(value) if not isinstance(value, str) else value
 

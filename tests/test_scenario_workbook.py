@@ -144,3 +144,48 @@ def test_a_bad_cell_is_one_chinese_line_with_sheet_row_column_and_nothing_is_wri
     assert letter is not None, first
     assert expected in first, first
     assert not (tmp_path / "a").exists()
+
+
+CASCADE = paths.SCENARIOS_DIR / "jilin-2023-cascade.yaml"
+
+
+def test_the_cascade_round_trips_and_the_workbook_allocates_the_same_counties(tmp_path):
+    from minshi_geo.allocate import run_scenario
+    from minshi_geo.allocation import Allocation
+
+    book = write_scenario_workbook(CASCADE, tmp_path / "c.xlsx")
+    original, from_book = load_scenario(CASCADE), load_scenario(book)
+    assert from_book.cascade == original.cascade is not None
+    assert load_scenario(workbook_to_yaml(book, tmp_path / "back.yaml")).cascade == original.cascade
+    cols = ["target_id", "region_code", "quantity", "quota", "capped_quota", "share"]
+    a = run_scenario(CASCADE, tmp_path / "a", robustness=None)
+    b = run_scenario(book, tmp_path / "b", robustness=None)
+    assert a.table[cols].equals(b.table[cols])
+    counties_a = Allocation.load(tmp_path / "a" / "counties").table
+    counties_b = Allocation.load(tmp_path / "b" / "counties").table
+    assert len(counties_a) > len(a.table)
+    assert counties_a[cols].equals(counties_b[cols])
+
+
+@pytest.mark.parametrize("cascade, expected", [
+    ("{region_set: jilin-counties, colour: red}", "未知的键"),
+    ("{defaults: {factors: {population: 1}}}", "缺少 region_set"),
+    ("{region_set: jilin-counties, targets: {'4.1': {factors: {no_such_factor: 1}}}}",
+     "没有因素“no_such_factor”"),
+    ("{region_set: jilin-counties", "无法读取"),
+])
+def test_a_bad_cascade_cell_is_one_chinese_line_with_its_cell(tmp_path, cascade, expected):
+    wb = load_workbook(write_scenario_workbook(CASCADE, tmp_path / "c.xlsx"))
+    ws = wb[SETTINGS_SHEET]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "cascade")
+    ws.cell(row, 3, cascade)
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    out = CliRunner().invoke(app, ["allocate", str(bad), "--out", str(tmp_path / "a"),
+                                   "--draws", "0", "-q"])
+    assert out.exit_code == 2, out.output
+    first = out.output.splitlines()[0]
+    assert "Traceback" not in out.output and len(out.output.strip().splitlines()) <= 2
+    assert f"工作表「{SETTINGS_SHEET}」第{row}行 C列（县级分解）" in first, first
+    assert expected in first, first
+    assert not (tmp_path / "a").exists()
