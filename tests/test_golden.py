@@ -27,8 +27,10 @@ RECORDED = record.recorded_names()
 pytestmark = pytest.mark.xdist_group("golden")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def computed(tmp_path_factory) -> dict[str, str]:
+    # session, not module: xdist may run another module's test between two of these on the
+    # same worker, and a module fixture would then be computed again (~40 s)
     return record.outputs(tmp_path_factory.mktemp("golden"))
 
 
