@@ -280,6 +280,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{count} problem(s) — nothing stored: {first}"),
     # status
     "status.above_task": ("超过分解任务（请核实）：{rows}", "above the allocated task (please check): {rows}"),
+    # allocate / compare summaries (cli/allocate.py)
+    "allocate.engine": ("--engine {engine!r}：应为 {choices} 之一", "--engine {engine!r}: expected one of {choices}"),
+    "allocate.summary": ("{targets} 个指标 × {regions} 个地区，求解器：{solver}，用时 {seconds:.2f} 秒，目标函数值 {objective:.4f}",
+                         "{targets} targets × {regions} regions, solver: {solver}, {seconds:.2f} s, objective {objective:.4f}"),
+    "allocate.sample": ("示例：本方案使用示例数据，不能用于实际分解",
+                        "示例/sample: this scenario uses sample data — not for real planning"),
+    "allocate.written": ("已写出：{out}/allocation.csv、allocation.json、factors.csv、explanation.csv{extra}",
+                         "written: {out}/allocation.csv, allocation.json, factors.csv, explanation.csv{extra}"),
+    "allocate.written_robustness": ("、robustness.csv", ", robustness.csv"),
+    "compare.title": ("{a} → {b}：{total} 个指标×地区中 {changed} 个有变化",
+                      "{a} → {b}: {changed} of {total} target × region cells change"),
+    "compare.columns": ("指标编号|指标|地区|之前|之后|变化|单位|原因",
+                        "target|metric|region|before|after|change|unit|why"),
+    "compare.sample": ("示例：至少一方使用示例数据", "示例/sample data in at least one side"),
+    "compare.written": ("已写出：{out}/comparison.csv", "written: {out}/comparison.csv"),
 }
 
 

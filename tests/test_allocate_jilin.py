@@ -221,6 +221,27 @@ def test_cli_allocate_and_compare(tmp_path):
     assert bridge["quantity_a"].isna().all() and (bridge["quantity_b"] >= 0).all()
 
 
+def test_cli_allocate_and_compare_speak_chinese_by_default(tmp_path):
+    """What a planner reads after allocate / compare is Chinese unless --lang en is asked."""
+    runner = CliRunner()
+    zh = {"MINSHI_LANG": "zh", "COLUMNS": "200"}
+    a, b = tmp_path / "a", tmp_path / "b"
+    r1 = runner.invoke(app, ["allocate", str(BASELINE), "--out", str(a), "--draws", "0"], env=zh)
+    assert r1.exit_code == 0, r1.output
+    assert "52 个指标 × 11 个地区" in r1.output and f"已写出：{a}/allocation.csv" in r1.output
+    assert "robustness.csv" not in r1.output  # --draws 0 writes none
+    r2 = runner.invoke(app, ["allocate", str(SCENARIOS / "jilin-2023-population.yaml"),
+                             "--out", str(b), "--quiet"], env=zh)
+    assert r2.exit_code == 0, r2.output
+    r3 = runner.invoke(app, ["compare", str(a), str(b), "--top", "3"], env=zh)
+    assert r3.exit_code == 0, r3.output
+    assert "个有变化" in r3.output and "指标编号" in r3.output and "原因" in r3.output
+    bad = runner.invoke(app, ["allocate", str(BASELINE), "--out", str(tmp_path / "c"),
+                              "--engine", "x"], env=zh)
+    assert bad.exit_code == 2 and "--engine 'x'：应为 auto, pulp, fast 之一" in bad.output
+    assert not (tmp_path / "c").exists()
+
+
 def test_build_problems_orders_regions_by_code_for_the_tie_break(baseline):
     for p in build_problems(baseline):
         assert p.codes == sorted(p.codes)

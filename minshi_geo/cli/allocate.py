@@ -9,6 +9,7 @@ import typer
 from minshi_geo.cli.app import app, console, err_console, friendly
 from minshi_geo.errors import MinshiError
 from minshi_geo.escape import csv_frame
+from minshi_geo.messages import say
 
 
 class _Bar:
@@ -85,12 +86,14 @@ def allocate_command(
 ) -> None:
     """Allocate a scenario; write allocation.csv, allocation.json, factors.csv,
     explanation.csv and robustness.csv to --out."""
+    from rich.markup import escape
+
     from minshi_geo import paths
     from minshi_geo.allocate import ENGINES, run_scenario
     from minshi_geo.allocate.robustness import Settings
 
     if engine not in ENGINES:
-        raise MinshiError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+        raise MinshiError(say("allocate.engine", engine=engine, choices=", ".join(ENGINES)))
     bar = _Bar(quiet)
     try:
         sweep = Settings(draws=draws, seed=seed, concentration=concentration,
@@ -104,16 +107,15 @@ def allocate_command(
     meta = allocation.meta
     table = allocation.table
     console.print(
-        f"[bold]{meta['scenario']}[/] — {meta['scenario_title']}\n"
-        f"{len(allocation.target_ids)} targets × {table['region_code'].nunique()} regions, "
-        f"solver: {meta['solver']}, {meta['runtime_s']:.2f} s, objective {meta['objective']:.4f}"
+        f"[bold]{escape(str(meta['scenario']))}[/] — {escape(str(meta['scenario_title']))}\n"
+        + say("allocate.summary", targets=len(allocation.target_ids),
+              regions=table["region_code"].nunique(), solver=meta["solver"],
+              seconds=meta["runtime_s"], objective=meta["objective"])
     )
     if allocation.is_sample:
-        console.print("[yellow]示例/sample: this scenario uses sample data — not for real "
-                      "planning[/]")
-    extra = ", robustness.csv" if draws else ""
-    console.print(f"written: {out}/allocation.csv, allocation.json, factors.csv, "
-                  f"explanation.csv{extra}")
+        console.print(f"[yellow]{say('allocate.sample')}[/]")
+    extra = say("allocate.written_robustness") if draws else ""
+    console.print(say("allocate.written", out=escape(str(out)), extra=extra))
 
 
 @app.command("compare")
@@ -127,6 +129,7 @@ def compare_command(
     engine: str = typer.Option("auto", "--engine", help="auto | pulp | fast."),
 ) -> None:
     """Per target × region differences between two allocations, largest changes first."""
+    from rich.markup import escape
     from rich.table import Table
 
     from minshi_geo import atomic
@@ -147,20 +150,20 @@ def compare_command(
         with atomic.atomic_dir(out) as tmp:
             csv_frame(diff).to_csv(tmp / "comparison.csv", index=False, encoding="utf-8")
     changed = diff[diff["change"] != 0]
-    title = (f"{left.meta.get('scenario', a)} → {right.meta.get('scenario', b)}: "
-             f"{len(changed)} of {len(diff)} target × region cells change")
-    view = Table(title=title)
-    for col in ("target", "metric", "region", "before", "after", "change", "unit", "why"):
-        view.add_column(col, justify="right" if col in ("before", "after", "change") else "left")
+    title = say("compare.title", a=left.meta.get("scenario", a), b=right.meta.get("scenario", b),
+                changed=len(changed), total=len(diff))
+    view = Table(title=escape(title))
+    for k, col in enumerate(say("compare.columns").split("|")):
+        view.add_column(col, justify="right" if k in (3, 4, 5) else "left")
     for row in changed.head(top).itertuples():
         view.add_row(row.target_id, str(row.metric), str(row.region_name), _num(row.quantity_a),
                      _num(row.quantity_b), _num(row.change, signed=True), str(row.unit),
                      str(row.reason))
     console.print(view)
     if left.is_sample or right.is_sample:
-        console.print("[yellow]示例/sample data in at least one side[/]")
+        console.print(f"[yellow]{say('compare.sample')}[/]")
     if out is not None:
-        console.print(f"written: {out}/comparison.csv")
+        console.print(say("compare.written", out=escape(str(out))))
 
 
 def _num(value: float, signed: bool = False) -> str:
