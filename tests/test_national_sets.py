@@ -23,6 +23,9 @@ from minshi_geo.cli import app
 from minshi_geo.indicators import load_indicators
 from minshi_geo.regions import UnknownRegionError, load_region_set
 
+# One worker runs the whole module (pytest-xdist --dist loadgroup): its tests share the
+# module's boundary cache instead of each worker building the provinces again.
+pytestmark = pytest.mark.xdist_group("national-sets")
 runner = CliRunner()
 CASES = [  # (province code, set for the prefecture level, for the county level, prefectures)
     ("370000", "山东", "shandong-counties", 16),
@@ -178,6 +181,8 @@ def test_indicators_values_listing_for_a_generated_set():
 
 
 def test_first_use_cache_is_then_used_offline(cache):
+    for _code, prefectures, counties, _n in CASES:  # built on first use here if no test did
+        load_region_set(prefectures), load_region_set(counties)
     built = sorted(p.name for p in (Path(cache) / "boundaries").glob("*.gpkg"))
     assert {"370000-v1.gpkg", "320000-v1.gpkg", "440000-v1.gpkg"} <= set(built)
     frame = pd.read_csv(Path(cache) / "regions" / "shandong-prefectures.yaml", header=None)
