@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 
 from minshi_geo import atomic
@@ -135,40 +134,70 @@ def write_sample_reports(
     seed: int = SEED,
 ) -> list[Path]:
     """Write one filled 示例 sheet per region and period into ``out_dir``; return the paths
-    (earliest period first, regions in region-set order). Written atomically as a set."""
-    from minshi_geo.sheets import layout
-    from minshi_geo.sheets.writer import write_region_sheets
+    (earliest period first, regions in region-set order). Written atomically as a set.
 
+    Each region's task workbook is built once, in memory, and filled and saved for each period
+    in turn (the cells a period fills are cleared before the next one is filled)."""
+    from minshi_geo.sheets import layout
+    from minshi_geo.sheets.writer import build_region_workbook, check_inputs
+
+    check_inputs(allocation, plan, regions)
     values = sample_progress(allocation, plan, regions, periods, seed)
     out_dir = Path(out_dir)
-    written: list[Path] = []
+    periods = sorted(periods)
+    names: dict[tuple[date, str], str] = {}
     with atomic.atomic_dir(out_dir) as tmp:
-        blanks = write_region_sheets(allocation, plan, regions, tmp / ".blank", created=plan.start)
-        for period in sorted(periods):
-            for code, blank in blanks.regions.items():
-                mine = values[(values["region_code"] == code) & (values["period_end"] == period)]
-                stem = layout.region_file_stem(plan.title, regions.name_of(code), True)
+        for code in [str(c) for c in regions.codes]:
+            wb, _writer = build_region_workbook(allocation, plan, regions, code,
+                                                created=plan.start)
+            stem = layout.region_file_stem(plan.title, regions.name_of(code), True)
+            mine = values[values["region_code"] == code]
+            for period in periods:
                 path = path_inside(tmp, f"{stem}-{period.isoformat()}.xlsx")
-                _fill(blank, path, period, mine)
-                written.append(out_dir / path.name)
-        for leftover in sorted((tmp / ".blank").rglob("*"), reverse=True):
-            leftover.rmdir() if leftover.is_dir() else leftover.unlink()
-        (tmp / ".blank").rmdir()
-    return written
+                _fill(wb, path, period, mine[mine["period_end"] == period])
+                names[(period, code)] = path.name
+    return [out_dir / names[(period, str(code))] for period in periods for code in regions.codes]
 
 
-def _fill(blank: Path, path: Path, period: date, values: pd.DataFrame) -> None:
-    from minshi_geo.sheets import book, layout
+def _fill(wb, path: Path, period: date, values: pd.DataFrame) -> None:
+    """Mark ``wb`` 示例, fill this period's values (clearing any earlier period's) and save."""
+    from minshi_geo.sheets import layout
 
-    wb = load_workbook(blank)
     ws = wb[layout.TASK_SHEET]
-    heading = layout.HEADING_ROW
     cols = {
         layout.KEY_OF_HEADER[str(c.value)]: c.column
-        for c in ws[heading]
+        for c in ws[layout.HEADING_ROW]
         if c.value is not None and str(c.value) in layout.KEY_OF_HEADER
     }
-    # 示例 marks: title, 数据性质, identity, document properties.
+    _mark_sample(wb, ws, period)
+    by_target = {str(r.target_id): r for r in values.itertuples(index=False)}
+    for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
+        target_id = ws.cell(row=r, column=cols["target_id"]).value
+        if target_id is None:
+            continue
+        cells = {key: ws.cell(row=r, column=cols[key]) for key in ("completed", "status", "note")}
+        for cell in cells.values():  # blank again: nothing of an earlier period stays
+            cell.value = None
+        rec = by_target.get(str(target_id))
+        if rec is None:
+            continue
+        if rec.completed is not None and not pd.isna(rec.completed):
+            value = float(rec.completed)
+            cells["completed"].value = int(value) if value.is_integer() else value
+        if rec.status:
+            cells["status"].value = rec.status
+        if rec.note:
+            cells["note"].value = rec.note
+    wb.properties.created = datetime(period.year, period.month, period.day)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    _write_stable_zip(buffer.getvalue(), path, period)
+
+
+def _mark_sample(wb, ws, period: date) -> None:
+    """示例 marks (title, 数据性质, page header, identity, document properties) and 本期截至日期."""
+    from minshi_geo.sheets import book, layout
+
     title = ws.cell(row=layout.TITLE_ROW, column=1)
     if layout.SAMPLE_MARK not in str(title.value or ""):
         title.value = f"{title.value}（{layout.SAMPLE_MARK}）"
@@ -187,29 +216,8 @@ def _fill(blank: Path, path: Path, period: date, values: pd.DataFrame) -> None:
             row[1].value = "true"
     props = wb.custom_doc_props
     key = layout.DOC_PROPERTY_PREFIX + "sample"
-    kept = [p for p in props.props if p.name != key]
-    props.props = kept
+    props.props = [p for p in props.props if p.name != key]
     props.append(StringProperty(name=key, value="true"))
-
-    by_target = {str(r.target_id): r for r in values.itertuples(index=False)}
-    for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
-        target_id = ws.cell(row=r, column=cols["target_id"]).value
-        rec = by_target.get(str(target_id)) if target_id is not None else None
-        if rec is None:
-            continue
-        if rec.completed is not None and not pd.isna(rec.completed):
-            value = float(rec.completed)
-            ws.cell(row=r, column=cols["completed"]).value = (
-                int(value) if value.is_integer() else value
-            )
-        if rec.status:
-            ws.cell(row=r, column=cols["status"]).value = rec.status
-        if rec.note:
-            ws.cell(row=r, column=cols["note"]).value = rec.note
-    wb.properties.created = datetime(period.year, period.month, period.day)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    _write_stable_zip(buffer.getvalue(), path, period)
 
 
 def _write_stable_zip(data: bytes, path: Path, period: date) -> None:
