@@ -22,7 +22,9 @@ A figure is declared in a ``benchmarks/figures_*.py`` module as ``FIGURES = [Fig
   it prints ``RESULT <value>`` lines, one per repetition it measured in-process, or one;
 - ``setup``: Python run once per tree before the runs (build inputs into ``WORK``; the same
   folder is handed to every run of that tree); ``baseline_code`` / ``baseline_argv`` replace the
-  measurement for the baseline tree when its API differs (same work, older spelling).
+  measurement for the baseline tree when its API differs (same work, older spelling);
+  ``skip_baseline=True`` leaves the baseline out (too slow to run: ``note`` names the figure
+  the issue recorded for it).
 
 Every figure prints min / median / max on both trees and the goal. Nothing here is asserted:
 a benchmark prints figures (docs/DEVELOPING.md).
@@ -58,6 +60,8 @@ class Figure:
     baseline_code: str | None = None
     baseline_argv: tuple[str, ...] | None = None
     note: str = ""
+    # The baseline is not run (it would take many minutes); ``note`` gives its recorded figure.
+    skip_baseline: bool = False
 
 
 def load_figures() -> list[Figure]:
@@ -166,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             errors: dict[str, str] = {}
             prepared: dict[str, Path] = {}
             for label, tree in trees:
+                if figure.skip_baseline and label.startswith("baseline"):
+                    errors[label] = "not run (recorded figure in the note)"
+                    prepared[label] = scratch
+                    continue
                 folder = scratch / f"{figure.name}-{len(prepared)}" / "prepared"
                 folder.mkdir(parents=True)
                 prepared[label] = folder
