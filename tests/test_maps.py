@@ -180,6 +180,18 @@ def test_hostile_names_never_reach_the_html_raw(tmp_path):
     assert HOSTILE_TEMPLATE in data["subtitle"]
 
 
+def test_template_syntax_in_names_stays_text(tmp_path):
+    # the page's data is written as it is, never run through jinja (which would compute
+    # {{ 7*7 }} and fail on an unclosed {% …)
+    name = "{{ 7*7 }}{% if x %}{#"
+    alloc = renamed(area_split("jilin"), "220100", name, scenario_title="{{ 6*7 }}")
+    text = allocation_map(alloc, hostile_regions("jilin", "220100", name),
+                          tmp_path / "j.html").read_text("utf-8")
+    data = embedded(text, 0)
+    assert data["regions"][0]["name"] == name
+    assert "{{ 6*7 }}" in data["subtitle"] and "42" not in data["subtitle"]
+
+
 def test_page_title_element_is_escaped(tmp_path):
     alloc = renamed(area_split("jilin"), "220100", "长春市",
                     plan_path="", plan_id="<b>x</b>")  # fmt: skip

@@ -15,7 +15,7 @@ import pandas as pd
 
 from minshi_geo.allocation import Allocation
 from minshi_geo.indicators import INDICATOR_LABELS, indicator_label  # noqa: F401 (re-export)
-from minshi_geo.maps.explanation import explanation_rows, source_rows
+from minshi_geo.maps.explanation import explained_cells, explanation_rows, source_rows
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import (
     format_number,
@@ -185,8 +185,9 @@ def allocation_page(
     modes = MODES if pop is not None else [m for m in MODES if m["id"] != "per10k"]
     factors = meta.get("factors") or {}
     facts = factor_facts(allocation, view)
-    explained = explanation_rows(allocation, list(view.codes))  # 测算说明 (explanation.csv)
-    for name, sources in source_rows(allocation, list(view.codes)).items():
+    every = explained_cells(allocation)  # 测算说明 (explanation.csv)
+    explained = explanation_rows(allocation, list(view.codes), every)
+    for name, sources in source_rows(every, list(view.codes)).items():
         if name in facts:
             facts[name]["sources"] = sources
 

@@ -6,18 +6,28 @@ Read from the allocation's explanation and robustness tables through
 
 from __future__ import annotations
 
+from minshi_geo.allocation import Allocation
 from minshi_geo.derivation import Cell, ExplanationMissingError, cells, pct, sweep_note
 
 NOT_TAKING_PART = "不参与"
 
 
-def explanation_rows(allocation, codes: list[str]) -> dict[str, dict[str, list]]:
-    """``{target_id: {"tips": [[heading, [cell per region]]…], "detail": […], "caveat": str,
-    "sweep": str}}``, cells in ``codes`` order; empty when the allocation has no explanation
-    (an older folder)."""
+def explained_cells(allocation: Allocation) -> list[Cell]:
+    """Every target × region's derivation (read once per map: ~280,000 for a national
+    county plan), empty when the allocation has no explanation (an older folder)."""
     try:
-        every = cells(allocation)
+        return cells(allocation)
     except ExplanationMissingError:
+        return []
+
+
+def explanation_rows(
+    allocation: Allocation, codes: list[str], every: list[Cell]
+) -> dict[str, dict[str, list]]:
+    """``{target_id: {"tips": [[heading, [cell per region]]…], "detail": […], "caveat": str,
+    "sweep": str}}``, cells in ``codes`` order; empty when ``every`` (the allocation's
+    :func:`explained_cells`) is."""
+    if not every:
         return {}
     note = sweep_note(allocation.meta)
     by_target: dict[str, dict[str, Cell]] = {}
@@ -65,12 +75,8 @@ def _factor_share(c: Cell, k: int) -> str:
     return pct(f.share) + (f" × {f.weight:g}" if len(c.factors) > 1 else "")
 
 
-def source_rows(allocation, codes: list[str]) -> dict[str, list[str]]:
+def source_rows(every: list[Cell], codes: list[str]) -> dict[str, list[str]]:
     """``{indicator: [source of the region's value, per region]}`` ("" where none)."""
-    try:
-        every = cells(allocation)
-    except ExplanationMissingError:
-        return {}
     out: dict[str, dict[str, str]] = {}
     for c in every:
         for f in c.factors:

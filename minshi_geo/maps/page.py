@@ -36,7 +36,6 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
-from folium.template import Template
 
 from minshi_geo import atomic
 from minshi_geo.errors import MinshiError
@@ -128,20 +127,33 @@ class _OfflineMap(folium.Map):
     default_css: list[tuple[str, str]] = []
 
 
-class _PageApp(MacroElement):
-    """Starts the page script on the folium map once Leaflet has created it."""
+class _Script(Element):
+    """A finished piece of script, written as it is: never compiled as a jinja template."""
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "minshiMap({{ this._parent.get_name() }}, {{ this.data_js }}, {{ this.geo_js }});"
-        "{% endmacro %}"
-    )
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _PageApp(MacroElement):
+    """Starts the page script on the folium map once Leaflet has created it.
+
+    The call goes into the page's script as text: a ``MacroElement``'s script would be
+    compiled again as a jinja template (~4 s for a national map's 90 MB, and a ``{{`` in a
+    region name would be evaluated)."""
 
     def __init__(self, data_js: str, geo_js: str):
         super().__init__()
         self._name = "MinshiPage"
         self.data_js = data_js
         self.geo_js = geo_js
+
+    def render(self, **kwargs) -> None:
+        call = f"minshiMap({self._parent.get_name()}, {self.data_js}, {self.geo_js});"
+        self.get_root().script.add_child(_Script(call), name=self.get_name())
 
 
 def tile_options(tiles: str) -> dict[str, Any] | None:
