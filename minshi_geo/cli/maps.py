@@ -25,12 +25,12 @@ _REGIONS_HELP = "Region set (name or YAML path); default: the one the allocation
 
 
 def _inputs(folder: Path, regions: str | None):
-    """(allocation, region set): the folder's own region set unless --regions names another."""
+    """The folder's allocation, plan and region set (another one if --regions names it)."""
     from minshi_geo.allocation import load_allocation_inputs
     from minshi_geo.regions import load_region_set
 
     inputs = load_allocation_inputs(folder)
-    return inputs.allocation, load_region_set(regions) if regions else inputs.regions
+    return inputs._replace(regions=load_region_set(regions)) if regions else inputs
 
 
 @map_app.command("allocation")
@@ -54,18 +54,19 @@ def allocation_cmd(
     check_writable(output)  # … and so does an output path that cannot be written
     if png is not None:
         check_writable(png, folder=True)
-    allocation, region_set = _inputs(out_dir, regions)
+    allocation, plan, region_set = _inputs(out_dir, regions)
     files = None
     if png is not None:
         # PNGs first: a --png-mode the data cannot draw (每万人 without population) stops
         # the command before it has written anything, not after the HTML.
         from minshi_geo.maps.png import write_pngs
 
-        files = write_pngs(allocation, region_set, png, mode=png_mode)
+        files = write_pngs(allocation, region_set, png, mode=png_mode, title=plan.title)
     from minshi_geo.allocate.cascade import prefecture_outlines
 
     outlines = prefecture_outlines(allocation.meta, gcj02=tiles == "gaode")  # county maps
-    path = allocation_map(allocation, region_set, output, tiles=tiles, outlines=outlines)
+    path = allocation_map(allocation, region_set, output, tiles=tiles, outlines=outlines,
+                          title=plan.title)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, "
                   f"{len(allocation.target_ids)} targets)")
     if files is not None:
@@ -88,9 +89,9 @@ def compare_cmd(
 
     tile_options(tiles)
     check_writable(output)
-    a, region_set = _inputs(a_dir, regions)
-    b, _ = _inputs(b_dir, regions)
-    path = compare_map(a, b, region_set, output, tiles=tiles)
+    a, plan, region_set = _inputs(a_dir, regions)
+    b = _inputs(b_dir, regions).allocation
+    path = compare_map(a, b, region_set, output, tiles=tiles, title=plan.title)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 

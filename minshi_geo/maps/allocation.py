@@ -17,29 +17,27 @@ from minshi_geo.allocation import Allocation
 from minshi_geo.indicators import INDICATOR_LABELS, indicator_label  # noqa: F401 (re-export)
 from minshi_geo.maps.explanation import explained_cells, explanation_rows, source_rows
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
+from minshi_geo.maps.labels import (  # noqa: F401 (SAMPLE_BANNER, with_unit re-exported)
+    SAMPLE_BANNER,
+    plan_title,
+    run_date,
+    scenario_label,
+    status_label,
+    with_unit,
+)
 from minshi_geo.maps.legend import (
     format_number,
     format_percent,
     sequential_classes,
 )
 from minshi_geo.maps.page import PageData, write_page
-from minshi_geo.maps.regions_view import MapRegions, check_codes, map_regions
+from minshi_geo.maps.regions_view import MapRegions, RegionsLike, check_codes, map_regions
 
 MODES = [
     {"id": "quantity", "label": "数量"},
     {"id": "per10k", "label": "每万人"},
     {"id": "share", "label": "占全省比例"},
 ]
-
-SAMPLE_BANNER = "示例数据：本图使用示例（sample）数据，仅供演示，不是正式分解结果"
-
-
-def with_unit(value: float | None, unit: str | None, digits: int | None = None) -> str:
-    text = format_number(value, digits)
-    if text == "—" or not unit:
-        return text
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
-
 
 def per10k_digits(values: list[float | None]) -> int:
     """Decimals for every per-10,000 figure of one view, from its largest value: three
@@ -50,39 +48,8 @@ def per10k_digits(values: list[float | None]) -> int:
     return 1 if top >= 10 else 2 if top >= 1 else 3
 
 
-def plan_title(meta: dict[str, Any]) -> str:
-    """The plan's title from its catalogue when it can be read, else its id."""
-    path = meta.get("plan_path")
-    if path and Path(path).is_file():
-        from minshi_geo.catalogue import load_plan
-        from minshi_geo.errors import MinshiError
-
-        try:
-            return load_plan(Path(path)).title
-        except MinshiError:
-            pass
-    return str(meta.get("plan_id") or "民生实事方案")
-
-
-def scenario_label(meta: dict[str, Any]) -> str:
-    title = meta.get("scenario_title") or ""
-    key = meta.get("scenario") or ""
-    if title and key and title != key:
-        return f"{title}（{key}）"
-    return str(title or key or "未命名方案")
-
-
-def status_label(meta: dict[str, Any]) -> str:
-    return "示例数据" if meta.get("sample") else "正式数据"
-
-
-def run_date(meta: dict[str, Any]) -> str:
-    created = str(meta.get("created_at") or "")
-    return created[:10]
-
-
 def population_for(
-    allocation: Allocation, regions: Any, population: pd.Series | None
+    allocation: Allocation, regions: RegionsLike, population: pd.Series | None
 ) -> pd.Series | None:
     """Residents per region for the 每万人 mode: given, or the allocation's factor values,
     or the bundled indicator table. None when none has it (the mode is then left out)."""
@@ -159,30 +126,107 @@ def basis_text(weights: dict[str, float] | None) -> str | None:
     return "分配依据：" + " + ".join(parts)
 
 
-def allocation_page(
-    allocation: Allocation,
-    regions: Any,
-    *,
-    population: pd.Series | None = None,
-) -> tuple[PageData, MapRegions]:
-    """The page data for one allocation (no file written): every target × every mode."""
-    view = map_regions(regions)
-    table = allocation.table.copy()
-    table["region_code"] = table["region_code"].astype(str)
-    check_codes(list(table["region_code"]), view, "allocation table")
-    meta = allocation.meta
-    pop = population_for(allocation, regions, population)
-    note = None
+def _per10k_population(
+    table: pd.DataFrame, pop: pd.Series | None, given: pd.Series | None
+) -> tuple[pd.Series | None, str | None]:
+    """(population for 每万人 or None, the note saying why the mode is left out)."""
     if pop is not None:
         allocated = list(dict.fromkeys(table["region_code"]))
         lacking = [c for c in allocated if pd.isna(pop.get(c)) or not pop.get(c) > 0]
         if lacking:
             # A per-capita ranking with holes misleads: leave the mode out and say why.
-            note = f"{len(lacking)} 个分解单位无常住人口数据：未提供“每万人”视图"
-            pop = None
-    elif population is None:
-        note = "无常住人口数据：未提供“每万人”视图"
-    modes = MODES if pop is not None else [m for m in MODES if m["id"] != "per10k"]
+            return None, f"{len(lacking)} 个分解单位无常住人口数据：未提供“每万人”视图"
+        return pop, None
+    if given is None:
+        return None, "无常住人口数据：未提供“每万人”视图"
+    return None, None
+
+
+def _tips(qty_heading: str, qty_text: list[str], share: list[float | None],
+          quota: list[float | None], capped: list[float | None], unit: str,
+          explained: list) -> list:
+    # The quantity and share rows stay in the tooltip whatever the mode (the page skips
+    # the row that repeats the mode's own heading), so 每万人 never hides the quantity.
+    tips = [
+        [qty_heading, qty_text],
+        ["占全省比例", [format_percent(s) for s in share]],
+        ["测算份额（因素法）", [with_unit(q, unit, 1) for q in quota]],
+    ]
+    if any(
+        a is not None and b is not None and not math.isclose(a, b, abs_tol=1e-6)
+        for a, b in zip(quota, capped)
+    ):
+        tips.append(["约束后测算份额", [with_unit(q, unit, 1) for q in capped]])
+    return tips + explained
+
+
+def _per10k_view(qty: list[float | None], pop: pd.Series, unit: str,
+                 view: MapRegions) -> dict:
+    per = []
+    for code, q in zip(view.codes, qty):
+        p = pop.get(code)
+        per.append(None if q is None or p is None or pd.isna(p) or p <= 0
+                   else q / float(p) * 10_000)
+    per_unit = f"{unit}/万人" if unit else "每万人"
+    digits = per10k_digits(per)  # one decimal rule for the whole view
+    return _view(
+        f"每万人（{per_unit}）",
+        per,
+        [f"{v:,.{digits}f} {per_unit}" if v is not None
+         else ("不参与" if q is None else "无人口数据") for v, q in zip(per, qty)],
+        lambda v, d=digits: f"{v:,.{d}f}",
+    )
+
+
+def _target(target_id: str, rows: pd.DataFrame, view: MapRegions, weights: dict,
+            facts: dict, explained: dict, pop: pd.Series | None) -> tuple[dict, dict]:
+    """One target's layer and its views (数量, 占全省比例, 每万人 with a population)."""
+    first = rows.iloc[0]
+    unit = str(first["unit"] or "")
+    total = float(pd.to_numeric(rows["quantity"]).sum())
+    qty = _values(rows, "quantity", view)
+    share = [None if q is None or total == 0 else q / total for q in qty]
+    qty_heading = f"分配数量（{unit}）" if unit else "分配数量"
+    qty_text = [with_unit(q, unit) if q is not None else "不参与" for q in qty]
+    mine = explained.get(target_id, {})
+    layer = {
+        "label": f"{target_id} {first['metric']}（{with_unit(total, unit)}）",
+        "basis": basis_text(weights),
+        "tips": _tips(qty_heading, qty_text, share, _values(rows, "quota", view),
+                      _values(rows, "capped_quota", view), unit, mine.get("tips", [])),
+        "facts": [k for k in weights if k in facts],
+        "explain": mine.get("detail", []),
+        "caveat": mine.get("caveat", ""),
+        "sweep": mine.get("sweep", ""),
+    }
+    views = {
+        f"{target_id}|quantity": _view(qty_heading, qty, qty_text, format_number),
+        f"{target_id}|share": _view(
+            "占全省比例", share, [format_percent(s) if s is not None else "不参与" for s in share],
+            lambda v: format_percent(v)),
+    }
+    if pop is not None:
+        views[f"{target_id}|per10k"] = _per10k_view(qty, pop, unit, view)
+    return layer, views
+
+
+def allocation_page(
+    allocation: Allocation,
+    regions: RegionsLike,
+    *,
+    population: pd.Series | None = None,
+    title: str | None = None,
+) -> tuple[PageData, MapRegions]:
+    """The page data for one allocation (no file written): every target × every mode.
+
+    ``title``: the plan's title (default: read from the plan file the allocation names)."""
+    view = map_regions(regions)
+    table = allocation.table.copy()
+    table["region_code"] = table["region_code"].astype(str)
+    check_codes(list(table["region_code"]), view, "allocation table")
+    meta = allocation.meta
+    pop, note = _per10k_population(table, population_for(allocation, regions, population),
+                                   population)
     factors = meta.get("factors") or {}
     facts = factor_facts(allocation, view)
     every = explained_cells(allocation)  # 测算说明 (explanation.csv)
@@ -190,78 +234,20 @@ def allocation_page(
     for name, sources in source_rows(every, list(view.codes)).items():
         if name in facts:
             facts[name]["sources"] = sources
-
     groups: dict[str, list[str]] = {}
     layers: dict[str, dict[str, Any]] = {}
     views: dict[str, dict[str, Any]] = {}
+    by_target = dict(tuple(table.groupby("target_id", sort=False)))
     for target_id in allocation.target_ids:
-        rows = table[table["target_id"] == target_id]
-        first = rows.iloc[0]
-        unit = str(first["unit"] or "")
-        metric = str(first["metric"])
-        total = float(pd.to_numeric(rows["quantity"]).sum())
-        qty = _values(rows, "quantity", view)
-        quota = _values(rows, "quota", view)
-        capped = _values(rows, "capped_quota", view)
-        share = [None if q is None or total == 0 else q / total for q in qty]
-        groups.setdefault(str(first["sector"]), []).append(target_id)
-        weights = factors.get(target_id) or {}
-        qty_heading = f"分配数量（{unit}）" if unit else "分配数量"
-        qty_text = [with_unit(q, unit) if q is not None else "不参与" for q in qty]
-        # The quantity and share rows stay in the tooltip whatever the mode (the page skips
-        # the row that repeats the mode's own heading), so 每万人 never hides the quantity.
-        tips = [
-            [qty_heading, qty_text],
-            ["占全省比例", [format_percent(s) for s in share]],
-            ["测算份额（因素法）", [with_unit(q, unit, 1) for q in quota]],
-        ]
-        if any(
-            a is not None and b is not None and not math.isclose(a, b, abs_tol=1e-6)
-            for a, b in zip(quota, capped)
-        ):
-            tips.append(["约束后测算份额", [with_unit(q, unit, 1) for q in capped]])
-        tips += explained.get(target_id, {}).get("tips", [])
-        layers[target_id] = {
-            "label": f"{target_id} {metric}（{with_unit(total, unit)}）",
-            "basis": basis_text(weights),
-            "tips": tips,
-            "facts": [k for k in weights if k in facts],
-            "explain": explained.get(target_id, {}).get("detail", []),
-            "caveat": explained.get(target_id, {}).get("caveat", ""),
-            "sweep": explained.get(target_id, {}).get("sweep", ""),
-        }
-        views[f"{target_id}|quantity"] = _view(
-            qty_heading,
-            qty,
-            qty_text,
-            format_number,
-        )
-        views[f"{target_id}|share"] = _view(
-            "占全省比例",
-            share,
-            [format_percent(s) if s is not None else "不参与" for s in share],
-            lambda v: format_percent(v),
-        )
-        if pop is not None:
-            per = []
-            for code, q in zip(view.codes, qty):
-                p = pop.get(code)
-                per.append(None if q is None or p is None or pd.isna(p) or p <= 0
-                           else q / float(p) * 10_000)
-            per_unit = f"{unit}/万人" if unit else "每万人"
-            digits = per10k_digits(per)  # one decimal rule for the whole view
-            views[f"{target_id}|per10k"] = _view(
-                f"每万人（{per_unit}）",
-                per,
-                [f"{v:,.{digits}f} {per_unit}" if v is not None
-                 else ("不参与" if q is None else "无人口数据") for v, q in zip(per, qty)],
-                lambda v, d=digits: f"{v:,.{d}f}",
-            )
-
+        rows = by_target[target_id]
+        groups.setdefault(str(rows["sector"].iloc[0]), []).append(target_id)
+        layers[target_id], mine = _target(target_id, rows, view, factors.get(target_id) or {},
+                                          facts, explained, pop)
+        views.update(mine)
     targets = allocation.target_ids
     data = PageData(
         kind="allocation",
-        title=f"{plan_title(meta)} · 任务分解图",
+        title=f"{title if title is not None else plan_title(meta)} · 任务分解图",
         subtitle=" · ".join(
             p for p in (
                 f"方案：{scenario_label(meta)}",
@@ -275,7 +261,7 @@ def allocation_page(
         groups=[{"label": g, "layers": ids} for g, ids in groups.items()],
         layers=layers,
         facts=facts,
-        modes=modes,
+        modes=MODES if pop is not None else [m for m in MODES if m["id"] != "per10k"],
         views=views,
         initial={"layer": targets[0] if targets else None, "mode": "quantity"},
     )
@@ -284,13 +270,14 @@ def allocation_page(
 
 def allocation_map(
     allocation: Allocation,
-    regions: Any,
+    regions: RegionsLike,
     out_html: str | Path,
     tiles: str = "none",
     *,
     population: pd.Series | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
     outlines: dict | None = None,
+    title: str | None = None,
 ) -> Path:
     """Write the interactive allocation map for every target of ``allocation``.
 
@@ -298,8 +285,9 @@ def allocation_map(
     :func:`minshi_geo.allocate.cascade.prefecture_outlines`).
     ``regions``: the RegionSet the allocation was made for. ``tiles``: none (default,
     offline) | osm | gaode (overlay shifted to GCJ-02) | tianditu (needs MINSHI_TIANDITU_KEY).
+    ``title``: the plan's title, from the caller's plan (default: its file read again).
     """
-    data, view = allocation_page(allocation, regions, population=population)
+    data, view = allocation_page(allocation, regions, population=population, title=title)
     shapes = region_shapes(view.frame, view.codes, tolerance=tolerance, gcj02=tiles == "gaode")
     return write_page(out_html, data, shapes, view, tiles=tiles, outlines=outlines)
 

@@ -19,17 +19,19 @@ def write_plan_maps(
     alternative: Allocation | None = None,
     regions: RegionSet,
     tiles: str = "none",
+    title: str | None = None,
 ) -> dict[str, Path]:
     """Write ``maps_dir/allocation.html`` for ``baseline`` and, given an ``alternative``
     scenario's allocation, ``maps_dir/compare.html`` (alternative − baseline).
 
-    ``regions``: the region set the allocations were made for.
+    ``regions``: the region set the allocations were made for; ``title``: the plan's title
+    (default: read from the plan file the allocation names).
     Returns ``{"allocation": path, "compare": path}`` (compare only with an alternative).
     """
     maps_dir = Path(maps_dir)
     written = {"allocation": allocation_map(baseline, regions, maps_dir / ALLOCATION_FILE,
-                                            tiles=tiles)}
+                                            tiles=tiles, title=title)}
     if alternative is not None:
         written["compare"] = compare_map(baseline, alternative, regions,
-                                         maps_dir / COMPARE_FILE, tiles=tiles)
+                                         maps_dir / COMPARE_FILE, tiles=tiles, title=title)
     return written

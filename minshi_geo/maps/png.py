@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 from shapely.geometry import shape
 
@@ -23,6 +22,7 @@ from minshi_geo.fonts import FontMissingError  # noqa: F401  (re-exported)
 from minshi_geo.maps.allocation import allocation_page
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import NO_DATA
+from minshi_geo.maps.regions_view import RegionsLike
 
 CJK_FONTS = fonts.family_names()  # the documented list, in minshi_geo/fonts.py
 OVERVIEW_FILE = "overview.png"
@@ -127,100 +127,120 @@ class _Canvas:
             self.dots.set_facecolor([colours[i] for i in self.point_region])
 
 
-def write_pngs(
-    allocation: Allocation,
-    regions: Any,
-    out_dir: str | Path,
-    *,
-    mode: str = "quantity",
-    dpi: int = 150,
-    tolerance: float = DEFAULT_TOLERANCE,
-    targets: list[str] | None = None,
-) -> list[Path]:
-    """Write ``<target_id>_<metric>.png`` per target and ``overview.png`` into ``out_dir``.
-
-    ``mode``: quantity | per10k | share (as the HTML map's switch); ``targets`` limits the
-    export to some target ids (default: all, in selector order). All files are written
-    together (temp folder + rename), so a failure leaves the previous PNGs in place.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    if mode not in PNG_MODES:
-        raise MinshiError(f"--png-mode {mode!r}: expected one of {', '.join(PNG_MODES)}")
-    font = cjk_font()
-    data, view = allocation_page(allocation, regions)
+def _png_targets(data, mode: str, targets: list[str] | None) -> list[str]:
+    """The target ids to draw, in selector order; a mode or target the page lacks stops here."""
     if mode not in {m["id"] for m in data.modes}:
         raise MinshiError(
             f"--png-mode {mode}: not every region of this allocation has a population "
             "figure, so there is no 每万人 view",
             hint="choose --png-mode " + " or ".join(m["id"] for m in data.modes),
         )
-    shapes = region_shapes(view.frame, view.codes, tolerance=tolerance)
-    many = len(view.codes) > 20
-    # Names and titles come from data: "$…$" in them must print as written, not be parsed
-    # as mathtext (which draws something else, or stops the export with a parse error).
-    rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
-          "axes.unicode_minus": False, "text.parse_math": False}
-    written: list[Path] = []
     target_ids = [t for g in data.groups for t in g["layers"]]
     if targets is not None:
         unknown = [t for t in targets if t not in data.layers]
         if unknown:
             raise MinshiError(f"--png: targets {', '.join(unknown)} are not in the allocation")
         target_ids = [t for t in target_ids if t in set(targets)]
-    metric_of = dict(zip(allocation.table["target_id"], allocation.table["metric"]))
-    with matplotlib.rc_context(rc), atomic.atomic_dir(out_dir) as tmp:
-        fig, ax = plt.subplots(figsize=(8, 7))
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.1)
-        outlines = region_outlines(shapes, view.points)
-        # 60 county names fit at a smaller size once overlapping ones are left out.
-        canvas = _Canvas(ax, shapes, view.labels, view.points, 6 if many else 8, outlines)
-        canvas.declutter(fig)
-        title = ax.set_title("", fontsize=13)
-        # A PNG travels alone into a report: it names its plan, and a 示例 one says so in its
-        # title, not only in the small print.
-        foot = "\n".join(footer_lines(f"{data.title} · {data.subtitle}")
-                         + ([data.banner] if data.banner else []))
-        fig.text(0.02, 0.012, foot, fontsize=7, color="#a05000" if data.banner else "#555555",
-                 va="bottom", linespacing=1.4)
-        sample_mark = "（示例数据）" if data.banner else ""
-        for target_id in target_ids:
-            v = data.views[f"{target_id}|{mode}"]
-            canvas.paint([v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]])
-            title.set_text(data.layers[target_id]["label"] + sample_mark)
-            handles = [Patch(facecolor=c, edgecolor="#777777", label=lab) for c, lab in v["legend"]]
-            if -1 in v["cls"]:
-                handles.append(Patch(facecolor=NO_DATA, edgecolor="#777777", label="不参与"))
-            legend = ax.legend(handles=handles, title=v["heading"], loc="lower right",
-                               fontsize=8, title_fontsize=9, frameon=True)
-            name = safe_filename(f"{target_id}_{metric_of[target_id]}.png")
-            fig.savefig(tmp / name, dpi=dpi,
-                        metadata={"Title": title.get_text(), "Description": foot})
-            legend.remove()
-            written.append(Path(out_dir) / name)
-        plt.close(fig)
+    return target_ids
 
-        cols = min(OVERVIEW_COLUMNS, max(1, len(target_ids)))
-        rows = max(1, math.ceil(len(target_ids) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(cols * 2.6, rows * 2.5), squeeze=False)
-        for ax in axes.flat:
-            ax.set_axis_off()
-        for ax, target_id in zip(axes.flat, target_ids):
-            v = data.views[f"{target_id}|{mode}"]
-            _Canvas(ax, shapes, view.labels, view.points, 0, outlines).paint(
-                [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
-            )
-            ax.set_title(data.layers[target_id]["label"], fontsize=7)
-        fig.suptitle(data.title + ("（示例数据）" if data.banner else ""), fontsize=14)
-        fig.text(0.01, 0.005, data.subtitle + " · 各图按本指标分级着色，颜色深浅只在同一指标内可比",
-                 fontsize=8, color="#555555")
-        fig.tight_layout(rect=(0, 0.01, 1, 0.98))
-        fig.savefig(tmp / OVERVIEW_FILE, dpi=max(72, dpi // 2),
-                    metadata={"Title": data.title + sample_mark, "Description": data.subtitle})
-        plt.close(fig)
-        written.append(Path(out_dir) / OVERVIEW_FILE)
-    return written
+
+def _colours(v: dict) -> list[str]:
+    return [v["legend"][c][0] if c >= 0 else NO_DATA for c in v["cls"]]
+
+
+def _target_pngs(plt, data, view, shapes, outlines, target_ids: list[str], mode: str,
+                 names: dict[str, str], tmp: Path, dpi: int) -> None:
+    """One PNG per target into ``tmp``: one figure, repainted and saved per target."""
+    from matplotlib.patches import Patch
+
+    fig, ax = plt.subplots(figsize=(8, 7))
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.1)
+    # 60 county names fit at a smaller size once overlapping ones are left out.
+    canvas = _Canvas(ax, shapes, view.labels, view.points, 6 if len(view.codes) > 20 else 8,
+                     outlines)
+    canvas.declutter(fig)
+    title = ax.set_title("", fontsize=13)
+    # A PNG travels alone into a report: it names its plan, and a 示例 one says so in its
+    # title, not only in the small print.
+    foot = "\n".join(footer_lines(f"{data.title} · {data.subtitle}")
+                     + ([data.banner] if data.banner else []))
+    fig.text(0.02, 0.012, foot, fontsize=7, color="#a05000" if data.banner else "#555555",
+             va="bottom", linespacing=1.4)
+    sample_mark = "（示例数据）" if data.banner else ""
+    for target_id in target_ids:
+        v = data.views[f"{target_id}|{mode}"]
+        canvas.paint(_colours(v))
+        title.set_text(data.layers[target_id]["label"] + sample_mark)
+        handles = [Patch(facecolor=c, edgecolor="#777777", label=lab) for c, lab in v["legend"]]
+        if -1 in v["cls"]:
+            handles.append(Patch(facecolor=NO_DATA, edgecolor="#777777", label="不参与"))
+        legend = ax.legend(handles=handles, title=v["heading"], loc="lower right",
+                           fontsize=8, title_fontsize=9, frameon=True)
+        fig.savefig(tmp / names[target_id], dpi=dpi,
+                    metadata={"Title": title.get_text(), "Description": foot})
+        legend.remove()
+    plt.close(fig)
+
+
+def _overview_png(plt, data, view, shapes, outlines, target_ids: list[str], mode: str,
+                  tmp: Path, dpi: int) -> None:
+    """``overview.png``: every drawn target in a grid of small maps."""
+    cols = min(OVERVIEW_COLUMNS, max(1, len(target_ids)))
+    rows = max(1, math.ceil(len(target_ids) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 2.6, rows * 2.5), squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, target_id in zip(axes.flat, target_ids):
+        v = data.views[f"{target_id}|{mode}"]
+        _Canvas(ax, shapes, view.labels, view.points, 0, outlines).paint(_colours(v))
+        ax.set_title(data.layers[target_id]["label"], fontsize=7)
+    fig.suptitle(data.title + ("（示例数据）" if data.banner else ""), fontsize=14)
+    fig.text(0.01, 0.005, data.subtitle + " · 各图按本指标分级着色，颜色深浅只在同一指标内可比",
+             fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.01, 1, 0.98))
+    sample_mark = "（示例数据）" if data.banner else ""
+    fig.savefig(tmp / OVERVIEW_FILE, dpi=max(72, dpi // 2),
+                metadata={"Title": data.title + sample_mark, "Description": data.subtitle})
+    plt.close(fig)
+
+
+def write_pngs(
+    allocation: Allocation,
+    regions: RegionsLike,
+    out_dir: str | Path,
+    *,
+    mode: str = "quantity",
+    dpi: int = 150,
+    tolerance: float = DEFAULT_TOLERANCE,
+    targets: list[str] | None = None,
+    title: str | None = None,
+) -> list[Path]:
+    """Write ``<target_id>_<metric>.png`` per target and ``overview.png`` into ``out_dir``.
+
+    ``mode``: quantity | per10k | share (as the HTML map's switch); ``targets`` limits the
+    export to some target ids (default: all, in selector order); ``title``: the plan's title
+    (default: read from the plan file the allocation names). All files are written
+    together (temp folder + rename), so a failure leaves the previous PNGs in place.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if mode not in PNG_MODES:
+        raise MinshiError(f"--png-mode {mode!r}: expected one of {', '.join(PNG_MODES)}")
+    font = cjk_font()
+    data, view = allocation_page(allocation, regions, title=title)
+    target_ids = _png_targets(data, mode, targets)
+    shapes = region_shapes(view.frame, view.codes, tolerance=tolerance)
+    # Names and titles come from data: "$…$" in them must print as written, not be parsed
+    # as mathtext (which draws something else, or stops the export with a parse error).
+    rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
+          "axes.unicode_minus": False, "text.parse_math": False}
+    metric_of = dict(zip(allocation.table["target_id"], allocation.table["metric"]))
+    names = {t: safe_filename(f"{t}_{metric_of[t]}.png") for t in target_ids}
+    with matplotlib.rc_context(rc), atomic.atomic_dir(out_dir) as tmp:
+        outlines = region_outlines(shapes, view.points)
+        _target_pngs(plt, data, view, shapes, outlines, target_ids, mode, names, tmp, dpi)
+        _overview_png(plt, data, view, shapes, outlines, target_ids, mode, tmp, dpi)
+    return [Path(out_dir) / names[t] for t in target_ids] + [Path(out_dir) / OVERVIEW_FILE]

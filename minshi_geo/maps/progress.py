@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from minshi_geo.errors import MinshiError
-from minshi_geo.maps.allocation import SAMPLE_BANNER, with_unit
+from minshi_geo.maps.labels import SAMPLE_BANNER, with_unit
 from minshi_geo.maps.geometry import DEFAULT_TOLERANCE, region_shapes
 from minshi_geo.maps.legend import fixed_classes, format_number, format_percent
 from minshi_geo.maps.page import PageData, write_page

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import geopandas as gpd
 
 from minshi_geo.errors import MinshiError
+
+if TYPE_CHECKING:
+    from minshi_geo.regions import RegionSet
 
 
 class RegionMismatchError(MinshiError):
@@ -30,7 +33,11 @@ class MapRegions:
         return {c: i for i, c in enumerate(self.codes)}
 
 
-def map_regions(regions: Any) -> MapRegions:
+#: What a map is drawn over: a region set, or a GeoDataFrame indexed by code with ``name``.
+RegionsLike = Union["RegionSet", gpd.GeoDataFrame]
+
+
+def map_regions(regions: RegionsLike) -> MapRegions:
     """Accept a RegionSet (``.frame``, ``.codes``) or a GeoDataFrame indexed by code with
     ``name`` (and optionally ``kind``) columns."""
     frame = regions.frame if hasattr(regions, "frame") else regions
