@@ -38,7 +38,7 @@ from minshi_geo.escape import path_inside
 from minshi_geo.progress.bulletin import Bulletin, build_bulletin, lagging_text, opening_text
 from minshi_geo.progress.status import STATUS_COLUMNS, cell_number
 from minshi_geo.sheets import book, layout
-from minshi_geo.sheets.writer import SheetsError, SheetSet
+from minshi_geo.sheets.inputs import SheetsError, SheetSet
 
 PROGRESS_SAMPLE_NOTE = "示例：本通报的进度数据为示例数据（sample data），并非各地实际填报，仅供演示"
 REPORT_SUFFIX = "进度通报"

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from minshi_geo import atomic, gongwen
 from minshi_geo.escape import path_inside
 from minshi_geo.sheets import book, explanation, layout
-from minshi_geo.sheets.writer import SheetSet, check_inputs, is_sample
+from minshi_geo.sheets.inputs import SheetSet, check_inputs, is_sample
 
 SUMMARY_SHEET = "汇总"
 PROVINCE_WIDE_SHEET = "全省统一指标"

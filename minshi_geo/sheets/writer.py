@@ -15,7 +15,7 @@ The layout (cells, headings, identity) is defined in :mod:`minshi_geo.sheets.lay
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,15 +27,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from minshi_geo import atomic, gongwen
-from minshi_geo.errors import MinshiError
 from minshi_geo.escape import excel_cell, path_inside
 from minshi_geo.sheets import book, explanation, layout
+from minshi_geo.sheets.inputs import SheetsError, SheetSet, check_inputs, is_sample  # noqa: F401
+from minshi_geo.sheets.summary import save_summary
 
 UNLOCKED = Protection(locked=False)
-
-
-class SheetsError(MinshiError):
-    """The allocation, plan and region set do not fit together (or a name is unusable)."""
 
 
 @dataclass(frozen=True)
@@ -66,24 +63,7 @@ class RegionRow:
         return self.kind in layout.STATUS_KINDS
 
 
-@dataclass
-class SheetSet:
-    """What :func:`write_all_sheets` wrote (final paths)."""
-
-    regions: dict[str, Path] = field(default_factory=dict)  # region_code → workbook
-    summary: Path | None = None
-    csv: list[Path] = field(default_factory=list)
-
-    @property
-    def workbooks(self) -> list[Path]:
-        return [*self.regions.values(), *([self.summary] if self.summary else [])]
-
-
 NOT_CARRIED = "不承担"  # how a task of 0 reads on a region's sheet
-
-
-def is_sample(meta: dict[str, Any]) -> bool:
-    return bool(meta.get("sample", False))
 
 
 def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
@@ -122,37 +102,6 @@ def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
             )
         )
     return rows
-
-
-def check_inputs(allocation, plan, regions) -> None:
-    """The allocation must come from this plan and region set; say what differs."""
-    meta = allocation.meta
-    if meta.get("plan_id") and meta["plan_id"] != plan.id:
-        raise SheetsError(
-            f"allocation was made for plan {meta['plan_id']!r}, not {plan.id!r}",
-            hint="load the plan named in allocation.json (plan_path)",
-        )
-    if meta.get("catalogue_sha256") and meta["catalogue_sha256"] != plan.sha256:
-        raise SheetsError(
-            f"{plan.path}: the catalogue changed since the allocation was made "
-            f"(sha256 {plan.sha256[:12]}…, allocation has {str(meta['catalogue_sha256'])[:12]}…)",
-            hint="run `minshi-geo allocate` again so the sheets match the catalogue",
-        )
-    known = set(regions.codes)
-    unknown = sorted(set(allocation.table["region_code"]) - known)
-    if unknown:
-        raise SheetsError(
-            f"allocation names regions {', '.join(unknown)} that region set "
-            f"{getattr(regions, 'name', '?')!r} does not have",
-            hint="load the region set named in allocation.json (region_set)",
-        )
-    targets = {t.id for t in plan.targets}
-    stray = sorted(set(allocation.table["target_id"]) - targets)
-    if stray:
-        raise SheetsError(
-            f"allocation has targets {', '.join(stray)} that plan {plan.id!r} does not have",
-            hint="run `minshi-geo allocate` again with the current catalogue",
-        )
 
 
 def build_region_workbook(
@@ -478,7 +427,6 @@ def write_all_sheets(allocation, plan, regions, out_dir: str | Path, *, csv: boo
     Written as a set into a temporary folder next to ``out_dir``, then moved in: a failure
     anywhere leaves the previous files untouched and no half-written workbook.
     """
-    from minshi_geo.sheets.summary import save_summary
 
     check_inputs(allocation, plan, regions)
     out_dir = Path(out_dir)
