@@ -34,6 +34,44 @@ def baseline_inputs():
     return AllocationInputs(allocate(scenario), scenario.plan, scenario.regions)
 
 
+@dataclass(frozen=True)
+class DemoProgress:
+    """What :func:`demo_progress` did: the sheets written, the import, the status table."""
+
+    reports: list[Path]
+    imported: Any  # importer.ImportResult
+    status: Any  # the status table (pandas.DataFrame)
+    url: str
+
+
+def demo_progress(
+    allocation: Any,
+    plan: Any,
+    regions: Any,
+    out_dir: str | Path,
+    db_path: str | Path | None = None,
+) -> DemoProgress:
+    """The demo's progress step: write the 示例 sheets into ``out_dir/sample-reports``, import
+    them into a fresh SQLite file (``db_path``, default ``out_dir/minshi.db`` — the store every
+    ``progress`` command finds beside ``out_dir/allocation``; an existing one is replaced) and return the status table for the progress map."""
+    from minshi_geo.progress.importer import import_reports
+    from minshi_geo.progress.sample import write_sample_reports
+    from minshi_geo.progress.status import compute_status
+
+    out_dir = Path(out_dir)
+    db = Path(db_path) if db_path is not None else out_dir / "minshi.db"
+    reports = write_sample_reports(allocation, plan, regions, out_dir / "sample-reports")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    url = f"sqlite:///{db.resolve()}"
+    imported = import_reports(
+        reports, url, allocation=allocation, plan=plan, regions=regions, imported_by="demo"
+    )
+    status = compute_status(url, allocation, plan)
+    return DemoProgress(reports=reports, imported=imported, status=status, url=url)
+
+
 @dataclass
 class DemoResult:
     """What the demo wrote, by name (for the summary printed at the end and for tests)."""
@@ -164,8 +202,6 @@ def _maps(maps_dir: Path, out: Path, png: bool, state: dict, result: DemoResult)
 
 
 def _progress_import(out: Path, state: dict, result: DemoResult) -> None:
-    from minshi_geo.progress.sample import demo_progress
-
     run = demo_progress(state["baseline"], state["plan"], state["regions"], out)
     state["status"] = run.status
     result.files["sample reports (示例)"] = out / "sample-reports"

@@ -89,7 +89,7 @@ def test_a_read_never_creates_a_store_and_the_hint_is_the_command_that_works(wor
 
 def test_the_demo_store_beside_out_allocation_is_found_by_every_progress_command(work,
                                                                                 monkeypatch):
-    from minshi_geo.progress.sample import demo_progress
+    from minshi_geo.demo import demo_progress
 
     monkeypatch.chdir(work)
     monkeypatch.delenv("MINSHI_DB", raising=False)

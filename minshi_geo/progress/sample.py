@@ -27,7 +27,6 @@ import re
 import zipfile
 from collections.abc import Sequence
 from copy import copy
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -242,40 +241,3 @@ def _write_stable_zip(data: bytes, path: Path, period: date) -> None:
                 )
             dst.writestr(fixed, content)
     path.write_bytes(out.getvalue())
-
-
-@dataclass(frozen=True)
-class DemoProgress:
-    """What :func:`demo_progress` did: the sheets written, the import, the status table."""
-
-    reports: list[Path]
-    imported: Any  # importer.ImportResult
-    status: pd.DataFrame
-    url: str
-
-
-def demo_progress(
-    allocation: Any,
-    plan: Any,
-    regions: Any,
-    out_dir: str | Path,
-    db_path: str | Path | None = None,
-) -> DemoProgress:
-    """The demo's progress step: write the 示例 sheets into ``out_dir/sample-reports``, import
-    them into a fresh SQLite file (``db_path``, default ``out_dir/minshi.db`` — the store every
-    ``progress`` command finds beside ``out_dir/allocation``; an existing one is replaced) and return the status table for the progress map."""
-    from minshi_geo.progress.importer import import_reports
-    from minshi_geo.progress.status import compute_status
-
-    out_dir = Path(out_dir)
-    db = Path(db_path) if db_path is not None else out_dir / "minshi.db"
-    reports = write_sample_reports(allocation, plan, regions, out_dir / "sample-reports")
-    db.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    url = f"sqlite:///{db.resolve()}"
-    imported = import_reports(
-        reports, url, allocation=allocation, plan=plan, regions=regions, imported_by="demo"
-    )
-    status = compute_status(url, allocation, plan)
-    return DemoProgress(reports=reports, imported=imported, status=status, url=url)

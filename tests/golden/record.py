@@ -175,7 +175,10 @@ def _cascade(work: Path, out: dict[str, str]) -> None:
 
 def _progress(work: Path, out: dict[str, str], baseline, plan, regions) -> None:
     from minshi_geo.maps.progress import progress_map
-    from minshi_geo.progress.sample import demo_progress
+    try:  # next to the demo since #17; in the progress package before (a441bc4)
+        from minshi_geo.demo import demo_progress
+    except ImportError:
+        from minshi_geo.progress.sample import demo_progress
     from minshi_geo.progress.status import compute_status
     from minshi_geo.sheets.progress import write_progress_sheets
 
