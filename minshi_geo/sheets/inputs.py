@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minshi_geo.errors import MinshiError
+
+if TYPE_CHECKING:  # annotations only: nothing more is imported at run time
+    from minshi_geo.allocation import Allocation
+    from minshi_geo.catalogue import Plan
+    from minshi_geo.regions import RegionSet
 
 
 class SheetsError(MinshiError):
@@ -37,7 +42,7 @@ def is_sample(meta: dict[str, Any]) -> bool:
     return bool(meta.get("sample", False))
 
 
-def check_inputs(allocation, plan, regions) -> None:
+def check_inputs(allocation: Allocation, plan: Plan, regions: RegionSet) -> None:
     """The allocation must come from this plan and region set; say what differs."""
     meta = allocation.meta
     if meta.get("plan_id") and meta["plan_id"] != plan.id:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl import Workbook
@@ -26,6 +27,11 @@ from minshi_geo import atomic, gongwen
 from minshi_geo.escape import path_inside
 from minshi_geo.sheets import book, explanation, layout
 from minshi_geo.sheets.inputs import SheetSet, check_inputs, is_sample
+
+if TYPE_CHECKING:  # annotations only: nothing more is imported at run time
+    from minshi_geo.allocation import Allocation
+    from minshi_geo.catalogue import Plan
+    from minshi_geo.regions import RegionSet
 
 SUMMARY_SHEET = "汇总"
 PROVINCE_WIDE_SHEET = "全省统一指标"
@@ -239,8 +245,9 @@ def _province_wide_sheet(wb: Workbook, allocation, plan, created, sample, title,
     return w
 
 
-def build_summary_workbook(allocation, plan, regions, *, created: date | None = None
-                           ) -> tuple[Workbook, list[book.SheetWriter]]:
+def build_summary_workbook(
+    allocation: Allocation, plan: Plan, regions: RegionSet, *, created: date | None = None
+) -> tuple[Workbook, list[book.SheetWriter]]:
     """The summary workbook (not saved) and the writer of each sheet (for CSV export)."""
     created = created or date.today()
     sample = is_sample(allocation.meta)
@@ -260,8 +267,9 @@ def build_summary_workbook(allocation, plan, regions, *, created: date | None = 
     return wb, writers
 
 
-def save_summary(allocation, plan, regions, folder: Path, *, csv: bool = False,
-                 created: date | None = None, result: SheetSet | None = None) -> Path:
+def save_summary(allocation: Allocation, plan: Plan, regions: RegionSet, folder: Path, *,
+                 csv: bool = False, created: date | None = None,
+                 result: SheetSet | None = None) -> Path:
     """Build and save the summary workbook into ``folder`` (no atomicity of its own)."""
     sample = is_sample(allocation.meta)
     stem = layout.summary_file_stem(plan.title, sample)
@@ -280,8 +288,8 @@ def save_summary(allocation, plan, regions, folder: Path, *, csv: bool = False,
     return path
 
 
-def write_summary(allocation, plan, regions, out_dir: str | Path, *, csv: bool = False,
-                  created: date | None = None) -> Path:
+def write_summary(allocation: Allocation, plan: Plan, regions: RegionSet, out_dir: str | Path, *,
+                  csv: bool = False, created: date | None = None) -> Path:
     """Write the summary workbook (and its CSVs) into ``out_dir`` atomically."""
     check_inputs(allocation, plan, regions)
     out_dir = Path(out_dir)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
@@ -31,6 +31,11 @@ from minshi_geo.escape import excel_cell, path_inside
 from minshi_geo.sheets import book, explanation, layout
 from minshi_geo.sheets.inputs import SheetsError, SheetSet, check_inputs, is_sample  # noqa: F401
 from minshi_geo.sheets.summary import save_summary
+
+if TYPE_CHECKING:  # annotations only: nothing more is imported at run time
+    from minshi_geo.allocation import Allocation
+    from minshi_geo.catalogue import Plan
+    from minshi_geo.regions import RegionSet
 
 UNLOCKED = Protection(locked=False)
 
@@ -66,7 +71,7 @@ class RegionRow:
 NOT_CARRIED = "不承担"  # how a task of 0 reads on a region's sheet
 
 
-def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
+def region_rows(allocation: Allocation, plan: Plan, region_code: str) -> list[RegionRow]:
     """The rows of one region's task sheet, in catalogue order.
 
     Splittable targets appear when the allocation gives the region a row (an ineligible region
@@ -105,7 +110,8 @@ def region_rows(allocation, plan, region_code: str) -> list[RegionRow]:
 
 
 def build_region_workbook(
-    allocation, plan, regions, region_code: str, *, created: date | None = None
+    allocation: Allocation, plan: Plan, regions: RegionSet, region_code: str, *,
+    created: date | None = None
 ) -> tuple[Workbook, book.SheetWriter]:
     """One region's task workbook (not saved), laid out as a 公文 attachment: 附件 line, title,
     issuing office and date, header block, reporting block, sector heading rows and the target
@@ -369,8 +375,10 @@ def _write_identity(wb: Workbook, plan, meta, region_code, region_name, target_i
             )
 
 
-def _save_region_sheets(allocation, plan, regions, folder: Path, csv: bool, created: date | None,
-                        result: SheetSet) -> None:
+def _save_region_sheets(
+    allocation: Allocation, plan: Plan, regions: RegionSet, folder: Path, csv: bool,
+    created: date | None, result: SheetSet,
+) -> None:
     sample = is_sample(allocation.meta)
     seen: dict[str, str] = {}
     for code in [str(c) for c in regions.codes]:
@@ -408,8 +416,10 @@ def _move(result: SheetSet, tmp: Path, out_dir: Path) -> SheetSet:
     )
 
 
-def write_region_sheets(allocation, plan, regions, out_dir: str | Path, *, csv: bool = False,
-                        created: date | None = None) -> SheetSet:
+def write_region_sheets(
+    allocation: Allocation, plan: Plan, regions: RegionSet, out_dir: str | Path, *,
+    csv: bool = False, created: date | None = None,
+) -> SheetSet:
     """One task workbook per region into ``out_dir`` (atomically, as a set)."""
     check_inputs(allocation, plan, regions)
     out_dir = Path(out_dir)
@@ -420,8 +430,8 @@ def write_region_sheets(allocation, plan, regions, out_dir: str | Path, *, csv: 
     return moved
 
 
-def write_all_sheets(allocation, plan, regions, out_dir: str | Path, *, csv: bool = False,
-                     created: date | None = None) -> SheetSet:
+def write_all_sheets(allocation: Allocation, plan: Plan, regions: RegionSet, out_dir: str | Path, *,
+                     csv: bool = False, created: date | None = None) -> SheetSet:
     """Every region's task workbook and the summary workbook (CSV too with ``csv=True``).
 
     Written as a set into a temporary folder next to ``out_dir``, then moved in: a failure
